@@ -1,0 +1,298 @@
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::{Error, Result};
+
+/// Everything Herald reads at start. Each service reads its own section.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub node: NodeConfig,
+    pub database: DatabaseConfig,
+    pub redis: RedisConfig,
+    pub talker: TalkerConfig,
+    pub recipient: RecipientConfig,
+    pub scheduler: SchedulerConfig,
+    pub ui: UiConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeConfig {
+    /// This node's name in leases, heartbeats and logs; empty means
+    /// `<hostname>-<pid>`.
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+    /// Apply pending migrations when a service starts (under an advisory lock,
+    /// so nodes starting together are safe).
+    pub migrate_on_start: bool,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: "postgres://postgres@127.0.0.1:5432/herald".to_owned(),
+            max_connections: 16,
+            connect_timeout_secs: 5,
+            migrate_on_start: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisConfig {
+    /// Sentinel addresses, `host:port`; a comma-separated string works too.
+    #[serde(deserialize_with = "list_or_comma_string")]
+    pub sentinels: Vec<String>,
+    /// The name the Sentinels monitor the master under.
+    pub master_name: String,
+    pub pool_size: usize,
+    /// How long one Redis command may take before the caller falls back.
+    pub timeout_ms: u64,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self {
+            sentinels: vec![
+                "127.0.0.1:26391".to_owned(),
+                "127.0.0.1:26392".to_owned(),
+                "127.0.0.1:26393".to_owned(),
+            ],
+            master_name: "herald".to_owned(),
+            pool_size: 16,
+            timeout_ms: 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TalkerConfig {
+    /// Where the Talker's SIP user agent listens (UDP and TCP).
+    pub sip_listen: SocketAddr,
+    /// The address put in SDP and Contact; the RTP sockets bind to it.
+    pub media_ip: IpAddr,
+    pub rtp_port_min: u16,
+    pub rtp_port_max: u16,
+    /// Media loops, each serving many calls on one 20 ms tick; 0 = one per core.
+    pub media_shards: usize,
+    /// Calls this node holds at once; it leases no more contacts than this.
+    pub max_calls: usize,
+    /// Contacts leased per claim query.
+    pub claim_batch: i64,
+    /// How often an idle Talker asks Postgres for due contacts.
+    pub claim_interval_ms: u64,
+    /// How long a lease lasts without renewal; a dead node's contacts are
+    /// re-queued this long after it stops renewing.
+    pub lease_secs: u64,
+    /// Ring timeout used when a campaign sets none.
+    pub ring_timeout_secs: u64,
+    /// Hard cap on one call's length.
+    pub max_call_secs: u64,
+    /// On SIGTERM: how long running calls may go on before they are hung up.
+    pub drain_grace_secs: u64,
+}
+
+impl Default for TalkerConfig {
+    fn default() -> Self {
+        Self {
+            sip_listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 5070),
+            media_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            rtp_port_min: 20000,
+            rtp_port_max: 39999,
+            media_shards: 0,
+            max_calls: 3000,
+            claim_batch: 200,
+            claim_interval_ms: 250,
+            lease_secs: 60,
+            ring_timeout_secs: 30,
+            max_call_secs: 600,
+            drain_grace_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecipientConfig {
+    /// Where inbound calls from the trunks arrive.
+    pub sip_listen: SocketAddr,
+    pub media_ip: IpAddr,
+    pub rtp_port_min: u16,
+    pub rtp_port_max: u16,
+    pub max_calls: usize,
+}
+
+impl Default for RecipientConfig {
+    fn default() -> Self {
+        Self {
+            sip_listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 5080),
+            media_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            rtp_port_min: 40000,
+            rtp_port_max: 44999,
+            max_calls: 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedulerConfig {
+    /// How often expired leases are looked for and campaigns checked.
+    pub tick_ms: u64,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        Self { tick_ms: 1000 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// The REST API, web UI, `/metrics` and health endpoints.
+    pub listen: SocketAddr,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A `tracing` filter: `info`, `herald_talker=debug,info`, …
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".to_owned(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Config {
+    /// Checks what types alone cannot: ranges, relations between keys, and
+    /// the shape of URLs and addresses.
+    pub fn validate(&self) -> Result<()> {
+        let database = &self.database;
+        if !(database.url.starts_with("postgres://") || database.url.starts_with("postgresql://")) {
+            return Err(Error::invalid("database.url", "must be a postgres:// URL"));
+        }
+        positive("database.max_connections", u64::from(database.max_connections))?;
+        positive("database.connect_timeout_secs", database.connect_timeout_secs)?;
+
+        let redis = &self.redis;
+        if redis.sentinels.is_empty() {
+            return Err(Error::invalid("redis.sentinels", "list at least one Sentinel as host:port"));
+        }
+        for sentinel in &redis.sentinels {
+            let valid = sentinel
+                .rsplit_once(':')
+                .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|port| port > 0));
+            if !valid {
+                return Err(Error::invalid("redis.sentinels", format!("{sentinel:?} is not host:port")));
+            }
+        }
+        if redis.master_name.trim().is_empty() {
+            return Err(Error::invalid("redis.master_name", "must not be empty"));
+        }
+        positive("redis.pool_size", redis.pool_size as u64)?;
+        positive("redis.timeout_ms", redis.timeout_ms)?;
+
+        let talker = &self.talker;
+        port_range("talker", talker.rtp_port_min, talker.rtp_port_max)?;
+        positive("talker.max_calls", talker.max_calls as u64)?;
+        let ports = usize::from(talker.rtp_port_max - talker.rtp_port_min) + 1;
+        if talker.max_calls > ports {
+            return Err(Error::invalid(
+                "talker.max_calls",
+                format!("{} calls need that many RTP ports, the range has {ports}", talker.max_calls),
+            ));
+        }
+        if talker.claim_batch <= 0 {
+            return Err(Error::invalid("talker.claim_batch", "must be greater than 0"));
+        }
+        positive("talker.claim_interval_ms", talker.claim_interval_ms)?;
+        if talker.lease_secs < 3 {
+            return Err(Error::invalid("talker.lease_secs", "must be at least 3 (leases renew every third)"));
+        }
+        positive("talker.ring_timeout_secs", talker.ring_timeout_secs)?;
+        positive("talker.max_call_secs", talker.max_call_secs)?;
+
+        let recipient = &self.recipient;
+        port_range("recipient", recipient.rtp_port_min, recipient.rtp_port_max)?;
+        positive("recipient.max_calls", recipient.max_calls as u64)?;
+
+        positive("scheduler.tick_ms", self.scheduler.tick_ms)?;
+        if self.log.level.trim().is_empty() {
+            return Err(Error::invalid("log.level", "must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+fn positive(key: &str, value: u64) -> Result<()> {
+    if value == 0 {
+        return Err(Error::invalid(key, "must be greater than 0"));
+    }
+    Ok(())
+}
+
+fn port_range(section: &str, min: u16, max: u16) -> Result<()> {
+    if min < 1024 {
+        return Err(Error::invalid(format!("{section}.rtp_port_min"), "must be 1024 or more"));
+    }
+    if min >= max {
+        return Err(Error::invalid(
+            format!("{section}.rtp_port_max"),
+            format!("must be greater than rtp_port_min ({min})"),
+        ));
+    }
+    Ok(())
+}
+
+fn list_or_comma_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrString {
+        List(Vec<String>),
+        String(String),
+    }
+    Ok(match ListOrString::deserialize(deserializer)? {
+        ListOrString::List(list) => list,
+        ListOrString::String(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
