@@ -159,7 +159,10 @@ CREATE TABLE contacts (
     state               TEXT NOT NULL DEFAULT 'queued'
                         CHECK (state IN ('queued', 'leased', 'done')),
     next_eligible_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- Attempts that count toward the campaign's max_attempts.
     attempts_made       INTEGER NOT NULL DEFAULT 0,
+    -- Attempts lost with a dead node (retried without counting).
+    lost_attempts       INTEGER NOT NULL DEFAULT 0,
     last_outcome        TEXT,
     lease_owner         TEXT,
     lease_until         TIMESTAMPTZ,
@@ -173,6 +176,7 @@ CREATE TABLE contacts (
 );
 CREATE INDEX contacts_due ON contacts (campaign_id, next_eligible_at) WHERE state = 'queued';
 CREATE INDEX contacts_leased ON contacts (lease_until) WHERE state = 'leased';
+CREATE INDEX contacts_leased_by_campaign ON contacts (campaign_id) WHERE state = 'leased';
 CREATE INDEX contacts_phone ON contacts (phone);
 
 -- The CDRs: one row per call attempt, written once with its terminal outcome.

@@ -1,0 +1,227 @@
+//! The dialing path: lease due contacts, renew leases during calls, write
+//! each attempt's outcome exactly once, and re-queue what dead nodes held.
+//!
+//! Invariants, kept by these statements together:
+//! - a contact is in at most one live attempt: only a `queued` contact can be
+//!   leased, and leasing bumps its `lease_epoch`;
+//! - an attempt gets exactly one terminal record: every write is guarded by
+//!   `outcome IS NULL`;
+//! - a node whose lease was reaped cannot write over what came after: its
+//!   finish must match the contact's current epoch and owner.
+
+use chrono::{DateTime, Utc};
+use herald_types::Outcome;
+
+use crate::{Result, Store};
+
+/// A contact leased to this node for one attempt.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedAttempt {
+    pub attempt_id: i64,
+    pub contact_id: i64,
+    pub campaign_id: i64,
+    pub attempt_no: i32,
+    pub lease_epoch: i64,
+    pub phone: String,
+    pub tags: serde_json::Value,
+    /// Counted attempts before this one.
+    pub attempts_made: i32,
+}
+
+/// The terminal record of one attempt.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    pub attempt_id: i64,
+    pub contact_id: i64,
+    pub lease_epoch: i64,
+    pub outcome: Outcome,
+    pub trunk_id: Option<i64>,
+    pub caller_id: Option<String>,
+    pub sip_call_id: Option<String>,
+    pub sip_code: Option<i32>,
+    pub sip_reason: Option<String>,
+    pub q850_cause: Option<i32>,
+    pub invite_at: Option<DateTime<Utc>>,
+    pub ringing_at: Option<DateTime<Utc>>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub ended_at: DateTime<Utc>,
+    pub talk_ms: Option<i32>,
+    pub early_media: bool,
+    pub dtmf: Option<String>,
+    pub rtp_packets_sent: Option<i32>,
+    pub rtp_packets_received: Option<i32>,
+}
+
+/// What becomes of the contact after the attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactNext {
+    Done,
+    RetryAt(DateTime<Utc>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinishResult {
+    Recorded,
+    /// The attempt already had its terminal record (e.g. the lease expired
+    /// and was reaped); nothing was written.
+    AlreadyFinal,
+}
+
+impl Store {
+    /// Leases up to `limit` due contacts of one campaign to `node` for
+    /// `lease_secs`, creating an open attempt for each.
+    ///
+    /// `FOR UPDATE SKIP LOCKED` lets many Talkers claim at once without
+    /// waiting on each other or taking the same contact; the index
+    /// `contacts_due (campaign_id, next_eligible_at) WHERE state = 'queued'`
+    /// serves the scan.
+    pub async fn claim_due(
+        &self,
+        node: &str,
+        campaign_id: i64,
+        limit: i64,
+        lease_secs: u64,
+    ) -> Result<Vec<ClaimedAttempt>> {
+        Ok(sqlx::query_as::<_, ClaimedAttempt>(
+            "WITH due AS ( \
+                 SELECT id FROM contacts \
+                 WHERE campaign_id = $2 AND state = 'queued' AND next_eligible_at <= now() \
+                 ORDER BY next_eligible_at \
+                 LIMIT $3 \
+                 FOR UPDATE SKIP LOCKED \
+             ), leased AS ( \
+                 UPDATE contacts c \
+                 SET state = 'leased', lease_owner = $1, lease_until = now() + make_interval(secs => $4), \
+                     lease_epoch = c.lease_epoch + 1, updated_at = now() \
+                 FROM due WHERE c.id = due.id \
+                 RETURNING c.id, c.campaign_id, c.phone, c.tags, c.lease_epoch, c.attempts_made \
+             ), opened AS ( \
+                 INSERT INTO attempts (contact_id, campaign_id, attempt_no, lease_epoch, node_id, phone) \
+                 SELECT id, campaign_id, lease_epoch::int, lease_epoch, $1, phone FROM leased \
+                 RETURNING id, contact_id \
+             ) \
+             SELECT opened.id AS attempt_id, leased.id AS contact_id, leased.campaign_id, \
+                    leased.lease_epoch::int AS attempt_no, leased.lease_epoch, leased.phone, leased.tags, \
+                    leased.attempts_made \
+             FROM opened JOIN leased ON leased.id = opened.contact_id",
+        )
+        .bind(node)
+        .bind(campaign_id)
+        .bind(limit)
+        .bind(lease_secs as f64)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Extends this node's leases on `contact_ids`; returns the ids whose
+    /// lease it still holds. A call whose id is missing has lost its lease
+    /// and must be hung up.
+    pub async fn renew_leases(&self, node: &str, contact_ids: &[i64], lease_secs: u64) -> Result<Vec<i64>> {
+        if contact_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "UPDATE contacts SET lease_until = now() + make_interval(secs => $3) \
+             WHERE id = ANY($2) AND state = 'leased' AND lease_owner = $1 \
+             RETURNING id",
+        )
+        .bind(node)
+        .bind(contact_ids)
+        .bind(lease_secs as f64)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Writes an attempt's terminal record and moves its contact on, in one
+    /// transaction. Idempotent: a second call, or a call after the lease was
+    /// reaped, writes nothing and returns [`FinishResult::AlreadyFinal`].
+    pub async fn finish_attempt(&self, node: &str, record: &AttemptRecord, next: ContactNext) -> Result<FinishResult> {
+        let mut transaction = self.pool.begin().await?;
+        let written = sqlx::query(
+            "UPDATE attempts SET outcome = $2, trunk_id = $3, caller_id = $4, sip_call_id = $5, sip_code = $6, \
+                 sip_reason = $7, q850_cause = $8, invite_at = $9, ringing_at = $10, answered_at = $11, \
+                 ended_at = $12, talk_ms = $13, early_media = $14, dtmf = $15, rtp_packets_sent = $16, \
+                 rtp_packets_received = $17 \
+             WHERE id = $1 AND outcome IS NULL",
+        )
+        .bind(record.attempt_id)
+        .bind(record.outcome.as_str())
+        .bind(record.trunk_id)
+        .bind(&record.caller_id)
+        .bind(&record.sip_call_id)
+        .bind(record.sip_code)
+        .bind(&record.sip_reason)
+        .bind(record.q850_cause)
+        .bind(record.invite_at)
+        .bind(record.ringing_at)
+        .bind(record.answered_at)
+        .bind(record.ended_at)
+        .bind(record.talk_ms)
+        .bind(record.early_media)
+        .bind(&record.dtmf)
+        .bind(record.rtp_packets_sent)
+        .bind(record.rtp_packets_received)
+        .execute(&mut *transaction)
+        .await?;
+        if written.rows_affected() == 0 {
+            return Ok(FinishResult::AlreadyFinal);
+        }
+        let (state, next_eligible_at) = match next {
+            ContactNext::Done => ("done", None),
+            ContactNext::RetryAt(at) => ("queued", Some(at)),
+        };
+        let moved = sqlx::query(
+            "UPDATE contacts SET state = $4, next_eligible_at = coalesce($5, next_eligible_at), \
+                 attempts_made = attempts_made + 1, last_outcome = $6, lease_owner = NULL, lease_until = NULL, \
+                 updated_at = now() \
+             WHERE id = $1 AND lease_epoch = $2 AND lease_owner = $3 AND state = 'leased'",
+        )
+        .bind(record.contact_id)
+        .bind(record.lease_epoch)
+        .bind(node)
+        .bind(state)
+        .bind(next_eligible_at)
+        .bind(record.outcome.as_str())
+        .execute(&mut *transaction)
+        .await?;
+        if moved.rows_affected() == 0 {
+            // The lease moved on (reaped, maybe re-leased): this record is
+            // stale and must not land.
+            transaction.rollback().await?;
+            return Ok(FinishResult::AlreadyFinal);
+        }
+        transaction.commit().await?;
+        Ok(FinishResult::Recorded)
+    }
+
+    /// Re-queues contacts whose lease expired (their node died or lost
+    /// Postgres): the open attempt is recorded as `lost_with_node` and the
+    /// contact becomes due at once, unless it has been lost
+    /// `max_lost_attempts` times already. Returns how many were reaped.
+    pub async fn reap_expired_leases(&self, batch: i64, max_lost_attempts: i32) -> Result<u64> {
+        let reaped = sqlx::query(
+            "WITH expired AS ( \
+                 SELECT id, lease_epoch FROM contacts \
+                 WHERE state = 'leased' AND lease_until < now() \
+                 ORDER BY lease_until LIMIT $1 \
+                 FOR UPDATE SKIP LOCKED \
+             ), lost AS ( \
+                 UPDATE attempts a SET outcome = 'lost_with_node', ended_at = now() \
+                 FROM expired e \
+                 WHERE a.contact_id = e.id AND a.lease_epoch = e.lease_epoch AND a.outcome IS NULL \
+                 RETURNING a.contact_id \
+             ) \
+             UPDATE contacts c \
+             SET state = CASE WHEN c.lost_attempts + 1 >= $2 THEN 'done' ELSE 'queued' END, \
+                 lost_attempts = c.lost_attempts + 1, last_outcome = 'lost_with_node', \
+                 lease_owner = NULL, lease_until = NULL, next_eligible_at = now(), updated_at = now() \
+             FROM expired e WHERE c.id = e.id",
+        )
+        .bind(batch)
+        .bind(max_lost_attempts)
+        .execute(&self.pool)
+        .await?;
+        Ok(reaped.rows_affected())
+    }
+}

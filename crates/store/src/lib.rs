@@ -1,0 +1,78 @@
+//! Herald's system of record: PostgreSQL through sqlx.
+//!
+//! Every query is parameterised and checked at run time against the schema
+//! in `migrations/` (embedded here and applied by [`Store::migrate`], under
+//! sqlx's advisory lock so that many nodes may start at once). The dialing
+//! path — [`Store::claim_due`], [`Store::renew_leases`],
+//! [`Store::finish_attempt`], [`Store::reap_expired_leases`] — touches rows
+//! only through the indexes made for it.
+//!
+//! This crate knows nothing of SIP, Redis or HTTP.
+
+mod campaigns;
+mod dispatch;
+mod models;
+mod setup;
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+pub use dispatch::{AttemptRecord, ClaimedAttempt, ContactNext, FinishResult};
+pub use models::*;
+
+/// The schema, embedded at build time.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{entity} {id} not found")]
+    NotFound { entity: &'static str, id: i64 },
+    #[error("stored {field} is invalid: {message}")]
+    Corrupt { field: &'static str, message: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A handle on the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: PgPool,
+}
+
+impl Store {
+    pub async fn connect(config: &herald_config::DatabaseConfig) -> Result<Store> {
+        let pool = PgPoolOptions::new()
+            .max_connections(config.max_connections)
+            .acquire_timeout(Duration::from_secs(config.connect_timeout_secs))
+            .connect(&config.url)
+            .await?;
+        Ok(Store { pool })
+    }
+
+    pub fn from_pool(pool: PgPool) -> Store {
+        Store { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Applies pending migrations. sqlx holds a Postgres advisory lock while
+    /// it does, so concurrent callers wait for each other.
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Readiness: the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

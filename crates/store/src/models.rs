@@ -1,0 +1,169 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A carrier SIP trunk as stored.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Trunk {
+    pub id: i64,
+    pub name: String,
+    pub host: String,
+    pub port: i32,
+    pub transport: String,
+    pub auth_username: Option<String>,
+    #[serde(skip_serializing)]
+    pub auth_password: Option<String>,
+    pub auth_password_env: Option<String>,
+    pub from_domain: Option<String>,
+    pub cps_limit: f64,
+    pub max_lines: i32,
+    pub enabled: bool,
+}
+
+impl Trunk {
+    /// The digest password: from the named environment variable when set
+    /// (secrets stay out of the database), else the stored one.
+    pub fn password(&self) -> Option<String> {
+        if let Some(variable) = &self.auth_password_env {
+            return std::env::var(variable).ok();
+        }
+        self.auth_password.clone()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewTrunk {
+    pub name: String,
+    pub host: String,
+    pub port: i32,
+    pub transport: String,
+    pub auth_username: Option<String>,
+    pub auth_password: Option<String>,
+    pub auth_password_env: Option<String>,
+    pub cps_limit: f64,
+    pub max_lines: i32,
+}
+
+impl NewTrunk {
+    pub fn udp(name: &str, host: &str, port: u16) -> NewTrunk {
+        NewTrunk {
+            name: name.to_owned(),
+            host: host.to_owned(),
+            port: i32::from(port),
+            transport: "udp".to_owned(),
+            auth_username: None,
+            auth_password: None,
+            auth_password_env: None,
+            cps_limit: 50.0,
+            max_lines: 500,
+        }
+    }
+}
+
+/// A prompt's audio, as uploaded.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PromptAudio {
+    pub id: i64,
+    pub name: String,
+    pub filename: String,
+    pub sha256: Vec<u8>,
+    pub audio: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPrompt {
+    pub name: String,
+    pub filename: String,
+    pub content_type: String,
+    pub audio: Vec<u8>,
+    pub duration_ms: i32,
+    pub sha256: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    Draft,
+    Scheduled,
+    Running,
+    Paused,
+    Completed,
+    Stopped,
+    Archived,
+}
+
+impl CampaignStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Draft => "draft",
+            CampaignStatus::Scheduled => "scheduled",
+            CampaignStatus::Running => "running",
+            CampaignStatus::Paused => "paused",
+            CampaignStatus::Completed => "completed",
+            CampaignStatus::Stopped => "stopped",
+            CampaignStatus::Archived => "archived",
+        }
+    }
+}
+
+/// What a Talker needs to know about a running campaign to dial it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DialPlan {
+    pub id: i64,
+    pub prompt_id: Option<i64>,
+    pub trunk_id: Option<i64>,
+    pub caller_id: Option<String>,
+    pub max_attempts: i32,
+    pub ring_timeout_secs: i32,
+    pub retry_rules: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub prompt_id: Option<i64>,
+    pub trunk_id: Option<i64>,
+    pub caller_id: Option<String>,
+    pub max_attempts: i32,
+    pub ring_timeout_secs: i32,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    pub name: String,
+    pub prompt_id: Option<i64>,
+    pub trunk_id: Option<i64>,
+    pub caller_id: Option<String>,
+    pub max_attempts: i32,
+    pub ring_timeout_secs: i32,
+    pub retry_rules: serde_json::Value,
+}
+
+/// One contact to import: an E.164 number and its tags.
+#[derive(Debug, Clone)]
+pub struct NewContact {
+    pub phone: herald_types::E164,
+    pub tags: serde_json::Value,
+    pub timezone: Option<String>,
+    pub import_line: Option<i32>,
+}
+
+/// Where a campaign stands.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CampaignSummary {
+    pub campaign_id: i64,
+    pub status: String,
+    pub contacts: i64,
+    pub queued: i64,
+    pub leased: i64,
+    pub done: i64,
+    /// Finished contacts by their final outcome.
+    pub outcomes: std::collections::BTreeMap<String, i64>,
+    pub attempts: i64,
+    pub first_invite_at: Option<DateTime<Utc>>,
+    pub last_ended_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,170 @@
+//! The dialing path against a real PostgreSQL (a fresh database per test).
+
+use chrono::Utc;
+use herald_store::{AttemptRecord, ContactNext, FinishResult, NewCampaign, NewContact, NewTrunk, Store};
+use herald_types::{E164, Outcome};
+use sqlx::PgPool;
+
+async fn running_campaign(store: &Store, contacts: usize) -> i64 {
+    let trunk = store.create_trunk(&NewTrunk::udp("carrier", "127.0.0.1", 5060)).await.unwrap();
+    let campaign = store
+        .create_campaign(&NewCampaign {
+            name: "test".into(),
+            prompt_id: None,
+            trunk_id: Some(trunk.id),
+            caller_id: Some("+15550000000".into()),
+            max_attempts: 1,
+            ring_timeout_secs: 30,
+            retry_rules: serde_json::json!({}),
+        })
+        .await
+        .unwrap();
+    let new: Vec<NewContact> = (0..contacts)
+        .map(|index| NewContact {
+            phone: E164::parse(&format!("+1555{index:07}")).unwrap(),
+            tags: serde_json::json!({"index": index}),
+            timezone: None,
+            import_line: Some(index as i32 + 2),
+        })
+        .collect();
+    assert_eq!(store.insert_contacts(campaign.id, &new).await.unwrap(), contacts as u64);
+    store
+        .set_campaign_status(campaign.id, herald_store::CampaignStatus::Running, "test")
+        .await
+        .unwrap();
+    campaign.id
+}
+
+fn record(claim: &herald_store::ClaimedAttempt, outcome: Outcome) -> AttemptRecord {
+    AttemptRecord {
+        attempt_id: claim.attempt_id,
+        contact_id: claim.contact_id,
+        lease_epoch: claim.lease_epoch,
+        outcome,
+        trunk_id: None,
+        caller_id: None,
+        sip_call_id: None,
+        sip_code: Some(200),
+        sip_reason: None,
+        q850_cause: None,
+        invite_at: Some(Utc::now()),
+        ringing_at: None,
+        answered_at: None,
+        ended_at: Utc::now(),
+        talk_ms: None,
+        early_media: false,
+        dtmf: None,
+        rtp_packets_sent: None,
+        rtp_packets_received: None,
+    }
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn concurrent_claims_never_share_a_contact(pool: PgPool) {
+    let store = Store::from_pool(pool);
+    let campaign = running_campaign(&store, 500).await;
+    let mut claims = Vec::new();
+    for node in 0..8 {
+        let store = store.clone();
+        claims.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let batch = store.claim_due(&format!("node-{node}"), campaign, 17, 60).await.unwrap();
+                if batch.is_empty() {
+                    return mine;
+                }
+                mine.extend(batch.into_iter().map(|claim| claim.contact_id));
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for claim in claims {
+        all.extend(claim.await.unwrap());
+    }
+    let count = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(count, 500, "every contact claimed once");
+    assert_eq!(all.len(), 500, "no contact claimed twice");
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn an_attempt_is_recorded_exactly_once(pool: PgPool) {
+    let store = Store::from_pool(pool);
+    let campaign = running_campaign(&store, 1).await;
+    let claim = store.claim_due("a", campaign, 10, 60).await.unwrap().remove(0);
+    let answered = record(&claim, Outcome::Answered);
+    assert_eq!(store.finish_attempt("a", &answered, ContactNext::Done).await.unwrap(), FinishResult::Recorded);
+    let busy = record(&claim, Outcome::Busy);
+    assert_eq!(store.finish_attempt("a", &busy, ContactNext::Done).await.unwrap(), FinishResult::AlreadyFinal);
+    let summary = store.campaign_summary(campaign).await.unwrap();
+    assert_eq!(summary.outcomes.get("answered"), Some(&1));
+    assert_eq!(summary.attempts, 1);
+    assert_eq!(store.complete_finished_campaigns().await.unwrap(), vec![campaign]);
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn expired_leases_are_reaped_and_late_writes_refused(pool: PgPool) {
+    let store = Store::from_pool(pool.clone());
+    let campaign = running_campaign(&store, 3).await;
+    let dead = store.claim_due("dead-node", campaign, 10, 60).await.unwrap();
+    assert_eq!(dead.len(), 3);
+    // Nothing has expired yet.
+    assert_eq!(store.reap_expired_leases(100, 3).await.unwrap(), 0);
+    sqlx::query("UPDATE contacts SET lease_until = now() - interval '1 second'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(store.reap_expired_leases(100, 3).await.unwrap(), 3);
+
+    // Another node takes them over.
+    let live = store.claim_due("live-node", campaign, 10, 60).await.unwrap();
+    assert_eq!(live.len(), 3);
+    assert!(live.iter().all(|claim| claim.attempt_no == 2));
+
+    // The dead node comes back and tries to write: refused.
+    let late = record(&dead[0], Outcome::Answered);
+    assert_eq!(
+        store.finish_attempt("dead-node", &late, ContactNext::Done).await.unwrap(),
+        FinishResult::AlreadyFinal
+    );
+    for claim in &live {
+        let result = store.finish_attempt("live-node", &record(claim, Outcome::Busy), ContactNext::Done).await;
+        assert_eq!(result.unwrap(), FinishResult::Recorded);
+    }
+    let lost: (i64,) = sqlx::query_as("SELECT count(*) FROM attempts WHERE outcome = 'lost_with_node'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(lost.0, 3);
+    let summary = store.campaign_summary(campaign).await.unwrap();
+    assert_eq!(summary.outcomes.get("busy"), Some(&3));
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn renewal_reports_lost_leases(pool: PgPool) {
+    let store = Store::from_pool(pool);
+    let campaign = running_campaign(&store, 2).await;
+    let claims = store.claim_due("a", campaign, 10, 60).await.unwrap();
+    let ids: Vec<i64> = claims.iter().map(|claim| claim.contact_id).collect();
+    let mut held = store.renew_leases("a", &ids, 60).await.unwrap();
+    held.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(held, expected);
+    assert!(store.renew_leases("b", &ids, 60).await.unwrap().is_empty());
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn retries_come_back_when_due(pool: PgPool) {
+    let store = Store::from_pool(pool);
+    let campaign = running_campaign(&store, 1).await;
+    let claim = store.claim_due("a", campaign, 10, 60).await.unwrap().remove(0);
+    let later = Utc::now() + chrono::Duration::hours(1);
+    store
+        .finish_attempt("a", &record(&claim, Outcome::Busy), ContactNext::RetryAt(later))
+        .await
+        .unwrap();
+    assert!(store.claim_due("a", campaign, 10, 60).await.unwrap().is_empty(), "not due yet");
+    assert!(store.complete_finished_campaigns().await.unwrap().is_empty(), "a retry is pending");
+}
