@@ -18,12 +18,24 @@ pub struct Config {
     pub log: LogConfig,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NodeConfig {
     /// This node's name in leases, heartbeats and logs; empty means
     /// `<hostname>-<pid>`.
     pub id: String,
+    /// `/healthz`, `/readyz` and `/metrics` for processes that run no UI
+    /// service (the UI serves them on its own port).
+    pub ops_listen: SocketAddr,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        Self {
+            id: String::new(),
+            ops_listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9464),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

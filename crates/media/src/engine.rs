@@ -103,7 +103,11 @@ impl CallMedia {
     /// Resolves once every prompt frame has been sent.
     pub async fn prompt_played(&self) {
         loop {
+            // Register before checking the flag so a notification between
+            // the two is not missed.
             let notified = self.control.prompt_done.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
             if self.control.prompt_done_flag.load(Ordering::Acquire) {
                 return;
             }

@@ -9,6 +9,7 @@ use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Header, Response, StatusCode, Uri};
+use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use crate::agent::SipAgent;
@@ -77,6 +78,8 @@ pub struct FailedCall {
     pub q850_cause: Option<u16>,
     /// We sent CANCEL because the ring timeout passed.
     pub cancelled_on_timeout: bool,
+    /// We sent CANCEL because the caller aborted (drain, lost lease).
+    pub cancelled_on_abort: bool,
 }
 
 /// How an answered call ended.
@@ -114,7 +117,9 @@ impl std::fmt::Debug for AnsweredCall {
 impl SipAgent {
     /// Sends the INVITE and follows it to its final response: CANCEL after
     /// the ring timeout, digest auth when challenged, ACK on 2xx.
-    pub async fn invite(&self, invite: OutboundInvite) -> Result<InviteResult> {
+    ///
+    /// Cancelling `abort` while the call rings sends CANCEL at once.
+    pub async fn invite(&self, invite: OutboundInvite, abort: &CancellationToken) -> Result<InviteResult> {
         let local = self.local_addr();
         let trunk = &invite.trunk;
         let transport_parameter = match trunk.transport {
@@ -155,6 +160,7 @@ impl SipAgent {
         let ring_timer = tokio::time::sleep(invite.ring_timeout);
         tokio::pin!(ring_timer);
         let mut cancelled_on_timeout = false;
+        let mut cancelled_on_abort = false;
         let final_response: Option<Response> = loop {
             tokio::select! {
                 joined = &mut outcome => {
@@ -170,9 +176,17 @@ impl SipAgent {
                         }
                     }
                 }
-                () = &mut ring_timer, if !cancelled_on_timeout => {
+                () = &mut ring_timer, if !(cancelled_on_timeout || cancelled_on_abort) => {
                     cancelled_on_timeout = true;
                     debug!(call_id = %progress.call_id, "ring timeout: cancelling");
+                    // RFC 3261 §9.1: CANCEL a pending INVITE.
+                    if let Err(error) = dialog.cancel().await {
+                        warn!(%error, call_id = %progress.call_id, "cancel failed");
+                    }
+                }
+                () = abort.cancelled(), if !(cancelled_on_timeout || cancelled_on_abort) => {
+                    cancelled_on_abort = true;
+                    debug!(call_id = %progress.call_id, "call aborted: cancelling");
                     if let Err(error) = dialog.cancel().await {
                         warn!(%error, call_id = %progress.call_id, "cancel failed");
                     }
@@ -195,6 +209,7 @@ impl SipAgent {
                 reason_phrase: "No response".to_owned(),
                 q850_cause: None,
                 cancelled_on_timeout,
+                cancelled_on_abort,
             }));
         };
         let code = response.status_code.code();
@@ -222,6 +237,7 @@ impl SipAgent {
             reason_phrase,
             q850_cause: q850,
             cancelled_on_timeout,
+            cancelled_on_abort,
         }))
     }
 }

@@ -1,0 +1,190 @@
+//! Herald's coordination through Redis, reached only via Sentinel.
+//!
+//! Redis holds what is fast and ephemeral — node heartbeats, live events for
+//! dashboards, and (as issue #4 lands) CPS limiters and line leases. Nothing
+//! that matters lives only here: Postgres is the system of record, and every
+//! caller must keep working (on local shares of its caps) while Redis is away.
+//!
+//! After a Sentinel failover the old master may come back as a replica; a
+//! pooled connection to it would answer `READONLY` to every write. So every
+//! connection is checked with `ROLE` when it is created and before it is
+//! reused, and a connection that answers `READONLY` is thrown away instead of
+//! returned to the pool.
+
+use std::time::Duration;
+
+use deadpool_redis::sentinel::{Config as SentinelPoolConfig, Connection, Hook, HookError, Pool, SentinelServerType};
+use deadpool_redis::{PoolConfig, Runtime, Timeouts};
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use tracing::warn;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("redis pool: {0}")]
+    Pool(String),
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("redis did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("bad data in redis: {0}")]
+    Decode(#[from] serde_json::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The cluster's shared fast state.
+#[derive(Clone)]
+pub struct Coord {
+    pool: Pool,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Coord {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Coord").field("timeout", &self.timeout).finish()
+    }
+}
+
+/// What a node says about itself every few seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeHeartbeat {
+    pub node_id: String,
+    pub services: Vec<String>,
+    pub active_calls: u64,
+    pub max_calls: u64,
+    pub draining: bool,
+}
+
+const HEARTBEAT_PREFIX: &str = "herald:node:";
+
+impl Coord {
+    /// Builds the pool. No connection is made until the first command, so a
+    /// node starts even while Redis is down.
+    pub fn new(config: &herald_config::RedisConfig) -> Result<Coord> {
+        let timeout = Duration::from_millis(config.timeout_ms);
+        let urls = config
+            .sentinels
+            .iter()
+            .map(|sentinel| format!("redis://{sentinel}"))
+            .collect::<Vec<_>>();
+        let mut pool_config = SentinelPoolConfig::from_urls(urls, config.master_name.clone(), SentinelServerType::Master);
+        pool_config.pool = Some(PoolConfig {
+            max_size: config.pool_size,
+            timeouts: Timeouts {
+                wait: Some(timeout),
+                // Creating asks the Sentinels first, then the master.
+                create: Some(timeout * 4),
+                recycle: Some(timeout),
+            },
+            ..PoolConfig::default()
+        });
+        let pool = pool_config
+            .builder()
+            .map_err(|error| Error::Pool(error.to_string()))?
+            .runtime(Runtime::Tokio1)
+            .post_create(Hook::async_fn(|connection, _| Box::pin(async move { require_master(connection).await })))
+            .pre_recycle(Hook::async_fn(|connection, _| Box::pin(async move { require_master(connection).await })))
+            .build()
+            .map_err(|error| Error::Pool(error.to_string()))?;
+        Ok(Coord { pool, timeout })
+    }
+
+    async fn connection(&self) -> Result<Connection> {
+        self.pool.get().await.map_err(|error| Error::Pool(error.to_string()))
+    }
+
+    /// Runs one Redis operation with the configured timeout. A connection
+    /// whose command failed with `READONLY` (a demoted master) or an IO error
+    /// is dropped rather than returned to the pool.
+    pub async fn run<T, F>(&self, operation: F) -> Result<T>
+    where
+        F: AsyncFnOnce(&mut Connection) -> redis::RedisResult<T>,
+    {
+        let mut connection = self.connection().await?;
+        match tokio::time::timeout(self.timeout, operation(&mut connection)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => {
+                if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ReadOnly) || error.is_io_error() {
+                    warn!(%error, "discarding redis connection");
+                    drop(Connection::take(connection));
+                }
+                Err(error.into())
+            }
+            Err(_) => {
+                drop(Connection::take(connection));
+                Err(Error::Timeout(self.timeout))
+            }
+        }
+    }
+
+    /// Readiness: the master answers.
+    pub async fn ping(&self) -> Result<()> {
+        self.run(async |connection| redis::cmd("PING").query_async::<String>(connection).await)
+            .await
+            .map(|_| ())
+    }
+
+    /// Announces this node for `ttl`; a node that stops announcing drops out
+    /// of [`Coord::live_nodes`] when it expires.
+    pub async fn heartbeat(&self, heartbeat: &NodeHeartbeat, ttl: Duration) -> Result<()> {
+        let key = format!("{HEARTBEAT_PREFIX}{}", heartbeat.node_id);
+        let value = serde_json::to_string(heartbeat)?;
+        let seconds = ttl.as_secs().max(1);
+        self.run(async move |connection| connection.set_ex::<_, _, ()>(key, value, seconds).await)
+            .await
+    }
+
+    /// Every node whose heartbeat has not expired.
+    pub async fn live_nodes(&self) -> Result<Vec<NodeHeartbeat>> {
+        let values: Vec<Option<String>> = self
+            .run(async |connection| {
+                let mut keys: Vec<String> = Vec::new();
+                let mut iterator = connection.scan_match::<_, String>(format!("{HEARTBEAT_PREFIX}*")).await?;
+                while let Some(key) = futures_next(&mut iterator).await {
+                    keys.push(key);
+                }
+                drop(iterator);
+                if keys.is_empty() {
+                    return Ok(Vec::new());
+                }
+                connection.mget(keys).await
+            })
+            .await?;
+        let mut nodes = Vec::new();
+        for value in values.into_iter().flatten() {
+            nodes.push(serde_json::from_str(&value)?);
+        }
+        Ok(nodes)
+    }
+
+    /// Publishes a live event (dashboards subscribe); best effort.
+    pub async fn publish(&self, channel: &str, event: &serde_json::Value) -> Result<()> {
+        let payload = event.to_string();
+        let channel = channel.to_owned();
+        self.run(async move |connection| connection.publish::<_, _, ()>(channel, payload).await)
+            .await
+    }
+}
+
+async fn futures_next(iterator: &mut redis::AsyncIter<'_, String>) -> Option<String> {
+    iterator.next_item().await.and_then(|item| item.ok())
+}
+
+/// `ROLE` must say `master`; anything else (a replica, a demoted master)
+/// makes the pool discard the connection.
+async fn require_master(connection: &mut redis::aio::MultiplexedConnection) -> Result<(), HookError> {
+    let role: redis::Value = redis::cmd("ROLE")
+        .query_async(connection)
+        .await
+        .map_err(HookError::Backend)?;
+    let is_master = match &role {
+        redis::Value::Array(items) => matches!(items.first(), Some(redis::Value::BulkString(bytes)) if bytes == b"master"),
+        _ => false,
+    };
+    if is_master {
+        Ok(())
+    } else {
+        Err(HookError::message("redis node is not the master (ROLE)"))
+    }
+}

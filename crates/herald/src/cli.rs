@@ -1,0 +1,135 @@
+//! Command-line interface.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use herald_config::Config;
+
+use crate::services::{self, Services};
+
+/// Herald: mass outbound voice-notification campaigns over SIP trunks.
+///
+/// Runs any subset of the services (`all`, `talker`, `scheduler`, `ui`,
+/// `recipient`) or a tool. Configuration comes from a TOML file (every key
+/// documented in config/herald.toml) and HERALD__SECTION__KEY environment
+/// variables; an invalid value exits with code 64 naming the key.
+#[derive(Debug, Parser)]
+#[command(name = "herald", version, propagate_version = true)]
+pub(crate) struct Cli {
+    /// Configuration file [default: ./config/herald.toml if it exists, else built-in defaults].
+    #[arg(long, short, global = true, env = "HERALD_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Every service in one process (single-machine deployments).
+    All,
+    /// Places outbound calls: claims due contacts, dials, plays, records.
+    Talker,
+    /// Elected housekeeping: reaps expired leases, completes campaigns.
+    Scheduler,
+    /// REST API, web UI, /metrics and health endpoints.
+    Ui,
+    /// Answers inbound calls from the configured trunks.
+    Recipient,
+    /// Applies pending database migrations and exits.
+    Migrate,
+    /// Imports contacts from a CSV file into a campaign.
+    ///
+    /// The file needs a `phone` column; every other column becomes a tag
+    /// (`timezone`, if present, sets the contact's zone). Rows whose number is
+    /// invalid are reported with their line number; the good rows import.
+    Import {
+        /// The campaign to add the contacts to.
+        #[arg(long)]
+        campaign: i64,
+        /// The CSV file (comma-separated, header row first).
+        file: PathBuf,
+    },
+    /// Runs a demo campaign against running services and a SIPp carrier.
+    ///
+    /// Creates a trunk to the carrier, a prompt and a campaign of N contacts
+    /// whose last digits make the demo carrier (loadtest/sipp/uas_mix.xml)
+    /// answer (0-5), reject busy (6-7) or leave unanswered (8-9); starts it,
+    /// waits until every contact is finished, and prints a summary.
+    Demo {
+        /// How many contacts to call.
+        #[arg(long, default_value_t = 300)]
+        contacts: u32,
+        /// The SIPp carrier's SIP address.
+        #[arg(long, default_value = "127.0.0.1:5090")]
+        carrier: String,
+        /// The trunk's calls-per-second cap.
+        #[arg(long, default_value_t = 50.0)]
+        cps: f64,
+        /// Ring timeout before CANCEL, seconds.
+        #[arg(long, default_value_t = 5)]
+        ring_timeout: i32,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 900)]
+        timeout: u64,
+        /// Print the summary as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl Command {
+    /// Tools print to stdout and log only warnings.
+    pub(crate) fn is_tool(&self) -> bool {
+        matches!(self, Command::Migrate | Command::Import { .. } | Command::Demo { .. })
+    }
+}
+
+impl Cli {
+    pub(crate) fn config_path(&self) -> Option<PathBuf> {
+        if let Some(path) = &self.config {
+            return Some(path.clone());
+        }
+        let default = PathBuf::from("config/herald.toml");
+        default.exists().then_some(default)
+    }
+}
+
+pub(crate) async fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::All => services::run(config, Services::all()).await,
+        Command::Talker => services::run(config, Services::only("talker")).await,
+        Command::Scheduler => services::run(config, Services::only("scheduler")).await,
+        Command::Ui => services::run(config, Services::only("ui")).await,
+        Command::Recipient => services::run(config, Services::only("recipient")).await,
+        Command::Migrate => {
+            let store = herald_store::Store::connect(&config.database).await?;
+            store.migrate().await?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { campaign, file } => crate::import::run(&config, campaign, &file).await,
+        Command::Demo {
+            contacts,
+            carrier,
+            cps,
+            ring_timeout,
+            timeout,
+            json,
+        } => {
+            crate::demo::run(
+                &config,
+                crate::demo::DemoOptions {
+                    contacts,
+                    carrier,
+                    cps,
+                    ring_timeout_secs: ring_timeout,
+                    timeout_secs: timeout,
+                    json,
+                },
+            )
+            .await
+        }
+    }
+}

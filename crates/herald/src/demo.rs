@@ -1,0 +1,194 @@
+//! `herald demo`: a campaign against the SIPp demo carrier, end to end.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use herald_config::Config;
+use herald_store::{CampaignStatus, NewCampaign, NewContact, NewPrompt, NewTrunk, Store};
+use herald_types::E164;
+use sha2::Digest;
+
+const DEMO_PROMPT: &[u8] = include_bytes!("../../../sounds/welcome.wav");
+
+pub(crate) struct DemoOptions {
+    pub contacts: u32,
+    pub carrier: String,
+    pub cps: f64,
+    pub ring_timeout_secs: i32,
+    pub timeout_secs: u64,
+    pub json: bool,
+}
+
+/// What the demo carrier (`loadtest/sipp/uas_mix.xml`) does with a number,
+/// by its last digit.
+pub(crate) fn expected_outcome(phone: &str) -> &'static str {
+    match phone.chars().last() {
+        Some('0'..='5') => "answered",
+        Some('6' | '7') => "busy",
+        _ => "no_answer",
+    }
+}
+
+/// The demo's numbers: last digits cycle 0-9.
+pub(crate) fn demo_number(index: u32) -> E164 {
+    E164::parse(&format!("+1202{index:07}")).expect("demo numbers are valid E.164")
+}
+
+pub(crate) async fn run(config: &Config, options: DemoOptions) -> anyhow::Result<ExitCode> {
+    let (host, port) = options
+        .carrier
+        .rsplit_once(':')
+        .and_then(|(host, port)| Some((host.to_owned(), port.parse::<u16>().ok()?)))
+        .context("--carrier must be host:port")?;
+    let store = Store::connect(&config.database).await.context("connecting to PostgreSQL")?;
+    store.migrate().await?;
+    let started = Instant::now();
+
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S%.3f");
+    let mut trunk = NewTrunk::udp(&format!("demo carrier {stamp}"), &host, port);
+    trunk.cps_limit = options.cps;
+    trunk.max_lines = 10_000;
+    let trunk = store.create_trunk(&trunk).await?;
+    let prompt = herald_media::Prompt::decode(DEMO_PROMPT.to_vec(), Some("wav"))?;
+    let prompt_ms = prompt.duration_ms();
+    let prompt_id = store
+        .create_prompt(&NewPrompt {
+            name: format!("demo welcome {stamp}"),
+            filename: "welcome.wav".into(),
+            content_type: "audio/wav".into(),
+            audio: DEMO_PROMPT.to_vec(),
+            duration_ms: prompt_ms as i32,
+            sha256: sha2::Sha256::digest(DEMO_PROMPT).to_vec(),
+        })
+        .await?;
+    let campaign = store
+        .create_campaign(&NewCampaign {
+            name: format!("demo {stamp}"),
+            prompt_id: Some(prompt_id),
+            trunk_id: Some(trunk.id),
+            caller_id: Some("+12025550100".into()),
+            max_attempts: 1,
+            ring_timeout_secs: options.ring_timeout_secs,
+            retry_rules: serde_json::json!({}),
+        })
+        .await?;
+    let contacts: Vec<NewContact> = (0..options.contacts)
+        .map(|index| NewContact {
+            phone: demo_number(index),
+            tags: serde_json::json!({"name": format!("Demo {index}")}),
+            timezone: None,
+            import_line: None,
+        })
+        .collect();
+    for chunk in contacts.chunks(5000) {
+        store.insert_contacts(campaign.id, chunk).await?;
+    }
+    store
+        .set_campaign_status(campaign.id, CampaignStatus::Running, "demo")
+        .await?;
+    if !options.json {
+        eprintln!(
+            "demo campaign {} started: {} contacts via {}:{} at up to {} CPS",
+            campaign.id, options.contacts, host, port, options.cps
+        );
+    }
+
+    let deadline = started + Duration::from_secs(options.timeout_secs);
+    let mut last_done = -1;
+    let summary = loop {
+        let summary = store.campaign_summary(campaign.id).await?;
+        if summary.status == "completed" {
+            break summary;
+        }
+        if !options.json && summary.done != last_done {
+            eprintln!(
+                "  {:>6} done, {:>5} in calls, {:>6} queued",
+                summary.done, summary.leased, summary.queued
+            );
+            last_done = summary.done;
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "campaign {} not complete after {} s ({} of {} done): are `herald all` and the SIPp carrier running?",
+                campaign.id,
+                options.timeout_secs,
+                summary.done,
+                summary.contacts
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT phone, last_outcome FROM contacts WHERE campaign_id = $1")
+            .bind(campaign.id)
+            .fetch_all(store.pool())
+            .await?;
+    let mismatches = rows
+        .iter()
+        .filter(|(phone, outcome)| outcome.as_deref() != Some(expected_outcome(phone)))
+        .count();
+    let mut expected: BTreeMap<&str, i64> = BTreeMap::new();
+    for (phone, _) in &rows {
+        *expected.entry(expected_outcome(phone)).or_default() += 1;
+    }
+    let (invites, first, last, mean_talk_ms): (i64, Option<f64>, Option<f64>, Option<f64>) =
+        sqlx::query_as(
+            "SELECT count(invite_at), extract(epoch FROM min(invite_at))::float8, \
+                    extract(epoch FROM max(invite_at))::float8, \
+                    avg(talk_ms) FILTER (WHERE outcome = 'answered')::float8 \
+             FROM attempts WHERE campaign_id = $1",
+        )
+        .bind(campaign.id)
+        .fetch_one(store.pool())
+        .await?;
+    let achieved_cps = match (first, last) {
+        (Some(first), Some(last)) if last > first => (invites - 1) as f64 / (last - first),
+        _ => 0.0,
+    };
+
+    let report = serde_json::json!({
+        "campaign_id": campaign.id,
+        "contacts": summary.contacts,
+        "outcomes": summary.outcomes,
+        "expected": expected,
+        "mismatches": mismatches,
+        "attempts": summary.attempts,
+        "achieved_cps": (achieved_cps * 10.0).round() / 10.0,
+        "prompt_ms": prompt_ms,
+        "mean_answered_talk_ms": mean_talk_ms.map(|ms| ms.round()),
+        "elapsed_secs": (elapsed * 10.0).round() / 10.0,
+    });
+    if options.json {
+        println!("{report}");
+    } else {
+        println!("campaign {} complete in {elapsed:.1} s", campaign.id);
+        for (outcome, count) in &summary.outcomes {
+            let wanted = expected.get(outcome.as_str()).copied().unwrap_or(0);
+            println!("  {outcome:<15} {count:>6}   (carrier script: {wanted})");
+        }
+        println!("  attempts        {:>6}", summary.attempts);
+        println!("  achieved CPS    {achieved_cps:>6.1}");
+        if let Some(talk) = mean_talk_ms {
+            println!("  answered calls lasted {:.1} s on average (prompt: {:.1} s)", talk / 1000.0, prompt_ms as f64 / 1000.0);
+        }
+        println!("  outcome ≠ carrier behaviour: {mismatches}");
+    }
+    Ok(if mismatches == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_numbers_cycle_through_the_carrier_script() {
+        let outcomes: Vec<&str> = (0..10).map(|index| expected_outcome(demo_number(index).as_str())).collect();
+        assert_eq!(outcomes.iter().filter(|o| **o == "answered").count(), 6);
+        assert_eq!(outcomes.iter().filter(|o| **o == "busy").count(), 2);
+        assert_eq!(outcomes.iter().filter(|o| **o == "no_answer").count(), 2);
+    }
+}

@@ -1,0 +1,221 @@
+//! Running services: build each one, serve until SIGTERM/SIGINT, drain.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use herald_config::Config;
+use herald_coord::{Coord, NodeHeartbeat};
+use herald_store::Store;
+use herald_talker::{Talker, TalkerMetrics};
+use herald_ui::AppState;
+use prometheus_client::registry::Registry;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Services {
+    talker: bool,
+    scheduler: bool,
+    ui: bool,
+    recipient: bool,
+}
+
+impl Services {
+    pub(crate) fn all() -> Services {
+        Services {
+            talker: true,
+            scheduler: true,
+            ui: true,
+            recipient: true,
+        }
+    }
+
+    pub(crate) fn only(name: &str) -> Services {
+        Services {
+            talker: name == "talker",
+            scheduler: name == "scheduler",
+            ui: name == "ui",
+            recipient: name == "recipient",
+        }
+    }
+
+    fn names(&self) -> Vec<String> {
+        [
+            (self.talker, "talker"),
+            (self.scheduler, "scheduler"),
+            (self.ui, "ui"),
+            (self.recipient, "recipient"),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| name.to_owned())
+        .collect()
+    }
+}
+
+pub(crate) fn node_id(config: &Config) -> String {
+    if !config.node.id.is_empty() {
+        return config.node.id.clone();
+    }
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_else(|_| "herald".to_owned());
+    format!("{host}-{}", std::process::id())
+}
+
+/// Builds the selected services, runs them until a signal, and drains.
+pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<ExitCode> {
+    let node_id = node_id(&config);
+    let shutdown = CancellationToken::new();
+    let store = Store::connect(&config.database)
+        .await
+        .context("connecting to PostgreSQL")?;
+    if config.database.migrate_on_start {
+        store.migrate().await.context("applying migrations")?;
+    }
+    let coord = Coord::new(&config.redis).context("configuring Redis")?;
+
+    let mut registry = Registry::default();
+    let talker_metrics = TalkerMetrics::register(&mut registry);
+
+    // Build (and bind) everything before running anything.
+    let talker = if services.talker {
+        Some(
+            Talker::build(
+                node_id.clone(),
+                config.talker.clone(),
+                store.clone(),
+                talker_metrics,
+                &shutdown,
+            )
+            .await
+            .context("starting the talker")?,
+        )
+    } else {
+        None
+    };
+    let recipient_sip = if services.recipient {
+        Some(
+            herald_sip::SipAgent::start(
+                herald_sip::SipConfig {
+                    listen: config.recipient.sip_listen,
+                    user_agent: format!("Herald/{}", env!("CARGO_PKG_VERSION")),
+                },
+                shutdown.child_token(),
+            )
+            .await
+            .context("starting the recipient")?,
+        )
+    } else {
+        None
+    };
+    let http_address = if services.ui { config.ui.listen } else { config.node.ops_listen };
+    let listener = tokio::net::TcpListener::bind(http_address)
+        .await
+        .with_context(|| format!("binding HTTP on {http_address}"))?;
+    info!(node = %node_id, services = ?services.names(), http = %listener.local_addr()?, "herald starting");
+
+    let state = AppState {
+        store: Some(store.clone()),
+        coord: Some(coord.clone()),
+        registry: Arc::new(registry),
+        draining: shutdown.clone(),
+    };
+    let router = if services.ui {
+        herald_ui::app(state)
+    } else {
+        herald_ui::ops_router(state)
+    };
+
+    let mut tasks = JoinSet::new();
+    tasks.spawn(wait_for_signal(shutdown.clone()));
+    let http_shutdown = shutdown.clone();
+    tasks.spawn(async move {
+        if let Err(error) = herald_ui::serve(listener, router, http_shutdown).await {
+            warn!(%error, "http server failed");
+        }
+    });
+    let max_calls = if services.talker { config.talker.max_calls as u64 } else { 0 };
+    tasks.spawn(heartbeat(
+        coord.clone(),
+        node_id.clone(),
+        services.names(),
+        max_calls,
+        shutdown.clone(),
+    ));
+    if let Some(talker) = talker {
+        let talker_shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            if let Err(error) = talker.run(talker_shutdown).await {
+                warn!(%error, "talker failed");
+            }
+        });
+    }
+    if services.scheduler {
+        let scheduler = herald_scheduler::Scheduler::new(node_id.clone(), config.scheduler.clone(), store.clone());
+        tasks.spawn(scheduler.run(shutdown.clone()));
+    }
+    if let Some(recipient) = recipient_sip {
+        let recipient_shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            recipient_shutdown.cancelled().await;
+            recipient.shutdown().await;
+        });
+    }
+    while tasks.join_next().await.is_some() {
+        // Any service ending on its own ends the process (cleanly).
+        shutdown.cancel();
+    }
+    info!("herald stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// SIGTERM or SIGINT starts the drain.
+async fn wait_for_signal(shutdown: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+        warn!("cannot listen for SIGTERM");
+        return shutdown.cancelled().await;
+    };
+    tokio::select! {
+        _ = terminate.recv() => info!("SIGTERM: draining"),
+        _ = tokio::signal::ctrl_c() => info!("SIGINT: draining"),
+        () = shutdown.cancelled() => return,
+    }
+    shutdown.cancel();
+}
+
+/// Announces this node in Redis every 2 s (TTL 6 s). Redis being away is
+/// logged once and otherwise ignored: nothing here depends on it.
+async fn heartbeat(coord: Coord, node_id: String, services: Vec<String>, max_calls: u64, shutdown: CancellationToken) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(2));
+    let mut healthy = true;
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = shutdown.cancelled() => return,
+        }
+        let beat = NodeHeartbeat {
+            node_id: node_id.clone(),
+            services: services.clone(),
+            active_calls: 0,
+            max_calls,
+            draining: shutdown.is_cancelled(),
+        };
+        match coord.heartbeat(&beat, Duration::from_secs(6)).await {
+            Ok(()) if !healthy => {
+                info!("redis reachable again");
+                healthy = true;
+            }
+            Ok(()) => {}
+            Err(error) if healthy => {
+                warn!(%error, "redis unreachable: heartbeats paused");
+                healthy = false;
+            }
+            Err(error) => debug!(%error, "redis still unreachable"),
+        }
+    }
+}

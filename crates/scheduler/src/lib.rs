@@ -1,0 +1,110 @@
+//! The Scheduler: campaign housekeeping by one elected leader.
+//!
+//! Every scheduler node tries to take a Postgres session advisory lock; the
+//! one that holds it is the leader, the others stand by and retry each tick.
+//! If the leader dies its connection closes, the lock is released, and a
+//! standby takes over on its next tick. The leader, each tick:
+//! - re-queues contacts whose Talker lease expired (the Talker died or lost
+//!   Postgres), recording the open attempt as `lost_with_node`;
+//! - marks running campaigns with nothing left to dial as completed.
+//!
+//! (Schedules, calling windows and retries by rule arrive with issue #4.)
+//! The Scheduler never places calls and never talks to a Talker.
+
+use std::time::Duration;
+
+use herald_config::SchedulerConfig;
+use herald_store::Store;
+use sqlx::pool::PoolConnection;
+use sqlx::Postgres;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+/// The advisory lock key that elects the leader ("HERALD01" in ASCII).
+const LEADER_LOCK: i64 = 0x4845_5241_4c44_3031;
+/// Contacts reaped per statement.
+const REAP_BATCH: i64 = 1000;
+/// A contact lost with dead nodes this many times is finished as lost.
+const MAX_LOST_ATTEMPTS: i32 = 5;
+
+pub struct Scheduler {
+    node_id: String,
+    config: SchedulerConfig,
+    store: Store,
+}
+
+impl Scheduler {
+    pub fn new(node_id: String, config: SchedulerConfig, store: Store) -> Scheduler {
+        Scheduler { node_id, config, store }
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut ticker = tokio::time::interval(Duration::from_millis(self.config.tick_ms));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut leadership: Option<PoolConnection<Postgres>> = None;
+        info!(node = %self.node_id, "scheduler started");
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                () = shutdown.cancelled() => break,
+            }
+            if !self.hold_leadership(&mut leadership).await {
+                continue;
+            }
+            if let Err(error) = self.tick().await {
+                warn!(%error, "scheduler tick failed");
+            }
+        }
+        if let Some(mut connection) = leadership.take() {
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(LEADER_LOCK)
+                .execute(&mut *connection)
+                .await;
+        }
+        info!("scheduler stopped");
+    }
+
+    /// Keeps (or tries to take) the leader lock; true while we lead.
+    async fn hold_leadership(&self, leadership: &mut Option<PoolConnection<Postgres>>) -> bool {
+        if let Some(connection) = leadership.as_mut() {
+            // The lock lives as long as the session: check the session is alive.
+            if sqlx::query("SELECT 1").execute(&mut **connection).await.is_ok() {
+                return true;
+            }
+            warn!("lost the leader session");
+            *leadership = None;
+        }
+        let Ok(mut connection) = self.store.pool().acquire().await else {
+            return false;
+        };
+        let acquired: Result<(bool,), _> = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
+            .bind(LEADER_LOCK)
+            .fetch_one(&mut *connection)
+            .await;
+        match acquired {
+            Ok((true,)) => {
+                info!(node = %self.node_id, "became scheduler leader");
+                // Keep this connection out of the pool: it holds the lock.
+                *leadership = Some(connection);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    async fn tick(&self) -> herald_store::Result<()> {
+        loop {
+            let reaped = self.store.reap_expired_leases(REAP_BATCH, MAX_LOST_ATTEMPTS).await?;
+            if reaped > 0 {
+                warn!(reaped, "re-queued contacts whose lease expired");
+            }
+            if reaped < REAP_BATCH as u64 {
+                break;
+            }
+        }
+        for campaign in self.store.complete_finished_campaigns().await? {
+            info!(campaign, "campaign completed");
+        }
+        Ok(())
+    }
+}

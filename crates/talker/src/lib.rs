@@ -1,0 +1,264 @@
+//! The Talker: Herald's dialer.
+//!
+//! A Talker claims due contacts from Postgres (leasing them to itself),
+//! paces INVITEs per trunk, plays each answered call its campaign's prompt
+//! through the shared media engine, and writes each attempt's outcome exactly
+//! once. While calls run it renews their leases; a call whose lease is lost
+//! is hung up, because another node may now own that contact.
+//!
+//! On shutdown it drains: it stops claiming, lets calls finish for the grace
+//! period, hangs up the rest, records them, and returns.
+//!
+//! The Talker never talks to another service: it meets the Scheduler and
+//! the UI only in Postgres and Redis.
+
+mod call;
+mod metrics;
+mod pacing;
+mod resources;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use herald_config::TalkerConfig;
+use herald_media::{MediaConfig, MediaEngine};
+use herald_sip::{SipAgent, SipConfig};
+use herald_store::{DialPlan, Store};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{Instrument, info, info_span, warn};
+
+pub use metrics::TalkerMetrics;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("sip: {0}")]
+    Sip(#[from] herald_sip::Error),
+    #[error("store: {0}")]
+    Store(#[from] herald_store::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The running dialer of one node.
+pub struct Talker {
+    shared: Arc<Shared>,
+}
+
+/// What every call task of this node shares.
+pub(crate) struct Shared {
+    pub(crate) node_id: String,
+    pub(crate) config: TalkerConfig,
+    pub(crate) store: Store,
+    pub(crate) sip: SipAgent,
+    pub(crate) media: MediaEngine,
+    pub(crate) resources: resources::Resources,
+    pub(crate) metrics: TalkerMetrics,
+    /// Calls in progress by contact id: cancelling one hangs the call up.
+    pub(crate) active: Mutex<HashMap<i64, CancellationToken>>,
+    /// One permit per call this node may hold.
+    pub(crate) capacity: Arc<Semaphore>,
+}
+
+impl Talker {
+    /// Binds SIP and starts the media loops. Nothing is dialed until [`Talker::run`].
+    pub async fn build(
+        node_id: String,
+        config: TalkerConfig,
+        store: Store,
+        metrics: TalkerMetrics,
+        shutdown: &CancellationToken,
+    ) -> Result<Talker> {
+        let sip = SipAgent::start(
+            SipConfig {
+                listen: config.sip_listen,
+                user_agent: format!("Herald/{}", env!("CARGO_PKG_VERSION")),
+            },
+            shutdown.child_token(),
+        )
+        .await?;
+        let media = MediaEngine::start(MediaConfig {
+            bind_ip: config.media_ip,
+            port_min: config.rtp_port_min,
+            port_max: config.rtp_port_max,
+            shards: config.media_shards,
+        });
+        let capacity = Arc::new(Semaphore::new(config.max_calls));
+        let shared = Arc::new(Shared {
+            node_id,
+            resources: resources::Resources::new(store.clone()),
+            config,
+            store,
+            sip,
+            media,
+            metrics,
+            active: Mutex::default(),
+            capacity,
+        });
+        Ok(Talker { shared })
+    }
+
+    pub fn sip_addr(&self) -> std::net::SocketAddr {
+        self.shared.sip.local_addr()
+    }
+
+    pub fn active_calls(&self) -> usize {
+        self.shared.active.lock().expect("active calls poisoned").len()
+    }
+
+    /// Dials until `shutdown` is cancelled, then drains.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<()> {
+        let shared = self.shared;
+        info!(node = %shared.node_id, sip = %shared.sip.local_addr(), max_calls = shared.config.max_calls, "talker started");
+        let calls = TaskTracker::new();
+        let hang_up_all = CancellationToken::new();
+        let renewal = tokio::spawn(renew_leases(Arc::clone(&shared), hang_up_all.clone()));
+        let trunk_refresh = tokio::spawn(refresh_trunks(Arc::clone(&shared), hang_up_all.clone()));
+
+        let claim_interval = Duration::from_millis(shared.config.claim_interval_ms);
+        while !shutdown.is_cancelled() {
+            let claimed = match claim_and_start(&shared, &calls, &hang_up_all).await {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    warn!(%error, "claiming due contacts failed");
+                    0
+                }
+            };
+            if claimed == 0 {
+                tokio::select! {
+                    () = tokio::time::sleep(claim_interval) => {}
+                    () = shutdown.cancelled() => {}
+                }
+            }
+        }
+
+        // Drain: no new claims; calls may finish within the grace period.
+        let grace = Duration::from_secs(shared.config.drain_grace_secs);
+        info!(active = calls.len(), grace_secs = grace.as_secs(), "draining");
+        calls.close();
+        if tokio::time::timeout(grace, calls.wait()).await.is_err() {
+            warn!(active = calls.len(), "grace period over: hanging up remaining calls");
+            hang_up_all.cancel();
+            calls.wait().await;
+        }
+        hang_up_all.cancel();
+        let _ = renewal.await;
+        let _ = trunk_refresh.await;
+        shared.sip.shutdown().await;
+        info!("talker stopped");
+        Ok(())
+    }
+}
+
+/// Claims as many due contacts as there is room for and starts their calls.
+async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all: &CancellationToken) -> Result<usize> {
+    let room = shared.capacity.available_permits();
+    if room == 0 {
+        return Ok(0);
+    }
+    let plans: Vec<DialPlan> = shared.store.running_dial_plans().await?;
+    let mut started = 0;
+    for plan in plans {
+        let room = shared.capacity.available_permits() as i64;
+        if room == 0 {
+            break;
+        }
+        let limit = room.min(shared.config.claim_batch);
+        let claims = shared
+            .store
+            .claim_due(&shared.node_id, plan.id, limit, shared.config.lease_secs)
+            .await?;
+        let plan = Arc::new(plan);
+        for claim in claims {
+            let permit = Arc::clone(&shared.capacity)
+                .try_acquire_owned()
+                .expect("claimed no more than the free permits");
+            let cancel = hang_up_all.child_token();
+            shared
+                .active
+                .lock()
+                .expect("active calls poisoned")
+                .insert(claim.contact_id, cancel.clone());
+            let span = info_span!("call", attempt = claim.attempt_id, contact = claim.contact_id, campaign = plan.id);
+            let shared = Arc::clone(shared);
+            let plan = Arc::clone(&plan);
+            calls.spawn(
+                async move {
+                    call::run_attempt(&shared, &plan, claim, cancel).await;
+                    drop(permit);
+                }
+                .instrument(span),
+            );
+            started += 1;
+        }
+    }
+    Ok(started)
+}
+
+/// Renews this node's leases every third of their length. A call whose
+/// lease could not be renewed is hung up: another node may own it now.
+async fn renew_leases(shared: Arc<Shared>, stop: CancellationToken) {
+    let lease = Duration::from_secs(shared.config.lease_secs);
+    let mut ticker = tokio::time::interval(lease / 3);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_success = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        let ids: Vec<i64> = shared.active.lock().expect("active calls poisoned").keys().copied().collect();
+        if ids.is_empty() {
+            last_success = tokio::time::Instant::now();
+            continue;
+        }
+        match shared.store.renew_leases(&shared.node_id, &ids, shared.config.lease_secs).await {
+            Ok(held) => {
+                last_success = tokio::time::Instant::now();
+                let held: std::collections::HashSet<i64> = held.into_iter().collect();
+                let active = shared.active.lock().expect("active calls poisoned");
+                for id in ids.iter().filter(|id| !held.contains(id)) {
+                    if let Some(cancel) = active.get(id) {
+                        warn!(contact = id, "lease lost: hanging up");
+                        cancel.cancel();
+                    }
+                }
+            }
+            Err(error) => {
+                warn!(%error, "renewing leases failed");
+                // Past two thirds of a lease without renewal the reaper may
+                // soon hand these contacts to another node: hang up first.
+                if last_success.elapsed() > lease * 2 / 3 {
+                    for cancel in shared.active.lock().expect("active calls poisoned").values() {
+                        cancel.cancel();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Keeps the trunk list (and so the SIP source allow-list) fresh.
+async fn refresh_trunks(shared: Arc<Shared>, stop: CancellationToken) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        if let Err(error) = shared.refresh_trunks().await {
+            warn!(%error, "refreshing trunks failed");
+        }
+    }
+}
+
+impl Shared {
+    /// Reloads trunks and lets SIP in from exactly their addresses.
+    pub(crate) async fn refresh_trunks(&self) -> Result<(), resources::ResourceError> {
+        let sources = self.resources.refresh_trunks().await?;
+        self.sip.set_allowed_sources(Some(sources));
+        Ok(())
+    }
+}
