@@ -19,10 +19,7 @@ pub use model::*;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("config file {path} is not valid TOML: {message}")]
     Syntax { path: String, message: String },
     #[error("invalid config key `{key}`: {message}")]
@@ -31,10 +28,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Invalid {
-            key: key.into(),
-            message: message.into(),
-        }
+        Error::Invalid { key: key.into(), message: message.into() }
     }
 
     /// The key at fault, when there is one.

@@ -11,10 +11,8 @@ pub const ENV_PREFIX: &str = "HERALD__";
 pub fn load(path: Option<&Path>) -> Result<Config> {
     let (text, name) = match path {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-                path: path.display().to_string(),
-                source,
-            })?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|source| Error::Read { path: path.display().to_string(), source })?;
             (text, path.display().to_string())
         }
         None => (String::new(), "(built-in defaults)".to_owned()),
@@ -28,14 +26,10 @@ pub fn load_from_str(
     name: &str,
     environment: impl IntoIterator<Item = (String, String)>,
 ) -> Result<Config> {
-    let mut table: toml::Table = toml::from_str(text).map_err(|error| Error::Syntax {
-        path: name.to_owned(),
-        message: error.to_string(),
-    })?;
-    let mut overrides: Vec<(String, String)> = environment
-        .into_iter()
-        .filter(|(key, _)| key.starts_with(ENV_PREFIX))
-        .collect();
+    let mut table: toml::Table =
+        toml::from_str(text).map_err(|error| Error::Syntax { path: name.to_owned(), message: error.to_string() })?;
+    let mut overrides: Vec<(String, String)> =
+        environment.into_iter().filter(|(key, _)| key.starts_with(ENV_PREFIX)).collect();
     overrides.sort();
     for (variable, value) in overrides {
         apply_override(&mut table, &variable, &value)?;
@@ -53,10 +47,7 @@ pub fn load_from_str(
 /// a TOML value when it is one (`4000`, `true`, `["a", "b"]`) and as a plain
 /// string otherwise (`postgres://…`), so URLs need no quoting.
 fn apply_override(table: &mut toml::Table, variable: &str, value: &str) -> Result<()> {
-    let path: Vec<String> = variable[ENV_PREFIX.len()..]
-        .split("__")
-        .map(str::to_ascii_lowercase)
-        .collect();
+    let path: Vec<String> = variable[ENV_PREFIX.len()..].split("__").map(str::to_ascii_lowercase).collect();
     if path.iter().any(String::is_empty) {
         return Err(Error::invalid(variable, "malformed override variable name"));
     }
@@ -67,12 +58,15 @@ fn apply_override(table: &mut toml::Table, variable: &str, value: &str) -> Resul
     let (last, parents) = path.split_last().expect("path has at least one segment");
     let mut current = table;
     for segment in parents {
-        let entry = current
-            .entry(segment.clone())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let entry = current.entry(segment.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
         current = match entry {
             toml::Value::Table(inner) => inner,
-            _ => return Err(Error::invalid(path.join("."), format!("{variable} overrides a value that is not a section"))),
+            _ => {
+                return Err(Error::invalid(
+                    path.join("."),
+                    format!("{variable} overrides a value that is not a section"),
+                ));
+            }
         };
     }
     current.insert(last.clone(), parsed);

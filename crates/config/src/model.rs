@@ -31,10 +31,7 @@ pub struct NodeConfig {
 
 impl Default for NodeConfig {
     fn default() -> Self {
-        Self {
-            id: String::new(),
-            ops_listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9464),
-        }
+        Self { id: String::new(), ops_listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9464) }
     }
 }
 
@@ -76,11 +73,7 @@ pub struct RedisConfig {
 impl Default for RedisConfig {
     fn default() -> Self {
         Self {
-            sentinels: vec![
-                "127.0.0.1:26391".to_owned(),
-                "127.0.0.1:26392".to_owned(),
-                "127.0.0.1:26393".to_owned(),
-            ],
+            sentinels: vec!["127.0.0.1:26391".to_owned(), "127.0.0.1:26392".to_owned(), "127.0.0.1:26393".to_owned()],
             master_name: "herald".to_owned(),
             pool_size: 16,
             timeout_ms: 500,
@@ -180,9 +173,7 @@ pub struct UiConfig {
 
 impl Default for UiConfig {
     fn default() -> Self {
-        Self {
-            listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080),
-        }
+        Self { listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080) }
     }
 }
 
@@ -196,10 +187,7 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self {
-            level: "info".to_owned(),
-            format: LogFormat::Text,
-        }
+        Self { level: "info".to_owned(), format: LogFormat::Text }
     }
 }
 
@@ -300,11 +288,8 @@ fn list_or_comma_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Ve
     }
     Ok(match ListOrString::deserialize(deserializer)? {
         ListOrString::List(list) => list,
-        ListOrString::String(text) => text
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        ListOrString::String(text) => {
+            text.split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect()
+        }
     })
 }

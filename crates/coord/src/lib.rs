@@ -63,12 +63,9 @@ impl Coord {
     /// node starts even while Redis is down.
     pub fn new(config: &herald_config::RedisConfig) -> Result<Coord> {
         let timeout = Duration::from_millis(config.timeout_ms);
-        let urls = config
-            .sentinels
-            .iter()
-            .map(|sentinel| format!("redis://{sentinel}"))
-            .collect::<Vec<_>>();
-        let mut pool_config = SentinelPoolConfig::from_urls(urls, config.master_name.clone(), SentinelServerType::Master);
+        let urls = config.sentinels.iter().map(|sentinel| format!("redis://{sentinel}")).collect::<Vec<_>>();
+        let mut pool_config =
+            SentinelPoolConfig::from_urls(urls, config.master_name.clone(), SentinelServerType::Master);
         pool_config.pool = Some(PoolConfig {
             max_size: config.pool_size,
             timeouts: Timeouts {
@@ -120,9 +117,7 @@ impl Coord {
 
     /// Readiness: the master answers.
     pub async fn ping(&self) -> Result<()> {
-        self.run(async |connection| redis::cmd("PING").query_async::<String>(connection).await)
-            .await
-            .map(|_| ())
+        self.run(async |connection| redis::cmd("PING").query_async::<String>(connection).await).await.map(|_| ())
     }
 
     /// Announces this node for `ttl`; a node that stops announcing drops out
@@ -131,8 +126,7 @@ impl Coord {
         let key = format!("{HEARTBEAT_PREFIX}{}", heartbeat.node_id);
         let value = serde_json::to_string(heartbeat)?;
         let seconds = ttl.as_secs().max(1);
-        self.run(async move |connection| connection.set_ex::<_, _, ()>(key, value, seconds).await)
-            .await
+        self.run(async move |connection| connection.set_ex::<_, _, ()>(key, value, seconds).await).await
     }
 
     /// Every node whose heartbeat has not expired.
@@ -162,8 +156,7 @@ impl Coord {
     pub async fn publish(&self, channel: &str, event: &serde_json::Value) -> Result<()> {
         let payload = event.to_string();
         let channel = channel.to_owned();
-        self.run(async move |connection| connection.publish::<_, _, ()>(channel, payload).await)
-            .await
+        self.run(async move |connection| connection.publish::<_, _, ()>(channel, payload).await).await
     }
 }
 
@@ -174,17 +167,12 @@ async fn futures_next(iterator: &mut redis::AsyncIter<'_, String>) -> Option<Str
 /// `ROLE` must say `master`; anything else (a replica, a demoted master)
 /// makes the pool discard the connection.
 async fn require_master(connection: &mut redis::aio::MultiplexedConnection) -> Result<(), HookError> {
-    let role: redis::Value = redis::cmd("ROLE")
-        .query_async(connection)
-        .await
-        .map_err(HookError::Backend)?;
+    let role: redis::Value = redis::cmd("ROLE").query_async(connection).await.map_err(HookError::Backend)?;
     let is_master = match &role {
-        redis::Value::Array(items) => matches!(items.first(), Some(redis::Value::BulkString(bytes)) if bytes == b"master"),
+        redis::Value::Array(items) => {
+            matches!(items.first(), Some(redis::Value::BulkString(bytes)) if bytes == b"master")
+        }
         _ => false,
     };
-    if is_master {
-        Ok(())
-    } else {
-        Err(HookError::message("redis node is not the master (ROLE)"))
-    }
+    if is_master { Ok(()) } else { Err(HookError::message("redis node is not the master (ROLE)")) }
 }

@@ -110,14 +110,7 @@ pub(crate) async fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { campaign, file } => crate::import::run(&config, campaign, &file).await,
-        Command::Demo {
-            contacts,
-            carrier,
-            cps,
-            ring_timeout,
-            timeout,
-            json,
-        } => {
+        Command::Demo { contacts, carrier, cps, ring_timeout, timeout, json } => {
             crate::demo::run(
                 &config,
                 crate::demo::DemoOptions {

@@ -85,9 +85,7 @@ pub(crate) async fn run(config: &Config, options: DemoOptions) -> anyhow::Result
     for chunk in contacts.chunks(5000) {
         store.insert_contacts(campaign.id, chunk).await?;
     }
-    store
-        .set_campaign_status(campaign.id, CampaignStatus::Running, "demo")
-        .await?;
+    store.set_campaign_status(campaign.id, CampaignStatus::Running, "demo").await?;
     if !options.json {
         eprintln!(
             "demo campaign {} started: {} contacts via {}:{} at up to {} CPS",
@@ -103,10 +101,7 @@ pub(crate) async fn run(config: &Config, options: DemoOptions) -> anyhow::Result
             break summary;
         }
         if !options.json && summary.done != last_done {
-            eprintln!(
-                "  {:>6} done, {:>5} in calls, {:>6} queued",
-                summary.done, summary.leased, summary.queued
-            );
+            eprintln!("  {:>6} done, {:>5} in calls, {:>6} queued", summary.done, summary.leased, summary.queued);
             last_done = summary.done;
         }
         if Instant::now() > deadline {
@@ -127,24 +122,20 @@ pub(crate) async fn run(config: &Config, options: DemoOptions) -> anyhow::Result
             .bind(campaign.id)
             .fetch_all(store.pool())
             .await?;
-    let mismatches = rows
-        .iter()
-        .filter(|(phone, outcome)| outcome.as_deref() != Some(expected_outcome(phone)))
-        .count();
+    let mismatches = rows.iter().filter(|(phone, outcome)| outcome.as_deref() != Some(expected_outcome(phone))).count();
     let mut expected: BTreeMap<&str, i64> = BTreeMap::new();
     for (phone, _) in &rows {
         *expected.entry(expected_outcome(phone)).or_default() += 1;
     }
-    let (invites, first, last, mean_talk_ms): (i64, Option<f64>, Option<f64>, Option<f64>) =
-        sqlx::query_as(
-            "SELECT count(invite_at), extract(epoch FROM min(invite_at))::float8, \
+    let (invites, first, last, mean_talk_ms): (i64, Option<f64>, Option<f64>, Option<f64>) = sqlx::query_as(
+        "SELECT count(invite_at), extract(epoch FROM min(invite_at))::float8, \
                     extract(epoch FROM max(invite_at))::float8, \
                     avg(talk_ms) FILTER (WHERE outcome = 'answered')::float8 \
              FROM attempts WHERE campaign_id = $1",
-        )
-        .bind(campaign.id)
-        .fetch_one(store.pool())
-        .await?;
+    )
+    .bind(campaign.id)
+    .fetch_one(store.pool())
+    .await?;
     let achieved_cps = match (first, last) {
         (Some(first), Some(last)) if last > first => (invites - 1) as f64 / (last - first),
         _ => 0.0,
@@ -173,7 +164,11 @@ pub(crate) async fn run(config: &Config, options: DemoOptions) -> anyhow::Result
         println!("  attempts        {:>6}", summary.attempts);
         println!("  achieved CPS    {achieved_cps:>6.1}");
         if let Some(talk) = mean_talk_ms {
-            println!("  answered calls lasted {:.1} s on average (prompt: {:.1} s)", talk / 1000.0, prompt_ms as f64 / 1000.0);
+            println!(
+                "  answered calls lasted {:.1} s on average (prompt: {:.1} s)",
+                talk / 1000.0,
+                prompt_ms as f64 / 1000.0
+            );
         }
         println!("  outcome ≠ carrier behaviour: {mismatches}");
     }

@@ -32,28 +32,19 @@ pub(crate) fn parse_contacts(reader: impl std::io::Read) -> anyhow::Result<(Vec<
             Ok(record) => record,
             Err(error) => {
                 let line = error.position().map(|position| position.line()).unwrap_or(0);
-                errors.push(RowError {
-                    line,
-                    message: error.to_string(),
-                });
+                errors.push(RowError { line, message: error.to_string() });
                 continue;
             }
         };
         let line = record.position().map(|position| position.line()).unwrap_or(0);
         let Some(raw_phone) = record.get(phone_column) else {
-            errors.push(RowError {
-                line,
-                message: "missing phone".into(),
-            });
+            errors.push(RowError { line, message: "missing phone".into() });
             continue;
         };
         let phone = match E164::parse(raw_phone) {
             Ok(phone) => phone,
             Err(error) => {
-                errors.push(RowError {
-                    line,
-                    message: format!("phone {raw_phone:?}: {error}"),
-                });
+                errors.push(RowError { line, message: format!("phone {raw_phone:?}: {error}") });
                 continue;
             }
         };

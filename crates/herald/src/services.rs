@@ -25,12 +25,7 @@ pub(crate) struct Services {
 
 impl Services {
     pub(crate) fn all() -> Services {
-        Services {
-            talker: true,
-            scheduler: true,
-            ui: true,
-            recipient: true,
-        }
+        Services { talker: true, scheduler: true, ui: true, recipient: true }
     }
 
     pub(crate) fn only(name: &str) -> Services {
@@ -43,16 +38,11 @@ impl Services {
     }
 
     fn names(&self) -> Vec<String> {
-        [
-            (self.talker, "talker"),
-            (self.scheduler, "scheduler"),
-            (self.ui, "ui"),
-            (self.recipient, "recipient"),
-        ]
-        .into_iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, name)| name.to_owned())
-        .collect()
+        [(self.talker, "talker"), (self.scheduler, "scheduler"), (self.ui, "ui"), (self.recipient, "recipient")]
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, name)| name.to_owned())
+            .collect()
     }
 }
 
@@ -70,9 +60,7 @@ pub(crate) fn node_id(config: &Config) -> String {
 pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<ExitCode> {
     let node_id = node_id(&config);
     let shutdown = CancellationToken::new();
-    let store = Store::connect(&config.database)
-        .await
-        .context("connecting to PostgreSQL")?;
+    let store = Store::connect(&config.database).await.context("connecting to PostgreSQL")?;
     if config.database.migrate_on_start {
         store.migrate().await.context("applying migrations")?;
     }
@@ -84,15 +72,9 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
     // Build (and bind) everything before running anything.
     let talker = if services.talker {
         Some(
-            Talker::build(
-                node_id.clone(),
-                config.talker.clone(),
-                store.clone(),
-                talker_metrics,
-                &shutdown,
-            )
-            .await
-            .context("starting the talker")?,
+            Talker::build(node_id.clone(), config.talker.clone(), store.clone(), talker_metrics)
+                .await
+                .context("starting the talker")?,
         )
     } else {
         None
@@ -104,7 +86,8 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
                     listen: config.recipient.sip_listen,
                     user_agent: format!("Herald/{}", env!("CARGO_PKG_VERSION")),
                 },
-                shutdown.child_token(),
+                // Stopped explicitly after the drain, like the Talker's.
+                CancellationToken::new(),
             )
             .await
             .context("starting the recipient")?,
@@ -113,9 +96,8 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
         None
     };
     let http_address = if services.ui { config.ui.listen } else { config.node.ops_listen };
-    let listener = tokio::net::TcpListener::bind(http_address)
-        .await
-        .with_context(|| format!("binding HTTP on {http_address}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(http_address).await.with_context(|| format!("binding HTTP on {http_address}"))?;
     info!(node = %node_id, services = ?services.names(), http = %listener.local_addr()?, "herald starting");
 
     let state = AppState {
@@ -124,11 +106,7 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
         registry: Arc::new(registry),
         draining: shutdown.clone(),
     };
-    let router = if services.ui {
-        herald_ui::app(state)
-    } else {
-        herald_ui::ops_router(state)
-    };
+    let router = if services.ui { herald_ui::app(state) } else { herald_ui::ops_router(state) };
 
     let mut tasks = JoinSet::new();
     tasks.spawn(wait_for_signal(shutdown.clone()));
@@ -139,13 +117,7 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
         }
     });
     let max_calls = if services.talker { config.talker.max_calls as u64 } else { 0 };
-    tasks.spawn(heartbeat(
-        coord.clone(),
-        node_id.clone(),
-        services.names(),
-        max_calls,
-        shutdown.clone(),
-    ));
+    tasks.spawn(heartbeat(coord.clone(), node_id.clone(), services.names(), max_calls, shutdown.clone()));
     if let Some(talker) = talker {
         let talker_shutdown = shutdown.clone();
         tasks.spawn(async move {

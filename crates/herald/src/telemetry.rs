@@ -7,11 +7,7 @@ use tracing_subscriber::EnvFilter;
 /// `info`, so it is held to `warn` unless the filter names it. Tools log to
 /// stderr at `warn` so their stdout stays clean for output (e.g. JSON).
 pub(crate) fn init(config: &LogConfig, tool: bool) {
-    let mut filter = if tool && config.level == "info" {
-        "warn".to_owned()
-    } else {
-        config.level.clone()
-    };
+    let mut filter = if tool && config.level == "info" { "warn".to_owned() } else { config.level.clone() };
     if !filter.contains("rsipstack") {
         filter.push_str(",rsipstack=warn");
     }

@@ -153,11 +153,7 @@ impl PortPool {
         // RTP takes even ports, RTCP the odd one above (RFC 3550 §11).
         let first = min + (min % 2);
         let free = (first..max).step_by(2).collect();
-        PortPool {
-            min,
-            max,
-            free: Mutex::new(free),
-        }
+        PortPool { min, max, free: Mutex::new(free) }
     }
 
     fn take(&self) -> Option<u16> {
@@ -200,11 +196,7 @@ pub struct MediaEngine {
 
 impl std::fmt::Debug for MediaEngine {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter
-            .debug_struct("MediaEngine")
-            .field("config", &self.config)
-            .field("shards", &self.shards.len())
-            .finish()
+        formatter.debug_struct("MediaEngine").field("config", &self.config).field("shards", &self.shards.len()).finish()
     }
 }
 
@@ -231,14 +223,7 @@ impl MediaEngine {
             shards.push(sender);
             threads.push(thread);
         }
-        MediaEngine {
-            config,
-            ports,
-            shards,
-            threads,
-            next_shard: AtomicUsize::new(0),
-            stats,
-        }
+        MediaEngine { config, ports, shards, threads, next_shard: AtomicUsize::new(0), stats }
     }
 
     pub fn stats(&self) -> &MediaStats {
@@ -253,20 +238,13 @@ impl MediaEngine {
             match UdpSocket::bind(SocketAddr::new(self.config.bind_ip, port)) {
                 Ok(socket) => {
                     socket.set_nonblocking(true).expect("setting a UDP socket non-blocking");
-                    return Ok(MediaLeg {
-                        socket: Some(socket),
-                        port,
-                        ports: Arc::clone(&self.ports),
-                    });
+                    return Ok(MediaLeg { socket: Some(socket), port, ports: Arc::clone(&self.ports) });
                 }
                 // Taken by another process: put it at the back and move on.
                 Err(_) => self.ports.release(port),
             }
         }
-        Err(MediaError::NoFreePort {
-            min: self.ports.min,
-            max: self.ports.max,
-        })
+        Err(MediaError::NoFreePort { min: self.ports.min, max: self.ports.max })
     }
 
     /// Hands the leg to a media loop, which starts sending the prompt on its
@@ -289,13 +267,8 @@ impl MediaEngine {
             last_event_timestamp: None,
         };
         let shard = self.next_shard.fetch_add(1, Ordering::Relaxed) % self.shards.len();
-        self.shards[shard]
-            .send(Command::Start(Box::new(call)))
-            .map_err(|_| MediaError::ShutDown)?;
-        Ok(CallMedia {
-            control,
-            report: Some(report),
-        })
+        self.shards[shard].send(Command::Start(Box::new(call))).map_err(|_| MediaError::ShutDown)?;
+        Ok(CallMedia { control, report: Some(report) })
     }
 }
 
@@ -353,9 +326,7 @@ impl Shard {
                 std::thread::sleep(next_tick - now);
             }
             let lateness = Instant::now().saturating_duration_since(next_tick);
-            self.stats
-                .max_tick_lateness_us
-                .fetch_max(lateness.as_micros() as u64, Ordering::Relaxed);
+            self.stats.max_tick_lateness_us.fetch_max(lateness.as_micros() as u64, Ordering::Relaxed);
             next_tick += TICK;
             // After a long stall, do not burst to catch up: resume pacing.
             if lateness > TICK * 5 {

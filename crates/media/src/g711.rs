@@ -113,11 +113,7 @@ const fn alaw_to_linear(byte: u8) -> i16 {
     let sign = byte & 0x80;
     let exponent = ((byte >> 4) & 0x07) as i32;
     let mantissa = (byte & 0x0F) as i32;
-    let magnitude = if exponent == 0 {
-        (mantissa << 4) + 8
-    } else {
-        ((mantissa << 4) + 0x108) << (exponent - 1)
-    };
+    let magnitude = if exponent == 0 { (mantissa << 4) + 8 } else { ((mantissa << 4) + 0x108) << (exponent - 1) };
     if sign != 0 { magnitude as i16 } else { -magnitude as i16 }
 }
 

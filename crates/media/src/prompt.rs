@@ -49,10 +49,7 @@ impl Prompt {
         let (mono, rate) = decode_to_mono(bytes, extension)?;
         let resampled = resample_to_8k(&mono, rate)?;
         Ok(Prompt::from_samples(
-            resampled
-                .iter()
-                .map(|&sample| (sample.clamp(-1.0, 1.0) * 32767.0).round() as i16)
-                .collect(),
+            resampled.iter().map(|&sample| (sample.clamp(-1.0, 1.0) * 32767.0).round() as i16).collect(),
         ))
     }
 
@@ -102,11 +99,8 @@ fn decode_to_mono(bytes: Vec<u8>, extension: Option<&str>) -> Result<(Vec<f32>, 
         .map_err(|error| PromptError::Format(error.to_string()))?;
     let track = format.default_track(TrackType::Audio).ok_or(PromptError::NoAudioTrack)?;
     let track_id = track.id;
-    let parameters = track
-        .codec_params
-        .as_ref()
-        .and_then(|parameters| parameters.audio())
-        .ok_or(PromptError::NoAudioTrack)?;
+    let parameters =
+        track.codec_params.as_ref().and_then(|parameters| parameters.audio()).ok_or(PromptError::NoAudioTrack)?;
     let mut decoder = symphonia::default::get_codecs()
         .make_audio_decoder(parameters, &AudioDecoderOptions::default())
         .map_err(|error| PromptError::Format(error.to_string()))?;
@@ -162,9 +156,7 @@ fn resample_to_8k(mono: &[f32], rate: u32) -> Result<Vec<f32>, PromptError> {
     let mut resampler = Async::<f32>::new_sinc(ratio, 1.0, &parameters, 1024, 1, FixedAsync::Input)
         .map_err(|error| resample_error(error.to_string()))?;
     let input = InterleavedSlice::new(mono, 1, mono.len()).map_err(|error| resample_error(error.to_string()))?;
-    let output = resampler
-        .process_all(&input, mono.len(), None)
-        .map_err(|error| resample_error(error.to_string()))?;
+    let output = resampler.process_all(&input, mono.len(), None).map_err(|error| resample_error(error.to_string()))?;
     Ok(output.take_data())
 }
 
@@ -182,10 +174,7 @@ impl PromptCache {
 
     pub fn insert(&self, key: String, prompt: Prompt) -> Arc<Prompt> {
         let prompt = Arc::new(prompt);
-        self.prompts
-            .lock()
-            .expect("prompt cache poisoned")
-            .insert(key, Arc::clone(&prompt));
+        self.prompts.lock().expect("prompt cache poisoned").insert(key, Arc::clone(&prompt));
         prompt
     }
 

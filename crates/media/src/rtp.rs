@@ -124,13 +124,8 @@ mod tests {
 
     #[test]
     fn header_round_trips() {
-        let header = RtpHeader {
-            marker: true,
-            payload_type: 8,
-            sequence: 65535,
-            timestamp: 0xDEAD_BEEF,
-            ssrc: 0x0102_0304,
-        };
+        let header =
+            RtpHeader { marker: true, payload_type: 8, sequence: 65535, timestamp: 0xDEAD_BEEF, ssrc: 0x0102_0304 };
         let mut packet = [0u8; HEADER_LEN + 3];
         let mut head = [0u8; HEADER_LEN];
         header.write(&mut head);

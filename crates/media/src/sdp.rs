@@ -103,15 +103,8 @@ pub fn parse_remote(sdp: &str) -> Result<RemoteMedia, SdpError> {
     }
     let (port, formats) = audio.ok_or(SdpError::NoAudio)?;
     let address = media_address.or(session_address).ok_or(SdpError::NoConnection)?;
-    let codec = formats
-        .iter()
-        .find_map(|&format| G711::from_payload_type(format))
-        .ok_or(SdpError::NoCommonCodec)?;
-    Ok(RemoteMedia {
-        address: SocketAddr::new(address, port),
-        codec,
-        telephone_event_payload_type: telephone_event,
-    })
+    let codec = formats.iter().find_map(|&format| G711::from_payload_type(format)).ok_or(SdpError::NoCommonCodec)?;
+    Ok(RemoteMedia { address: SocketAddr::new(address, port), codec, telephone_event_payload_type: telephone_event })
 }
 
 #[cfg(test)]

@@ -29,10 +29,8 @@ fn best_correlation(a: &[f64], b: &[f64]) -> f64 {
                 })
                 .collect();
             let count = pairs.len() as f64;
-            let (mean_x, mean_y) = (
-                pairs.iter().map(|p| p.0).sum::<f64>() / count,
-                pairs.iter().map(|p| p.1).sum::<f64>() / count,
-            );
+            let (mean_x, mean_y) =
+                (pairs.iter().map(|p| p.0).sum::<f64>() / count, pairs.iter().map(|p| p.1).sum::<f64>() / count);
             let covariance: f64 = pairs.iter().map(|(x, y)| (x - mean_x) * (y - mean_y)).sum();
             let variance_x: f64 = pairs.iter().map(|(x, _)| (x - mean_x).powi(2)).sum();
             let variance_y: f64 = pairs.iter().map(|(_, y)| (y - mean_y).powi(2)).sum();

@@ -78,22 +78,15 @@ mod tests {
     fn answered_is_final_and_busy_retries_until_the_cap() {
         let rules = RetryRules::default();
         assert_eq!(after_attempt(&rules, 3, Outcome::Answered, 1, now()), NextStep::Done);
-        assert_eq!(
-            after_attempt(&rules, 3, Outcome::Busy, 1, now()),
-            NextStep::RetryAt(now() + Duration::minutes(5))
-        );
+        assert_eq!(after_attempt(&rules, 3, Outcome::Busy, 1, now()), NextStep::RetryAt(now() + Duration::minutes(5)));
         assert_eq!(after_attempt(&rules, 3, Outcome::Busy, 3, now()), NextStep::Done);
         assert_eq!(after_attempt(&rules, 1, Outcome::NoAnswer, 1, now()), NextStep::Done);
     }
 
     #[test]
     fn campaign_rules_override_defaults() {
-        let rules: RetryRules =
-            serde_json::from_str(r#"{"busy": {"delay_secs": 60}, "failed": null}"#).unwrap();
-        assert_eq!(
-            after_attempt(&rules, 5, Outcome::Busy, 1, now()),
-            NextStep::RetryAt(now() + Duration::minutes(1))
-        );
+        let rules: RetryRules = serde_json::from_str(r#"{"busy": {"delay_secs": 60}, "failed": null}"#).unwrap();
+        assert_eq!(after_attempt(&rules, 5, Outcome::Busy, 1, now()), NextStep::RetryAt(now() + Duration::minutes(1)));
         assert_eq!(after_attempt(&rules, 5, Outcome::Failed, 1, now()), NextStep::Done);
         assert_eq!(
             after_attempt(&rules, 5, Outcome::NoAnswer, 1, now()),

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use herald_config::SchedulerConfig;
 use herald_store::Store;
-use sqlx::pool::PoolConnection;
 use sqlx::Postgres;
+use sqlx::pool::PoolConnection;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -56,10 +56,7 @@ impl Scheduler {
             }
         }
         if let Some(mut connection) = leadership.take() {
-            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(LEADER_LOCK)
-                .execute(&mut *connection)
-                .await;
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1)").bind(LEADER_LOCK).execute(&mut *connection).await;
         }
         info!("scheduler stopped");
     }
@@ -77,10 +74,8 @@ impl Scheduler {
         let Ok(mut connection) = self.store.pool().acquire().await else {
             return false;
         };
-        let acquired: Result<(bool,), _> = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
-            .bind(LEADER_LOCK)
-            .fetch_one(&mut *connection)
-            .await;
+        let acquired: Result<(bool,), _> =
+            sqlx::query_as("SELECT pg_try_advisory_lock($1)").bind(LEADER_LOCK).fetch_one(&mut *connection).await;
         match acquired {
             Ok((true,)) => {
                 info!(node = %self.node_id, "became scheduler leader");

@@ -53,11 +53,7 @@ impl SipAgent {
         let transport_layer = TransportLayer::new(shutdown.child_token());
         let udp = UdpConnection::create_connection(config.listen, None, Some(shutdown.child_token()))
             .await
-            .map_err(|error| Error::Bind {
-                transport: "UDP",
-                address: config.listen,
-                message: error.to_string(),
-            })?;
+            .map_err(|error| Error::Bind { transport: "UDP", address: config.listen, message: error.to_string() })?;
         let local_addr = udp.get_addr().get_socketaddr()?;
         transport_layer.add_transport(udp.into());
         // rsipstack advertises a TCP listener's configured port, so give it
@@ -82,10 +78,7 @@ impl SipAgent {
             async move { allowed }
         });
 
-        let option = EndpointOption {
-            callid_suffix: Some("herald".to_owned()),
-            ..EndpointOption::default()
-        };
+        let option = EndpointOption { callid_suffix: Some("herald".to_owned()), ..EndpointOption::default() };
         let endpoint = EndpointBuilder::new()
             .with_user_agent(&config.user_agent)
             .with_cancel_token(shutdown.child_token())
@@ -108,20 +101,8 @@ impl SipAgent {
                 () = serve_shutdown.cancelled() => {}
             }
         });
-        tasks.spawn(dispatch_incoming(
-            incoming,
-            Arc::clone(&dialogs),
-            tasks.clone(),
-            shutdown.clone(),
-        ));
-        Ok(SipAgent {
-            _endpoint: inner,
-            dialogs,
-            local_addr,
-            allowed_sources,
-            shutdown,
-            tasks,
-        })
+        tasks.spawn(dispatch_incoming(incoming, Arc::clone(&dialogs), tasks.clone(), shutdown.clone()));
+        Ok(SipAgent { _endpoint: inner, dialogs, local_addr, allowed_sources, shutdown, tasks })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -165,12 +146,7 @@ async fn dispatch_incoming(
             },
             () = shutdown.cancelled() => return,
         };
-        let in_dialog = transaction
-            .original
-            .to_header()
-            .ok()
-            .and_then(|to| to.tag().ok().flatten())
-            .is_some();
+        let in_dialog = transaction.original.to_header().ok().and_then(|to| to.tag().ok().flatten()).is_some();
         if in_dialog {
             match dialogs.match_dialog(&transaction) {
                 Some(mut dialog) => {

@@ -126,10 +126,7 @@ impl SipAgent {
             SipTransport::Udp => "",
             SipTransport::Tcp => ";transport=tcp",
         };
-        let callee = parse_uri(&format!(
-            "sip:{}@{}:{}{transport_parameter}",
-            invite.callee, trunk.host, trunk.port
-        ))?;
+        let callee = parse_uri(&format!("sip:{}@{}:{}{transport_parameter}", invite.callee, trunk.host, trunk.port))?;
         let from_host = trunk.from_domain.clone().unwrap_or_else(|| host_of(local));
         let caller = parse_uri(&format!("sip:{}@{from_host}", invite.caller))?;
         let contact = parse_uri(&format!("sip:{}@{}", invite.caller, socket_text(local)))?;
@@ -151,12 +148,8 @@ impl SipAgent {
         let (state_sender, mut states) = self.dialogs.new_dialog_state_channel();
         let invite_at = SystemTime::now();
         let (dialog, mut outcome) = self.dialogs.do_invite_async(option, state_sender)?;
-        let mut progress = InviteProgress {
-            call_id: dialog.id().call_id.clone(),
-            invite_at,
-            ringing_at: None,
-            early_media: false,
-        };
+        let mut progress =
+            InviteProgress { call_id: dialog.id().call_id.clone(), invite_at, ringing_at: None, early_media: false };
         let ring_timer = tokio::time::sleep(invite.ring_timeout);
         tokio::pin!(ring_timer);
         let mut cancelled_on_timeout = false;
@@ -226,10 +219,7 @@ impl SipAgent {
             }));
         }
         self.dialogs.remove_dialog(&dialog.id());
-        let reason_phrase = response
-            .wire_reason
-            .clone()
-            .unwrap_or_else(|| response.status_code.text().to_owned());
+        let reason_phrase = response.wire_reason.clone().unwrap_or_else(|| response.status_code.text().to_owned());
         let q850 = response.header_value("Reason").and_then(|value| q850_cause(&value));
         Ok(InviteResult::Failed(FailedCall {
             progress,
@@ -259,9 +249,7 @@ impl AnsweredCall {
                     // RFC 3261 §14.2 / RFC 3311 §5.2: answer a session refresh
                     // with the session we have.
                     let body = (!request.body.is_empty()).then(|| self.local_sdp.clone().into_bytes());
-                    let headers = body
-                        .as_ref()
-                        .map(|_| vec![Header::ContentType("application/sdp".into())]);
+                    let headers = body.as_ref().map(|_| vec![Header::ContentType("application/sdp".into())]);
                     let _ = handle.respond(StatusCode::OK, headers, body).await;
                 }
                 DialogState::Options(_, _, handle) => {
@@ -303,10 +291,7 @@ impl AnsweredCall {
 }
 
 fn parse_uri(text: &str) -> Result<Uri> {
-    Uri::try_from(text).map_err(|error| Error::InvalidUri {
-        uri: text.to_owned(),
-        message: error.to_string(),
-    })
+    Uri::try_from(text).map_err(|error| Error::InvalidUri { uri: text.to_owned(), message: error.to_string() })
 }
 
 fn host_of(address: SocketAddr) -> String {

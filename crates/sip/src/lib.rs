@@ -24,11 +24,7 @@ pub use reason::q850_cause;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot bind SIP {transport} on {address}: {message}")]
-    Bind {
-        transport: &'static str,
-        address: std::net::SocketAddr,
-        message: String,
-    },
+    Bind { transport: &'static str, address: std::net::SocketAddr, message: String },
     #[error("invalid SIP URI {uri:?}: {message}")]
     InvalidUri { uri: String, message: String },
     #[error("SIP stack: {0}")]

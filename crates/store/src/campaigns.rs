@@ -68,12 +68,11 @@ impl Store {
         .bind(campaign_id)
         .fetch_all(&self.pool)
         .await?;
-        let (attempts, first_invite_at, last_ended_at) = sqlx::query_as(
-            "SELECT count(*), min(invite_at), max(ended_at) FROM attempts WHERE campaign_id = $1",
-        )
-        .bind(campaign_id)
-        .fetch_one(&self.pool)
-        .await?;
+        let (attempts, first_invite_at, last_ended_at) =
+            sqlx::query_as("SELECT count(*), min(invite_at), max(ended_at) FROM attempts WHERE campaign_id = $1")
+                .bind(campaign_id)
+                .fetch_one(&self.pool)
+                .await?;
         Ok(CampaignSummary {
             campaign_id,
             status: campaign.status,

@@ -56,10 +56,7 @@ impl Store {
             .bind(prompt_id)
             .fetch_optional(&self.pool)
             .await?
-            .ok_or(crate::Error::NotFound {
-                entity: "prompt",
-                id: prompt_id,
-            })
+            .ok_or(crate::Error::NotFound { entity: "prompt", id: prompt_id })
     }
 
     pub async fn create_campaign(&self, campaign: &NewCampaign) -> Result<Campaign> {
@@ -89,10 +86,7 @@ impl Store {
         .bind(campaign_id)
         .fetch_optional(&self.pool)
         .await?
-        .ok_or(crate::Error::NotFound {
-            entity: "campaign",
-            id: campaign_id,
-        })
+        .ok_or(crate::Error::NotFound { entity: "campaign", id: campaign_id })
     }
 
     /// Moves a campaign to `status`, stamping when it started or ended, and
@@ -110,10 +104,7 @@ impl Store {
         .execute(&mut *transaction)
         .await?;
         if updated.rows_affected() == 0 {
-            return Err(crate::Error::NotFound {
-                entity: "campaign",
-                id: campaign_id,
-            });
+            return Err(crate::Error::NotFound { entity: "campaign", id: campaign_id });
         }
         sqlx::query(
             "INSERT INTO audit_log (actor, action, entity, entity_id, details) \

@@ -28,10 +28,7 @@ async fn running_campaign(store: &Store, contacts: usize) -> i64 {
         })
         .collect();
     assert_eq!(store.insert_contacts(campaign.id, &new).await.unwrap(), contacts as u64);
-    store
-        .set_campaign_status(campaign.id, herald_store::CampaignStatus::Running, "test")
-        .await
-        .unwrap();
+    store.set_campaign_status(campaign.id, herald_store::CampaignStatus::Running, "test").await.unwrap();
     campaign.id
 }
 
@@ -111,10 +108,7 @@ async fn expired_leases_are_reaped_and_late_writes_refused(pool: PgPool) {
     assert_eq!(dead.len(), 3);
     // Nothing has expired yet.
     assert_eq!(store.reap_expired_leases(100, 3).await.unwrap(), 0);
-    sqlx::query("UPDATE contacts SET lease_until = now() - interval '1 second'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query("UPDATE contacts SET lease_until = now() - interval '1 second'").execute(&pool).await.unwrap();
     assert_eq!(store.reap_expired_leases(100, 3).await.unwrap(), 3);
 
     // Another node takes them over.
@@ -124,10 +118,7 @@ async fn expired_leases_are_reaped_and_late_writes_refused(pool: PgPool) {
 
     // The dead node comes back and tries to write: refused.
     let late = record(&dead[0], Outcome::Answered);
-    assert_eq!(
-        store.finish_attempt("dead-node", &late, ContactNext::Done).await.unwrap(),
-        FinishResult::AlreadyFinal
-    );
+    assert_eq!(store.finish_attempt("dead-node", &late, ContactNext::Done).await.unwrap(), FinishResult::AlreadyFinal);
     for claim in &live {
         let result = store.finish_attempt("live-node", &record(claim, Outcome::Busy), ContactNext::Done).await;
         assert_eq!(result.unwrap(), FinishResult::Recorded);
@@ -161,10 +152,7 @@ async fn retries_come_back_when_due(pool: PgPool) {
     let campaign = running_campaign(&store, 1).await;
     let claim = store.claim_due("a", campaign, 10, 60).await.unwrap().remove(0);
     let later = Utc::now() + chrono::Duration::hours(1);
-    store
-        .finish_attempt("a", &record(&claim, Outcome::Busy), ContactNext::RetryAt(later))
-        .await
-        .unwrap();
+    store.finish_attempt("a", &record(&claim, Outcome::Busy), ContactNext::RetryAt(later)).await.unwrap();
     assert!(store.claim_due("a", campaign, 10, 60).await.unwrap().is_empty(), "not due yet");
     assert!(store.complete_finished_campaigns().await.unwrap().is_empty(), "a retry is pending");
 }

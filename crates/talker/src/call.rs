@@ -15,17 +15,18 @@ use tracing::{debug, info, warn};
 use crate::Shared;
 
 /// Places the call, records its outcome, and removes it from the active set.
-pub(crate) async fn run_attempt(shared: &Arc<Shared>, plan: &DialPlan, claim: ClaimedAttempt, cancel: CancellationToken) {
+pub(crate) async fn run_attempt(
+    shared: &Arc<Shared>,
+    plan: &DialPlan,
+    claim: ClaimedAttempt,
+    cancel: CancellationToken,
+) {
     shared.metrics.calls_active.inc();
     let record = place_call(shared, plan, &claim, &cancel).await;
     let next = next_step(plan, &claim, record.outcome);
     record_outcome(shared, &record, next).await;
     shared.metrics.calls_active.dec();
-    shared
-        .active
-        .lock()
-        .expect("active calls poisoned")
-        .remove(&claim.contact_id);
+    shared.active.lock().expect("active calls poisoned").remove(&claim.contact_id);
 }
 
 fn next_step(plan: &DialPlan, claim: &ClaimedAttempt, outcome: Outcome) -> ContactNext {
@@ -51,9 +52,7 @@ async fn record_outcome(shared: &Shared, record: &AttemptRecord, next: ContactNe
                 shared
                     .metrics
                     .attempts_finished
-                    .get_or_create(&crate::metrics::OutcomeLabels {
-                        outcome: record.outcome.as_str().to_owned(),
-                    })
+                    .get_or_create(&crate::metrics::OutcomeLabels { outcome: record.outcome.as_str().to_owned() })
                     .inc();
                 info!(outcome = %record.outcome, sip_code = record.sip_code, talk_ms = record.talk_ms, "attempt recorded");
                 return;
@@ -101,7 +100,12 @@ fn utc(time: SystemTime) -> DateTime<Utc> {
     DateTime::<Utc>::from(time)
 }
 
-async fn place_call(shared: &Shared, plan: &DialPlan, claim: &ClaimedAttempt, cancel: &CancellationToken) -> AttemptRecord {
+async fn place_call(
+    shared: &Shared,
+    plan: &DialPlan,
+    claim: &ClaimedAttempt,
+    cancel: &CancellationToken,
+) -> AttemptRecord {
     let mut record = base_record(claim, Outcome::Failed);
     let (trunk, pacer) = match trunk_for(shared, plan).await {
         Ok(found) => found,
@@ -135,10 +139,10 @@ async fn place_call(shared: &Shared, plan: &DialPlan, claim: &ClaimedAttempt, ca
             host: trunk.host.clone(),
             port: trunk.port as u16,
             transport: if trunk.transport == "tcp" { SipTransport::Tcp } else { SipTransport::Udp },
-            credential: trunk.auth_username.clone().map(|username| DigestCredential {
-                username,
-                password: trunk.password().unwrap_or_default(),
-            }),
+            credential: trunk
+                .auth_username
+                .clone()
+                .map(|username| DigestCredential { username, password: trunk.password().unwrap_or_default() }),
             from_domain: trunk.from_domain.clone(),
         },
         callee: claim.phone.clone(),
@@ -255,7 +259,7 @@ async fn place_call(shared: &Shared, plan: &DialPlan, claim: &ClaimedAttempt, ca
 async fn trunk_for(
     shared: &Shared,
     plan: &DialPlan,
-) -> Result<(Arc<herald_store::Trunk>, Arc<crate::pacing::TrunkPacer>), crate::resources::ResourceError> {
+) -> Result<crate::resources::PacedTrunk, crate::resources::ResourceError> {
     if let Some(found) = shared.resources.trunk(plan.trunk_id)? {
         return Ok(found);
     }

@@ -64,19 +64,14 @@ pub(crate) struct Shared {
 
 impl Talker {
     /// Binds SIP and starts the media loops. Nothing is dialed until [`Talker::run`].
-    pub async fn build(
-        node_id: String,
-        config: TalkerConfig,
-        store: Store,
-        metrics: TalkerMetrics,
-        shutdown: &CancellationToken,
-    ) -> Result<Talker> {
+    ///
+    /// The SIP agent outlives the shutdown signal: while the Talker drains,
+    /// its calls still send BYE and read the answers. [`Talker::run`] stops
+    /// it once the calls are over; dropping the Talker stops it too.
+    pub async fn build(node_id: String, config: TalkerConfig, store: Store, metrics: TalkerMetrics) -> Result<Talker> {
         let sip = SipAgent::start(
-            SipConfig {
-                listen: config.sip_listen,
-                user_agent: format!("Herald/{}", env!("CARGO_PKG_VERSION")),
-            },
-            shutdown.child_token(),
+            SipConfig { listen: config.sip_listen, user_agent: format!("Herald/{}", env!("CARGO_PKG_VERSION")) },
+            CancellationToken::new(),
         )
         .await?;
         let media = MediaEngine::start(MediaConfig {
@@ -166,21 +161,13 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
             break;
         }
         let limit = room.min(shared.config.claim_batch);
-        let claims = shared
-            .store
-            .claim_due(&shared.node_id, plan.id, limit, shared.config.lease_secs)
-            .await?;
+        let claims = shared.store.claim_due(&shared.node_id, plan.id, limit, shared.config.lease_secs).await?;
         let plan = Arc::new(plan);
         for claim in claims {
-            let permit = Arc::clone(&shared.capacity)
-                .try_acquire_owned()
-                .expect("claimed no more than the free permits");
+            let permit =
+                Arc::clone(&shared.capacity).try_acquire_owned().expect("claimed no more than the free permits");
             let cancel = hang_up_all.child_token();
-            shared
-                .active
-                .lock()
-                .expect("active calls poisoned")
-                .insert(claim.contact_id, cancel.clone());
+            shared.active.lock().expect("active calls poisoned").insert(claim.contact_id, cancel.clone());
             let span = info_span!("call", attempt = claim.attempt_id, contact = claim.contact_id, campaign = plan.id);
             let shared = Arc::clone(shared);
             let plan = Arc::clone(&plan);

@@ -24,11 +24,7 @@ impl TalkerMetrics {
         let metrics = TalkerMetrics::default();
         let registry = registry.sub_registry_with_prefix("herald_talker");
         registry.register("calls_active", "Calls this node holds now", metrics.calls_active.clone());
-        registry.register(
-            "attempts_finished",
-            "Attempts recorded, by outcome",
-            metrics.attempts_finished.clone(),
-        );
+        registry.register("attempts_finished", "Attempts recorded, by outcome", metrics.attempts_finished.clone());
         registry.register("invites_sent", "INVITEs sent", metrics.invites_sent.clone());
         registry.register(
             "stale_records",

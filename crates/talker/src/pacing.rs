@@ -23,12 +23,7 @@ struct PacerState {
 
 impl TrunkPacer {
     pub(crate) fn new(cps: f64) -> TrunkPacer {
-        TrunkPacer {
-            state: Mutex::new(PacerState {
-                interval: interval_for(cps),
-                next_slot: Instant::now(),
-            }),
-        }
+        TrunkPacer { state: Mutex::new(PacerState { interval: interval_for(cps), next_slot: Instant::now() }) }
     }
 
     pub(crate) fn set_rate(&self, cps: f64) {
@@ -58,10 +53,7 @@ mod tests {
         let pacer = TrunkPacer::new(20.0);
         let start = Instant::now();
         let slots: Vec<Duration> = (0..5).map(|_| pacer.reserve() - start).collect();
-        assert_eq!(
-            slots,
-            (0..5).map(|index| Duration::from_millis(50 * index)).collect::<Vec<_>>()
-        );
+        assert_eq!(slots, (0..5).map(|index| Duration::from_millis(50 * index)).collect::<Vec<_>>());
         // An idle trunk does not bank slots for a later burst.
         tokio::time::advance(Duration::from_secs(10)).await;
         let now = Instant::now();

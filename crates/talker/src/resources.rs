@@ -14,6 +14,9 @@ use crate::pacing::TrunkPacer;
 /// The prompt played when a campaign names none.
 const DEFAULT_PROMPT: &[u8] = include_bytes!("../../../sounds/welcome.wav");
 
+/// A trunk with the pacer of its INVITEs.
+pub(crate) type PacedTrunk = (Arc<Trunk>, Arc<TrunkPacer>);
+
 pub(crate) struct Resources {
     store: Store,
     trunks: Mutex<HashMap<i64, Arc<Trunk>>>,
@@ -28,10 +31,7 @@ pub(crate) enum ResourceError {
     #[error("store: {0}")]
     Store(#[from] herald_store::Error),
     #[error("prompt {id} cannot be played: {source}")]
-    Prompt {
-        id: i64,
-        source: herald_media::PromptError,
-    },
+    Prompt { id: i64, source: herald_media::PromptError },
     #[error("trunk {0} does not exist")]
     NoTrunk(i64),
     #[error("the campaign has no trunk")]
@@ -73,12 +73,12 @@ impl Resources {
 
     /// The trunk and its pacer, if cached; `Ok(None)` asks the caller to
     /// refresh (which also updates the SIP allow-list) and ask again.
-    pub(crate) fn trunk(&self, trunk_id: Option<i64>) -> Result<Option<(Arc<Trunk>, Arc<TrunkPacer>)>, ResourceError> {
+    pub(crate) fn trunk(&self, trunk_id: Option<i64>) -> Result<Option<PacedTrunk>, ResourceError> {
         let trunk_id = trunk_id.ok_or(ResourceError::NoTrunkConfigured)?;
         Ok(self.cached_trunk(trunk_id))
     }
 
-    fn cached_trunk(&self, trunk_id: i64) -> Option<(Arc<Trunk>, Arc<TrunkPacer>)> {
+    fn cached_trunk(&self, trunk_id: i64) -> Option<PacedTrunk> {
         let trunk = self.trunks.lock().expect("trunk cache poisoned").get(&trunk_id).cloned()?;
         let pacer = self.pacers.lock().expect("pacers poisoned").get(&trunk_id).cloned()?;
         Some((trunk, pacer))

@@ -103,7 +103,6 @@ mod tests {
     fn accepts_common_spellings() {
         for input in ["+49 30 123456", "0049 (30) 123-456", "4930123456", " +49.30.123456 "] {
             let number = E164::parse(input).unwrap();
-            assert_eq!(number.as_str().trim_start_matches('+').len() >= 8, true);
             assert!(number.as_str().starts_with("+4930"), "{input} → {number}");
         }
         assert_eq!(E164::parse("+1 (555) 010-0199").unwrap().as_str(), "+15550100199");

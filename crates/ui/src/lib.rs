@@ -42,20 +42,20 @@ pub fn ops_router(state: AppState) -> Router {
 
 /// The UI service's router.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/campaigns/{id}/summary", get(campaign_summary))
-        .with_state(state.clone());
+    let api = Router::new().route("/campaigns/{id}/summary", get(campaign_summary)).with_state(state.clone());
     ops_router(state).nest("/api/v1", api)
 }
 
 /// Serves `router` on `listener` until `shutdown`, then finishes in-flight
 /// requests.
-pub async fn serve(listener: tokio::net::TcpListener, router: Router, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     let address: SocketAddr = listener.local_addr()?;
     info!(%address, "http listening");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
+    axum::serve(listener, router).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
@@ -78,11 +78,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
     if prometheus_client::encoding::text::encode(&mut body, &state.registry).is_err() {
         return ApiError::Internal.into_response();
     }
-    (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }
 
 async fn campaign_summary(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, ApiError> {
@@ -108,11 +104,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message) = match self {
             ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
-            ApiError::Internal => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "internal error".to_owned(),
-            ),
+            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".to_owned()),
         };
         (status, Json(serde_json::json!({"error": {"code": code, "message": message}}))).into_response()
     }
@@ -138,21 +130,12 @@ mod tests {
     #[tokio::test]
     async fn health_and_readiness() {
         let state = state();
-        let response = app(state.clone())
-            .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
+        let response = app(state.clone()).oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
-        let response = app(state.clone())
-            .oneshot(Request::get("/readyz").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
+        let response = app(state.clone()).oneshot(Request::get("/readyz").body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         state.draining.cancel();
-        let response = app(state)
-            .oneshot(Request::get("/readyz").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
+        let response = app(state).oneshot(Request::get("/readyz").body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 }

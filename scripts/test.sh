@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every Herald test: the README's test command (and what CI runs).
+#
+#   scripts/test.sh [extra cargo test/nextest arguments]
+#
+# Starts what the tests need — PostgreSQL, Redis with three Sentinels, SIPp —
+# installing Debian packages where missing (scripts/infra.sh), then runs the
+# whole workspace's tests. Postgres tests each get a fresh database
+# (#[sqlx::test]); SIP tests start their own SIPp carriers on free ports.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+scripts/infra.sh up
+eval "$(scripts/infra.sh env)"
+# sqlx::test creates one database per test from this URL's server.
+export DATABASE_URL
+
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --no-fail-fast "$@"
+    # nextest does not run doctests.
+    cargo test --workspace --doc -q
+else
+    cargo test --workspace --no-fail-fast "$@"
+fi
