@@ -107,6 +107,8 @@ pub struct TalkerConfig {
     pub max_call_secs: u64,
     /// On SIGTERM: how long running calls may go on before they are hung up.
     pub drain_grace_secs: u64,
+    /// How often each trunk is sent OPTIONS as a health check; 0 disables.
+    pub trunk_probe_secs: u64,
 }
 
 impl Default for TalkerConfig {
@@ -124,6 +126,7 @@ impl Default for TalkerConfig {
             ring_timeout_secs: 30,
             max_call_secs: 600,
             drain_grace_secs: 30,
+            trunk_probe_secs: 30,
         }
     }
 }

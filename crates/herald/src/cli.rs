@@ -51,6 +51,11 @@ pub(crate) enum Command {
         /// The CSV file (comma-separated, header row first).
         file: PathBuf,
     },
+    /// Places one call through a trunk and prints what happened as JSON.
+    ///
+    /// Final SIP code and reason, outcome, Q.850 cause, timings (INVITE,
+    /// 18x, answer, end), early media, DTMF received. No database needed.
+    Call(crate::call::CallOptions),
     /// Runs a demo campaign against running services and a SIPp carrier.
     ///
     /// Creates a trunk to the carrier, a prompt and a campaign of N contacts
@@ -82,7 +87,7 @@ pub(crate) enum Command {
 impl Command {
     /// Tools print to stdout and log only warnings.
     pub(crate) fn is_tool(&self) -> bool {
-        matches!(self, Command::Migrate | Command::Import { .. } | Command::Demo { .. })
+        matches!(self, Command::Migrate | Command::Import { .. } | Command::Demo { .. } | Command::Call(_))
     }
 }
 
@@ -110,6 +115,7 @@ pub(crate) async fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { campaign, file } => crate::import::run(&config, campaign, &file).await,
+        Command::Call(options) => crate::call::run(options).await,
         Command::Demo { contacts, carrier, cps, ring_timeout, timeout, json } => {
             crate::demo::run(
                 &config,

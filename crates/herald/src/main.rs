@@ -1,5 +1,6 @@
 //! `herald`: one binary for every Herald service and tool. See `herald --help`.
 
+mod call;
 mod cli;
 mod demo;
 mod import;

@@ -30,8 +30,8 @@ pub struct SipConfig {
 /// Requests from addresses outside [`SipAgent::set_allowed_sources`] are
 /// dropped before they are parsed.
 pub struct SipAgent {
-    /// Keeps the SIP stack (transports, timers) alive as long as the agent.
-    _endpoint: EndpointInnerRef,
+    /// The SIP stack (transports, timers); it lives as long as the agent.
+    endpoint: EndpointInnerRef,
     pub(crate) dialogs: Arc<DialogLayer>,
     local_addr: SocketAddr,
     allowed_sources: Arc<RwLock<Option<HashSet<IpAddr>>>>,
@@ -102,7 +102,11 @@ impl SipAgent {
             }
         });
         tasks.spawn(dispatch_incoming(incoming, Arc::clone(&dialogs), tasks.clone(), shutdown.clone()));
-        Ok(SipAgent { _endpoint: inner, dialogs, local_addr, allowed_sources, shutdown, tasks })
+        Ok(SipAgent { endpoint: inner, dialogs, local_addr, allowed_sources, shutdown, tasks })
+    }
+
+    pub(crate) fn endpoint(&self) -> &EndpointInnerRef {
+        &self.endpoint
     }
 
     pub fn local_addr(&self) -> SocketAddr {

@@ -290,11 +290,11 @@ impl AnsweredCall {
     }
 }
 
-fn parse_uri(text: &str) -> Result<Uri> {
+pub(crate) fn parse_uri(text: &str) -> Result<Uri> {
     Uri::try_from(text).map_err(|error| Error::InvalidUri { uri: text.to_owned(), message: error.to_string() })
 }
 
-fn host_of(address: SocketAddr) -> String {
+pub(crate) fn host_of(address: SocketAddr) -> String {
     match address {
         SocketAddr::V4(v4) => v4.ip().to_string(),
         SocketAddr::V6(v6) => format!("[{}]", v6.ip()),

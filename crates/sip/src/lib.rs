@@ -12,6 +12,7 @@
 
 mod agent;
 mod call;
+mod options;
 mod reason;
 
 pub use agent::{SipAgent, SipConfig};
@@ -19,6 +20,7 @@ pub use call::{
     AnsweredCall, CallEnd, DigestCredential, FailedCall, InviteProgress, InviteResult, OutboundInvite, SipTransport,
     TrunkTarget,
 };
+pub use options::TrunkProbe;
 pub use reason::q850_cause;
 
 #[derive(Debug, thiserror::Error)]

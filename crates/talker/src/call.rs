@@ -1,18 +1,18 @@
 //! One call attempt, from claimed contact to terminal record.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use herald_media::{MediaPlan, sdp};
+use chrono::Utc;
 use herald_policy::{NextStep, RetryRules, after_attempt};
-use herald_sip::{DigestCredential, InviteResult, OutboundInvite, SipTransport, TrunkTarget};
+use herald_sip::{DigestCredential, SipTransport, TrunkTarget};
 use herald_store::{AttemptRecord, ClaimedAttempt, ContactNext, DialPlan, FinishResult};
 use herald_types::Outcome;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
 use crate::Shared;
+use crate::dial::{DialRequest, dial};
 
 /// Places the call, records its outcome, and removes it from the active set.
 pub(crate) async fn run_attempt(
@@ -96,10 +96,6 @@ fn base_record(claim: &ClaimedAttempt, outcome: Outcome) -> AttemptRecord {
     }
 }
 
-fn utc(time: SystemTime) -> DateTime<Utc> {
-    DateTime::<Utc>::from(time)
-}
-
 async fn place_call(
     shared: &Shared,
     plan: &DialPlan,
@@ -124,31 +120,16 @@ async fn place_call(
             return record;
         }
     };
-    let leg = match shared.media.open() {
-        Ok(leg) => leg,
-        Err(error) => {
-            warn!(%error, "cannot dial");
-            record.sip_reason = Some(error.to_string());
-            return record;
-        }
-    };
     let caller = plan.caller_id.clone().unwrap_or_else(|| "anonymous".to_owned());
     record.caller_id = Some(caller.clone());
-    let invite = OutboundInvite {
-        trunk: TrunkTarget {
-            host: trunk.host.clone(),
-            port: trunk.port as u16,
-            transport: if trunk.transport == "tcp" { SipTransport::Tcp } else { SipTransport::Udp },
-            credential: trunk
-                .auth_username
-                .clone()
-                .map(|username| DigestCredential { username, password: trunk.password().unwrap_or_default() }),
-            from_domain: trunk.from_domain.clone(),
-        },
+    let request = DialRequest {
+        trunk: trunk_target(&trunk),
         callee: claim.phone.clone(),
         caller,
-        sdp_offer: sdp::offer(rand::random::<u32>().into(), shared.config.media_ip, leg.port()),
         ring_timeout: Duration::from_secs(u64::try_from(plan.ring_timeout_secs).unwrap_or(30)),
+        prompt,
+        listen_after_prompt: Duration::ZERO,
+        max_call: Duration::from_secs(shared.config.max_call_secs),
     };
 
     // Wait for this trunk's next INVITE slot (or give up if told to stop).
@@ -161,98 +142,37 @@ async fn place_call(
         }
     }
     shared.metrics.invites_sent.inc();
-    let result = match shared.sip.invite(invite, cancel).await {
-        Ok(result) => result,
-        Err(error) => {
-            warn!(%error, "invite failed");
-            record.sip_reason = Some(error.to_string());
-            record.ended_at = Utc::now();
-            return record;
-        }
-    };
+    let report = dial(&shared.sip, &shared.media, shared.config.media_ip, request, cancel).await;
+    record.outcome = report.outcome;
+    record.sip_call_id = report.call_id;
+    record.sip_code = report.sip_code.map(i32::from);
+    record.sip_reason = report.sip_reason;
+    record.q850_cause = report.q850_cause.map(i32::from);
+    record.invite_at = report.invite_at;
+    record.ringing_at = report.ringing_at;
+    record.answered_at = report.answered_at;
+    record.ended_at = report.ended_at;
+    record.talk_ms = report.talk_ms.map(|talk| talk.min(i32::MAX as u64) as i32);
+    record.early_media = report.early_media;
+    record.dtmf = (!report.dtmf.is_empty()).then_some(report.dtmf);
+    if report.answered_at.is_some() {
+        record.rtp_packets_sent = Some(report.rtp_packets_sent.min(i32::MAX as u64) as i32);
+        record.rtp_packets_received = Some(report.rtp_packets_received.min(i32::MAX as u64) as i32);
+    }
+    record
+}
 
-    match result {
-        InviteResult::Failed(failed) => {
-            record.sip_call_id = Some(failed.progress.call_id.clone());
-            record.invite_at = Some(utc(failed.progress.invite_at));
-            record.ringing_at = failed.progress.ringing_at.map(utc);
-            record.early_media = failed.progress.early_media;
-            record.sip_code = Some(i32::from(failed.code));
-            record.sip_reason = Some(failed.reason_phrase.clone());
-            record.q850_cause = failed.q850_cause.map(i32::from);
-            record.outcome = if failed.cancelled_on_timeout {
-                Outcome::NoAnswer
-            } else if failed.cancelled_on_abort {
-                Outcome::Failed
-            } else {
-                Outcome::from_final_sip_code(failed.code, failed.progress.ringing_at.is_some())
-            };
-            record.ended_at = Utc::now();
-            debug!(code = failed.code, outcome = %record.outcome, "call not answered");
-            record
-        }
-        InviteResult::Answered(mut call) => {
-            record.sip_call_id = Some(call.progress.call_id.clone());
-            record.invite_at = Some(utc(call.progress.invite_at));
-            record.ringing_at = call.progress.ringing_at.map(utc);
-            record.early_media = call.progress.early_media;
-            record.answered_at = Some(utc(call.answered_at));
-            record.sip_code = Some(200);
-            record.outcome = Outcome::Answered;
-
-            let remote = match sdp::parse_remote(&call.remote_sdp) {
-                Ok(remote) => remote,
-                Err(error) => {
-                    warn!(%error, "answer without usable SDP: hanging up");
-                    record.sip_reason = Some(format!("unusable SDP answer: {error}"));
-                    call.hangup().await;
-                    record.ended_at = Utc::now();
-                    return record;
-                }
-            };
-            let media = match shared.media.start_call(
-                leg,
-                MediaPlan {
-                    remote: remote.address,
-                    codec: remote.codec,
-                    telephone_event_payload_type: remote.telephone_event_payload_type,
-                    prompt,
-                },
-            ) {
-                Ok(media) => media,
-                Err(error) => {
-                    warn!(%error, "media failed: hanging up");
-                    call.hangup().await;
-                    record.ended_at = Utc::now();
-                    return record;
-                }
-            };
-            let max_call = Duration::from_secs(shared.config.max_call_secs);
-            let mut remote_hung_up = false;
-            tokio::select! {
-                () = media.prompt_played() => {}
-                end = call.ended() => {
-                    debug!(?end, "far end hung up");
-                    remote_hung_up = true;
-                }
-                () = tokio::time::sleep(max_call) => warn!("call reached max_call_secs"),
-                () = cancel.cancelled() => debug!("call aborted"),
-            }
-            let report = media.stop().await;
-            if !remote_hung_up {
-                call.hangup().await;
-            }
-            let ended_at = SystemTime::now();
-            record.ended_at = utc(ended_at);
-            record.talk_ms = ended_at
-                .duration_since(call_answered_at(&record))
-                .ok()
-                .map(|talk| talk.as_millis().min(i32::MAX as u128) as i32);
-            record.rtp_packets_sent = Some(report.packets_sent.min(i32::MAX as u64) as i32);
-            record.rtp_packets_received = Some(report.packets_received.min(i32::MAX as u64) as i32);
-            record.dtmf = (!report.dtmf.is_empty()).then_some(report.dtmf);
-            record
-        }
+/// How the SIP facade reaches a stored trunk.
+pub(crate) fn trunk_target(trunk: &herald_store::Trunk) -> TrunkTarget {
+    TrunkTarget {
+        host: trunk.host.clone(),
+        port: trunk.port as u16,
+        transport: if trunk.transport == "tcp" { SipTransport::Tcp } else { SipTransport::Udp },
+        credential: trunk
+            .auth_username
+            .clone()
+            .map(|username| DigestCredential { username, password: trunk.password().unwrap_or_default() }),
+        from_domain: trunk.from_domain.clone(),
     }
 }
 
@@ -269,8 +189,4 @@ async fn trunk_for(
         .resources
         .trunk(plan.trunk_id)?
         .ok_or(crate::resources::ResourceError::NoTrunk(plan.trunk_id.unwrap_or_default()))
-}
-
-fn call_answered_at(record: &AttemptRecord) -> SystemTime {
-    record.answered_at.map(SystemTime::from).unwrap_or_else(SystemTime::now)
 }

@@ -13,6 +13,7 @@
 //! the UI only in Postgres and Redis.
 
 mod call;
+mod dial;
 mod metrics;
 mod pacing;
 mod resources;
@@ -30,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{Instrument, info, info_span, warn};
 
+pub use dial::{CallReport, DialRequest, HangupBy, dial};
 pub use metrics::TalkerMetrics;
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +113,7 @@ impl Talker {
         let hang_up_all = CancellationToken::new();
         let renewal = tokio::spawn(renew_leases(Arc::clone(&shared), hang_up_all.clone()));
         let trunk_refresh = tokio::spawn(refresh_trunks(Arc::clone(&shared), hang_up_all.clone()));
+        let trunk_probes = tokio::spawn(probe_trunks(Arc::clone(&shared), hang_up_all.clone()));
 
         let claim_interval = Duration::from_millis(shared.config.claim_interval_ms);
         while !shutdown.is_cancelled() {
@@ -141,6 +144,7 @@ impl Talker {
         hang_up_all.cancel();
         let _ = renewal.await;
         let _ = trunk_refresh.await;
+        let _ = trunk_probes.await;
         shared.sip.shutdown().await;
         info!("talker stopped");
         Ok(())
@@ -237,6 +241,56 @@ async fn refresh_trunks(shared: Arc<Shared>, stop: CancellationToken) {
         }
         if let Err(error) = shared.refresh_trunks().await {
             warn!(%error, "refreshing trunks failed");
+        }
+    }
+}
+
+/// Sends OPTIONS to every trunk each `trunk_probe_secs` and publishes
+/// whether it answered (RFC 3261 §11). Probes of one round run together,
+/// each bounded by the probe timeout.
+async fn probe_trunks(shared: Arc<Shared>, stop: CancellationToken) {
+    if shared.config.trunk_probe_secs == 0 {
+        return;
+    }
+    let period = Duration::from_secs(shared.config.trunk_probe_secs);
+    let timeout = period.min(Duration::from_secs(5));
+    let mut ticker = tokio::time::interval(period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_up: HashMap<i64, bool> = HashMap::new();
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        let trunks = shared.resources.enabled_trunks();
+        let mut probes = tokio::task::JoinSet::new();
+        for (index, trunk) in trunks.iter().enumerate() {
+            let target = call::trunk_target(trunk);
+            let shared = Arc::clone(&shared);
+            probes.spawn(async move { (index, shared.sip.probe_trunk(&target, timeout).await) });
+        }
+        let mut results: Vec<Option<herald_sip::Result<herald_sip::TrunkProbe>>> =
+            trunks.iter().map(|_| None).collect();
+        while let Some(joined) = probes.join_next().await {
+            if let Ok((index, result)) = joined {
+                results[index] = Some(result);
+            }
+        }
+        for (trunk, result) in trunks.iter().zip(results) {
+            let Some(result) = result else { continue };
+            let up = matches!(result, Ok(herald_sip::TrunkProbe::Answered { .. }));
+            shared
+                .metrics
+                .trunk_up
+                .get_or_create(&metrics::TrunkLabels { trunk: trunk.name.clone() })
+                .set(i64::from(up));
+            if last_up.insert(trunk.id, up) != Some(up) {
+                match &result {
+                    Ok(probe) if up => info!(trunk = %trunk.name, ?probe, "trunk answers OPTIONS"),
+                    Ok(_) => warn!(trunk = %trunk.name, "trunk does not answer OPTIONS"),
+                    Err(error) => warn!(trunk = %trunk.name, %error, "cannot probe trunk"),
+                }
+            }
         }
     }
 }

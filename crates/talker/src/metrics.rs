@@ -11,8 +11,15 @@ pub struct OutcomeLabels {
     pub outcome: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TrunkLabels {
+    pub trunk: String,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct TalkerMetrics {
+    /// 1 when the trunk answered its last OPTIONS probe, 0 when it was silent.
+    pub trunk_up: Family<TrunkLabels, Gauge>,
     pub calls_active: Gauge,
     pub attempts_finished: Family<OutcomeLabels, Counter>,
     pub invites_sent: Counter,
@@ -26,6 +33,7 @@ impl TalkerMetrics {
         registry.register("calls_active", "Calls this node holds now", metrics.calls_active.clone());
         registry.register("attempts_finished", "Attempts recorded, by outcome", metrics.attempts_finished.clone());
         registry.register("invites_sent", "INVITEs sent", metrics.invites_sent.clone());
+        registry.register("trunk_up", "Whether the trunk answered its last OPTIONS probe", metrics.trunk_up.clone());
         registry.register(
             "stale_records",
             "Attempt results refused because the lease had moved on",

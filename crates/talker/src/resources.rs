@@ -78,6 +78,11 @@ impl Resources {
         Ok(self.cached_trunk(trunk_id))
     }
 
+    /// Every enabled trunk, as last loaded.
+    pub(crate) fn enabled_trunks(&self) -> Vec<Arc<Trunk>> {
+        self.trunks.lock().expect("trunk cache poisoned").values().filter(|trunk| trunk.enabled).cloned().collect()
+    }
+
     fn cached_trunk(&self, trunk_id: i64) -> Option<PacedTrunk> {
         let trunk = self.trunks.lock().expect("trunk cache poisoned").get(&trunk_id).cloned()?;
         let pacer = self.pacers.lock().expect("pacers poisoned").get(&trunk_id).cloned()?;

@@ -1,0 +1,222 @@
+//! One outbound call, start to end, independent of campaigns and storage:
+//! open an RTP port, INVITE through the trunk, play the prompt to an answered
+//! call (then listen for a while if asked), hang up, and report what
+//! happened. The Talker turns a [`CallReport`] into an attempt record;
+//! `herald call` prints it.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use herald_media::{MediaEngine, MediaPlan, Prompt, sdp};
+use herald_sip::{CallEnd, InviteResult, OutboundInvite, SipAgent, TrunkTarget};
+use herald_types::Outcome;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+/// What to call and what to play.
+#[derive(Debug, Clone)]
+pub struct DialRequest {
+    pub trunk: TrunkTarget,
+    pub callee: String,
+    pub caller: String,
+    pub ring_timeout: Duration,
+    pub prompt: Arc<Prompt>,
+    /// After the prompt, keep the call up this long (collecting DTMF).
+    pub listen_after_prompt: Duration,
+    /// Hard cap on the answered part of the call.
+    pub max_call: Duration,
+}
+
+/// Who ended an answered call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HangupBy {
+    Herald,
+    Remote,
+}
+
+/// Everything one call did.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallReport {
+    pub outcome: Outcome,
+    /// The final response code (200 when answered).
+    pub sip_code: Option<u16>,
+    pub sip_reason: Option<String>,
+    pub q850_cause: Option<u16>,
+    pub call_id: Option<String>,
+    pub invite_at: Option<DateTime<Utc>>,
+    pub ringing_at: Option<DateTime<Utc>>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub ended_at: DateTime<Utc>,
+    pub talk_ms: Option<u64>,
+    pub early_media: bool,
+    pub dtmf: String,
+    /// Answering-machine detection verdict (not implemented yet: always null).
+    pub amd_verdict: Option<String>,
+    pub hangup_by: Option<HangupBy>,
+    pub prompt_completed: bool,
+    pub rtp_packets_sent: u64,
+    pub rtp_packets_received: u64,
+}
+
+impl CallReport {
+    /// A call that failed before any SIP was sent.
+    pub fn failed_locally(reason: String) -> CallReport {
+        CallReport {
+            outcome: Outcome::Failed,
+            sip_code: None,
+            sip_reason: Some(reason),
+            q850_cause: None,
+            call_id: None,
+            invite_at: None,
+            ringing_at: None,
+            answered_at: None,
+            ended_at: Utc::now(),
+            talk_ms: None,
+            early_media: false,
+            dtmf: String::new(),
+            amd_verdict: None,
+            hangup_by: None,
+            prompt_completed: false,
+            rtp_packets_sent: 0,
+            rtp_packets_received: 0,
+        }
+    }
+}
+
+fn utc(time: SystemTime) -> DateTime<Utc> {
+    DateTime::<Utc>::from(time)
+}
+
+/// Places one call. Cancelling `cancel` CANCELs a ringing call or hangs up
+/// an answered one; the report says so.
+pub async fn dial(
+    sip: &SipAgent,
+    media: &MediaEngine,
+    media_ip: IpAddr,
+    request: DialRequest,
+    cancel: &CancellationToken,
+) -> CallReport {
+    let leg = match media.open() {
+        Ok(leg) => leg,
+        Err(error) => {
+            warn!(%error, "cannot dial");
+            return CallReport::failed_locally(error.to_string());
+        }
+    };
+    let invite = OutboundInvite {
+        trunk: request.trunk,
+        callee: request.callee,
+        caller: request.caller,
+        sdp_offer: sdp::offer(rand::random::<u32>().into(), media_ip, leg.port()),
+        ring_timeout: request.ring_timeout,
+    };
+    let result = match sip.invite(invite, cancel).await {
+        Ok(result) => result,
+        Err(error) => {
+            warn!(%error, "invite failed");
+            return CallReport::failed_locally(error.to_string());
+        }
+    };
+    let mut call = match result {
+        InviteResult::Failed(failed) => {
+            let mut report = CallReport::failed_locally(failed.reason_phrase.clone());
+            report.call_id = Some(failed.progress.call_id.clone());
+            report.invite_at = Some(utc(failed.progress.invite_at));
+            report.ringing_at = failed.progress.ringing_at.map(utc);
+            report.early_media = failed.progress.early_media;
+            report.sip_code = Some(failed.code);
+            report.q850_cause = failed.q850_cause;
+            report.outcome = if failed.cancelled_on_timeout {
+                Outcome::NoAnswer
+            } else if failed.cancelled_on_abort {
+                Outcome::Failed
+            } else {
+                Outcome::from_final_sip_code(failed.code, failed.progress.ringing_at.is_some())
+            };
+            debug!(code = failed.code, outcome = %report.outcome, "call not answered");
+            return report;
+        }
+        InviteResult::Answered(call) => call,
+    };
+
+    let mut report = CallReport::failed_locally(String::new());
+    report.sip_reason = None;
+    report.outcome = Outcome::Answered;
+    report.sip_code = Some(200);
+    report.call_id = Some(call.progress.call_id.clone());
+    report.invite_at = Some(utc(call.progress.invite_at));
+    report.ringing_at = call.progress.ringing_at.map(utc);
+    report.early_media = call.progress.early_media;
+    report.answered_at = Some(utc(call.answered_at));
+    let answered_at = call.answered_at;
+
+    let remote = match sdp::parse_remote(&call.remote_sdp) {
+        Ok(remote) => remote,
+        Err(error) => {
+            warn!(%error, "answer without usable SDP: hanging up");
+            report.sip_reason = Some(format!("unusable SDP answer: {error}"));
+            call.hangup().await;
+            report.hangup_by = Some(HangupBy::Herald);
+            report.ended_at = Utc::now();
+            return report;
+        }
+    };
+    let plan = MediaPlan {
+        remote: remote.address,
+        codec: remote.codec,
+        telephone_event_payload_type: remote.telephone_event_payload_type,
+        prompt: request.prompt,
+    };
+    let playing = match media.start_call(leg, plan) {
+        Ok(playing) => playing,
+        Err(error) => {
+            warn!(%error, "media failed: hanging up");
+            report.sip_reason = Some(error.to_string());
+            call.hangup().await;
+            report.hangup_by = Some(HangupBy::Herald);
+            report.ended_at = Utc::now();
+            return report;
+        }
+    };
+
+    let max_call = tokio::time::sleep(request.max_call);
+    tokio::pin!(max_call);
+    let mut remote_end: Option<CallEnd> = None;
+    tokio::select! {
+        () = playing.prompt_played() => {}
+        end = call.ended() => remote_end = Some(end),
+        () = &mut max_call => warn!("call reached its maximum length"),
+        () = cancel.cancelled() => debug!("call aborted"),
+    }
+    if remote_end.is_none() && !request.listen_after_prompt.is_zero() && !cancel.is_cancelled() {
+        tokio::select! {
+            () = tokio::time::sleep(request.listen_after_prompt) => {}
+            end = call.ended() => remote_end = Some(end),
+            () = &mut max_call => warn!("call reached its maximum length"),
+            () = cancel.cancelled() => debug!("call aborted"),
+        }
+    }
+    let media_report = playing.stop().await;
+    match remote_end {
+        Some(end) => {
+            debug!(?end, "far end hung up");
+            report.hangup_by = Some(HangupBy::Remote);
+        }
+        None => {
+            call.hangup().await;
+            report.hangup_by = Some(HangupBy::Herald);
+        }
+    }
+    let ended_at = SystemTime::now();
+    report.ended_at = utc(ended_at);
+    report.talk_ms = ended_at.duration_since(answered_at).ok().map(|talk| talk.as_millis() as u64);
+    report.prompt_completed = media_report.prompt_completed;
+    report.rtp_packets_sent = media_report.packets_sent;
+    report.rtp_packets_received = media_report.packets_received;
+    report.dtmf = media_report.dtmf;
+    report
+}
