@@ -11,7 +11,15 @@
 //! reused, and a connection that answers `READONLY` is thrown away instead of
 //! returned to the pool.
 
+// redis' script futures nest deeply; computing their layout needs more than
+// the default query depth.
+#![recursion_limit = "256"]
+
+mod limits;
+
 use std::time::Duration;
+
+pub use limits::SlotReservation;
 
 use deadpool_redis::sentinel::{Config as SentinelPoolConfig, Connection, Hook, HookError, Pool, SentinelServerType};
 use deadpool_redis::{PoolConfig, Runtime, Timeouts};
@@ -32,6 +40,9 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One Redis operation on a pooled connection (see [`Coord::run`]).
+pub type RedisFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = redis::RedisResult<T>> + Send + 'c>>;
 
 /// The cluster's shared fast state.
 #[derive(Clone)]
@@ -94,10 +105,7 @@ impl Coord {
     /// Runs one Redis operation with the configured timeout. A connection
     /// whose command failed with `READONLY` (a demoted master) or an IO error
     /// is dropped rather than returned to the pool.
-    pub async fn run<T, F>(&self, operation: F) -> Result<T>
-    where
-        F: AsyncFnOnce(&mut Connection) -> redis::RedisResult<T>,
-    {
+    pub async fn run<T>(&self, operation: impl for<'c> FnOnce(&'c mut Connection) -> RedisFuture<'c, T>) -> Result<T> {
         let mut connection = self.connection().await?;
         match tokio::time::timeout(self.timeout, operation(&mut connection)).await {
             Ok(Ok(value)) => Ok(value),
@@ -117,7 +125,9 @@ impl Coord {
 
     /// Readiness: the master answers.
     pub async fn ping(&self) -> Result<()> {
-        self.run(async |connection| redis::cmd("PING").query_async::<String>(connection).await).await.map(|_| ())
+        self.run(|connection| Box::pin(async move { redis::cmd("PING").query_async::<String>(connection).await }))
+            .await
+            .map(|_| ())
     }
 
     /// Announces this node for `ttl`; a node that stops announcing drops out
@@ -126,23 +136,26 @@ impl Coord {
         let key = format!("{HEARTBEAT_PREFIX}{}", heartbeat.node_id);
         let value = serde_json::to_string(heartbeat)?;
         let seconds = ttl.as_secs().max(1);
-        self.run(async move |connection| connection.set_ex::<_, _, ()>(key, value, seconds).await).await
+        self.run(move |connection| Box::pin(async move { connection.set_ex::<_, _, ()>(key, value, seconds).await }))
+            .await
     }
 
     /// Every node whose heartbeat has not expired.
     pub async fn live_nodes(&self) -> Result<Vec<NodeHeartbeat>> {
         let values: Vec<Option<String>> = self
-            .run(async |connection| {
-                let mut keys: Vec<String> = Vec::new();
-                let mut iterator = connection.scan_match::<_, String>(format!("{HEARTBEAT_PREFIX}*")).await?;
-                while let Some(key) = futures_next(&mut iterator).await {
-                    keys.push(key);
-                }
-                drop(iterator);
-                if keys.is_empty() {
-                    return Ok(Vec::new());
-                }
-                connection.mget(keys).await
+            .run(|connection| {
+                Box::pin(async move {
+                    let mut keys: Vec<String> = Vec::new();
+                    let mut iterator = connection.scan_match::<_, String>(format!("{HEARTBEAT_PREFIX}*")).await?;
+                    while let Some(key) = futures_next(&mut iterator).await {
+                        keys.push(key);
+                    }
+                    drop(iterator);
+                    if keys.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    connection.mget(keys).await
+                })
             })
             .await?;
         let mut nodes = Vec::new();
@@ -156,7 +169,8 @@ impl Coord {
     pub async fn publish(&self, channel: &str, event: &serde_json::Value) -> Result<()> {
         let payload = event.to_string();
         let channel = channel.to_owned();
-        self.run(async move |connection| connection.publish::<_, _, ()>(channel, payload).await).await
+        self.run(move |connection| Box::pin(async move { connection.publish::<_, _, ()>(channel, payload).await }))
+            .await
     }
 }
 

@@ -1,0 +1,186 @@
+//! Cluster-wide carrier caps, kept in Redis so that every Talker shares them:
+//! calls per second per trunk (a GCRA reservation) and concurrent lines per
+//! trunk (leases that expire if their node dies).
+//!
+//! Both are single Lua scripts, so each decision is atomic on the master, and
+//! both read the clock from Redis (`TIME`) so nodes with skewed clocks still
+//! agree. When Redis cannot be reached the caller falls back to its local
+//! share of each cap (see `herald_talker`).
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use redis::Script;
+
+use crate::{Coord, Result};
+
+/// GCRA (the generic cell rate algorithm, ITU-T I.371) as a reservation: the
+/// caller gets the next free emission slot and waits until it. Slots are
+/// `interval_us` apart, so no window of one second ever holds more than the
+/// rate's worth of INVITEs. A slot further ahead than `max_wait_us` is not
+/// reserved (the caller should come back later rather than queue).
+///
+/// KEYS[1]: the trunk's theoretical arrival time (µs since the epoch).
+/// ARGV[1]: interval_us, ARGV[2]: max_wait_us.
+/// Returns {1, wait_us} when a slot was reserved, {0, retry_us} when not.
+const RESERVE_SLOT: &str = r#"
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local interval = tonumber(ARGV[1])
+local max_wait = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slot = math.max(tat, now)
+local wait = slot - now
+if wait > max_wait then
+  return {0, wait - max_wait}
+end
+local next_tat = slot + interval
+redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.floor((next_tat - now) / 1000) + 1000)
+return {1, wait}
+"#;
+
+/// Takes one of `max` lines if one is free. Expired leases (their node died
+/// and stopped renewing) are dropped first.
+///
+/// KEYS[1]: the trunk's lease set (member: lease id, score: expiry in ms).
+/// ARGV[1]: lease id, ARGV[2]: max lines, ARGV[3]: ttl_ms.
+/// Returns the number of lines held after the call, or -1 when full.
+const ACQUIRE_LINE: &str = r#"
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+  return redis.call('ZCARD', KEYS[1])
+end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  return -1
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
+return redis.call('ZCARD', KEYS[1])
+"#;
+
+/// Extends leases that are still held; returns how many were.
+/// KEYS[1]: lease set. ARGV[1]: ttl_ms, ARGV[2..]: lease ids.
+const RENEW_LINES: &str = r#"
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local ttl = tonumber(ARGV[1])
+local held = 0
+for index = 2, #ARGV do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[index])
+  if score and tonumber(score) > now then
+    redis.call('ZADD', KEYS[1], now + ttl, ARGV[index])
+    held = held + 1
+  end
+end
+if held > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl * 2)
+end
+return held
+"#;
+
+static RESERVE_SLOT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RESERVE_SLOT));
+static ACQUIRE_LINE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(ACQUIRE_LINE));
+static RENEW_LINES_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RENEW_LINES));
+
+/// The answer to a CPS reservation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotReservation {
+    /// Send the INVITE after waiting this long.
+    Reserved { wait: Duration },
+    /// The trunk is booked too far ahead: try again after this long.
+    Full { retry_after: Duration },
+}
+
+fn cps_key(trunk_id: i64) -> String {
+    format!("herald:trunk:{trunk_id}:cps")
+}
+
+fn lines_key(trunk_id: i64) -> String {
+    format!("herald:trunk:{trunk_id}:lines")
+}
+
+impl Coord {
+    /// Reserves the trunk's next INVITE slot at `cps` calls per second,
+    /// shared by every node.
+    pub async fn reserve_invite_slot(&self, trunk_id: i64, cps: f64, max_wait: Duration) -> Result<SlotReservation> {
+        let interval_us = (1_000_000.0 / cps.max(0.001)).round() as u64;
+        let max_wait_us = max_wait.as_micros() as u64;
+        let key = cps_key(trunk_id);
+        let (reserved, micros): (i64, i64) = self
+            .run(move |connection| {
+                Box::pin(async move {
+                    RESERVE_SLOT_SCRIPT.key(key).arg(interval_us).arg(max_wait_us).invoke_async(connection).await
+                })
+            })
+            .await?;
+        let duration = Duration::from_micros(micros.max(0) as u64);
+        Ok(if reserved == 1 {
+            SlotReservation::Reserved { wait: duration }
+        } else {
+            SlotReservation::Full { retry_after: duration }
+        })
+    }
+
+    /// Takes a line on the trunk for `lease_id` (e.g. the attempt id) if
+    /// fewer than `max_lines` are held; the lease lasts `ttl` unless renewed.
+    /// Returns whether the line was taken.
+    pub async fn acquire_line(&self, trunk_id: i64, lease_id: &str, max_lines: u32, ttl: Duration) -> Result<bool> {
+        let key = lines_key(trunk_id);
+        let lease_id = lease_id.to_owned();
+        let ttl_ms = ttl.as_millis() as u64;
+        let held: i64 = self
+            .run(move |connection| {
+                Box::pin(async move {
+                    ACQUIRE_LINE_SCRIPT.key(key).arg(lease_id).arg(max_lines).arg(ttl_ms).invoke_async(connection).await
+                })
+            })
+            .await?;
+        Ok(held >= 0)
+    }
+
+    /// Renews the given line leases; returns how many were still held.
+    pub async fn renew_lines(&self, trunk_id: i64, lease_ids: &[String], ttl: Duration) -> Result<u64> {
+        if lease_ids.is_empty() {
+            return Ok(0);
+        }
+        let key = lines_key(trunk_id);
+        let ttl_ms = ttl.as_millis() as u64;
+        let lease_ids = lease_ids.to_vec();
+        let held: i64 = self
+            .run(move |connection| {
+                Box::pin(async move {
+                    let mut invocation = RENEW_LINES_SCRIPT.key(key);
+                    invocation.arg(ttl_ms);
+                    for lease_id in &lease_ids {
+                        invocation.arg(lease_id);
+                    }
+                    invocation.invoke_async(connection).await
+                })
+            })
+            .await?;
+        Ok(held.max(0) as u64)
+    }
+
+    /// Gives a line back.
+    pub async fn release_line(&self, trunk_id: i64, lease_id: &str) -> Result<()> {
+        let key = lines_key(trunk_id);
+        let lease_id = lease_id.to_owned();
+        self.run(move |connection| {
+            Box::pin(async move { redis::cmd("ZREM").arg(key).arg(lease_id).query_async::<()>(connection).await })
+        })
+        .await
+    }
+
+    /// Lines currently held on the trunk (expired leases included until the
+    /// next acquire drops them).
+    pub async fn lines_in_use(&self, trunk_id: i64) -> Result<u64> {
+        let key = lines_key(trunk_id);
+        self.run(move |connection| {
+            Box::pin(async move { redis::cmd("ZCARD").arg(key).query_async::<u64>(connection).await })
+        })
+        .await
+    }
+}

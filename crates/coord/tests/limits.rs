@@ -1,0 +1,143 @@
+//! Cluster-wide CPS and line caps against the real Redis behind Sentinel.
+#![recursion_limit = "256"]
+
+use std::time::{Duration, Instant};
+
+use herald_config::RedisConfig;
+use herald_coord::{Coord, SlotReservation};
+
+fn redis_config() -> RedisConfig {
+    let mut config = RedisConfig::default();
+    if let Ok(sentinels) = std::env::var("HERALD__REDIS__SENTINELS") {
+        config.sentinels = sentinels.split(',').map(|s| s.trim().to_owned()).collect();
+    }
+    if let Ok(name) = std::env::var("HERALD__REDIS__MASTER_NAME") {
+        config.master_name = name;
+    }
+    // The failover test in this package may move the master meanwhile.
+    config.timeout_ms = 2000;
+    config
+}
+
+fn unique_trunk() -> i64 {
+    1_000_000_000 + i64::from(rand_u32())
+}
+
+fn rand_u32() -> u32 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    nanos ^ std::process::id().rotate_left(16)
+}
+
+/// Retries an operation through a failover of the shared topology.
+async fn retry<T, F, Fut>(mut operation: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = herald_coord::Result<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match operation().await {
+            Ok(value) => return value,
+            Err(error) if Instant::now() < deadline => {
+                eprintln!("retrying: {error}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(error) => panic!("redis kept failing: {error}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn three_nodes_share_one_cps_budget() {
+    let trunk = unique_trunk();
+    let nodes: Vec<Coord> = (0..3).map(|_| Coord::new(&redis_config()).unwrap()).collect();
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (index, node) in nodes.into_iter().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            let mut slots = Vec::new();
+            for _ in 0..10 {
+                let reservation = retry(|| node.reserve_invite_slot(trunk, 20.0, Duration::from_secs(10))).await;
+                match reservation {
+                    SlotReservation::Reserved { wait } => slots.push(Instant::now() + wait),
+                    SlotReservation::Full { .. } => panic!("node {index}: a 10 s horizon is never full here"),
+                }
+            }
+            slots
+        }));
+    }
+    let mut slots: Vec<Duration> = Vec::new();
+    for task in tasks {
+        slots.extend(task.await.unwrap().into_iter().map(|slot| slot - start));
+    }
+    slots.sort();
+    assert_eq!(slots.len(), 30);
+    // 20 CPS: slots 50 ms apart across all three nodes (a few ms of
+    // measurement slack for the round trip).
+    for pair in slots.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(gap >= Duration::from_millis(40), "slots only {gap:?} apart: {slots:?}");
+    }
+    // No one-second window holds more than 20 (+1 for the slack above).
+    for (index, first) in slots.iter().enumerate() {
+        let in_window = slots[index..].iter().take_while(|slot| **slot < *first + Duration::from_secs(1)).count();
+        assert!(in_window <= 21, "{in_window} slots within one second from {first:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_trunk_booked_beyond_the_horizon_says_full() {
+    let trunk = unique_trunk();
+    let coord = Coord::new(&redis_config()).unwrap();
+    let mut reserved = 0;
+    let mut full = None;
+    for _ in 0..10 {
+        match retry(|| coord.reserve_invite_slot(trunk, 10.0, Duration::from_millis(250))).await {
+            SlotReservation::Reserved { .. } => reserved += 1,
+            SlotReservation::Full { retry_after } => {
+                full = Some(retry_after);
+                break;
+            }
+        }
+    }
+    // Slots at 0, 100 and 200 ms fit a 250 ms horizon; the 4th does not.
+    assert_eq!(reserved, 3);
+    let retry_after = full.expect("the trunk reported full");
+    assert!(retry_after <= Duration::from_millis(100), "{retry_after:?}");
+}
+
+#[tokio::test]
+async fn line_leases_cap_concurrency_and_expire_with_their_node() {
+    let trunk = unique_trunk();
+    let coord = Coord::new(&redis_config()).unwrap();
+    let ttl = Duration::from_secs(30);
+    let mut taken = 0;
+    for call in 0..5 {
+        let id = format!("call-{call}");
+        if retry(|| coord.acquire_line(trunk, &id, 3, ttl)).await {
+            taken += 1;
+        }
+    }
+    assert_eq!(taken, 3, "three lines, five callers");
+    assert_eq!(retry(|| coord.lines_in_use(trunk)).await, 3);
+
+    // Hanging up frees a line for the next caller.
+    retry(|| coord.release_line(trunk, "call-0")).await;
+    assert!(retry(|| coord.acquire_line(trunk, "call-3", 3, ttl)).await);
+    assert!(!retry(|| coord.acquire_line(trunk, "call-4", 3, ttl)).await);
+
+    // Renewal keeps held leases; unknown ones do not count.
+    let renewing: Vec<String> = vec!["call-1".into(), "call-2".into(), "call-9".into()];
+    let held = retry(|| coord.renew_lines(trunk, &renewing, ttl)).await;
+    assert_eq!(held, 2);
+
+    // A node that dies stops renewing: its short leases expire and free the lines.
+    let other = unique_trunk() + 1;
+    for call in 0..2 {
+        let id = format!("dead-{call}");
+        assert!(retry(|| coord.acquire_line(other, &id, 2, Duration::from_millis(300))).await);
+    }
+    assert!(!retry(|| coord.acquire_line(other, "live", 2, ttl)).await);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(retry(|| coord.acquire_line(other, "live", 2, ttl)).await);
+}
