@@ -72,7 +72,7 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
     // Build (and bind) everything before running anything.
     let talker = if services.talker {
         Some(
-            Talker::build(node_id.clone(), config.talker.clone(), store.clone(), talker_metrics)
+            Talker::build(node_id.clone(), config.talker.clone(), store.clone(), Some(coord.clone()), talker_metrics)
                 .await
                 .context("starting the talker")?,
         )

@@ -132,17 +132,20 @@ async fn place_call(
         max_call: Duration::from_secs(shared.config.max_call_secs),
     };
 
-    // Wait for this trunk's next INVITE slot (or give up if told to stop).
-    let slot = pacer.reserve();
-    tokio::select! {
-        () = tokio::time::sleep_until(slot) => {}
-        () = cancel.cancelled() => {
-            record.sip_reason = Some("aborted before dialing".to_owned());
-            return record;
-        }
+    // A free line on the trunk first, then its next INVITE slot; give up
+    // if told to stop meanwhile.
+    if !shared.caps.take_line(&trunk, claim.attempt_id, cancel).await {
+        record.sip_reason = Some("aborted while waiting for a free line".to_owned());
+        return record;
+    }
+    if !shared.caps.invite_slot(&trunk, &pacer, cancel).await {
+        shared.caps.release_line(claim.attempt_id).await;
+        record.sip_reason = Some("aborted before dialing".to_owned());
+        return record;
     }
     shared.metrics.invites_sent.inc();
     let report = dial(&shared.sip, &shared.media, shared.config.media_ip, request, cancel).await;
+    shared.caps.release_line(claim.attempt_id).await;
     record.outcome = report.outcome;
     record.sip_call_id = report.call_id;
     record.sip_code = report.sip_code.map(i32::from);

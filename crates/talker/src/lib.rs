@@ -13,6 +13,7 @@
 //! the UI only in Postgres and Redis.
 
 mod call;
+mod caps;
 mod dial;
 mod metrics;
 mod pacing;
@@ -23,6 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use herald_config::TalkerConfig;
+use herald_coord::Coord;
 use herald_media::{MediaConfig, MediaEngine};
 use herald_sip::{SipAgent, SipConfig};
 use herald_store::{DialPlan, Store};
@@ -62,6 +64,9 @@ pub(crate) struct Shared {
     pub(crate) active: Mutex<HashMap<i64, CancellationToken>>,
     /// One permit per call this node may hold.
     pub(crate) capacity: Arc<Semaphore>,
+    /// The carriers' CPS and line caps, shared through Redis.
+    pub(crate) caps: caps::TrunkCaps,
+    pub(crate) coord: Option<Coord>,
 }
 
 impl Talker {
@@ -70,7 +75,15 @@ impl Talker {
     /// The SIP agent outlives the shutdown signal: while the Talker drains,
     /// its calls still send BYE and read the answers. [`Talker::run`] stops
     /// it once the calls are over; dropping the Talker stops it too.
-    pub async fn build(node_id: String, config: TalkerConfig, store: Store, metrics: TalkerMetrics) -> Result<Talker> {
+    ///
+    /// Without `coord` (no Redis) each trunk's caps apply to this node alone.
+    pub async fn build(
+        node_id: String,
+        config: TalkerConfig,
+        store: Store,
+        coord: Option<Coord>,
+        metrics: TalkerMetrics,
+    ) -> Result<Talker> {
         let sip = SipAgent::start(
             SipConfig { listen: config.sip_listen, user_agent: format!("Herald/{}", env!("CARGO_PKG_VERSION")) },
             CancellationToken::new(),
@@ -83,9 +96,12 @@ impl Talker {
             shards: config.media_shards,
         });
         let capacity = Arc::new(Semaphore::new(config.max_calls));
+        let caps = caps::TrunkCaps::new(coord.clone(), Duration::from_secs(config.lease_secs));
         let shared = Arc::new(Shared {
             node_id,
             resources: resources::Resources::new(store.clone()),
+            caps,
+            coord,
             config,
             store,
             sip,
@@ -200,6 +216,7 @@ async fn renew_leases(shared: Arc<Shared>, stop: CancellationToken) {
             _ = ticker.tick() => {}
             () = stop.cancelled() => return,
         }
+        shared.caps.renew_lines().await;
         let ids: Vec<i64> = shared.active.lock().expect("active calls poisoned").keys().copied().collect();
         if ids.is_empty() {
             last_success = tokio::time::Instant::now();
@@ -241,6 +258,12 @@ async fn refresh_trunks(shared: Arc<Shared>, stop: CancellationToken) {
         }
         if let Err(error) = shared.refresh_trunks().await {
             warn!(%error, "refreshing trunks failed");
+        }
+        if let Some(coord) = &shared.coord
+            && let Ok(nodes) = coord.live_nodes().await
+        {
+            let talkers = nodes.iter().filter(|node| node.services.iter().any(|service| service == "talker")).count();
+            shared.caps.set_live_talkers(talkers);
         }
     }
 }

@@ -650,13 +650,14 @@ pub(crate) struct CampaignSpec<'a> {
     pub(crate) prompt: &'a TestPrompt,
     pub(crate) ring_timeout_secs: i32,
     pub(crate) cps: f64,
+    pub(crate) max_lines: i32,
     /// Digest credentials of the trunk: (username, password).
     pub(crate) auth: Option<(&'a str, &'a str)>,
 }
 
 impl<'a> CampaignSpec<'a> {
     pub(crate) fn new(carrier: SocketAddr, contacts: usize, prompt: &'a TestPrompt) -> CampaignSpec<'a> {
-        CampaignSpec { carrier, contacts, prompt, ring_timeout_secs: 30, cps: 50.0, auth: None }
+        CampaignSpec { carrier, contacts, prompt, ring_timeout_secs: 30, cps: 50.0, max_lines: 500, auth: None }
     }
 }
 
@@ -674,6 +675,7 @@ pub(crate) fn test_phone(index: usize) -> E164 {
 pub(crate) async fn running_campaign(store: &Store, spec: &CampaignSpec<'_>) -> TestCampaign {
     let mut trunk = NewTrunk::udp("test carrier", &spec.carrier.ip().to_string(), spec.carrier.port());
     trunk.cps_limit = spec.cps;
+    trunk.max_lines = spec.max_lines;
     if let Some((username, password)) = spec.auth {
         trunk.auth_username = Some(username.to_owned());
         trunk.auth_password = Some(password.to_owned());
@@ -740,9 +742,10 @@ pub(crate) fn test_talker_config() -> TalkerConfig {
 /// `timeout`.
 pub(crate) async fn run_talker_until_done(store: &Store, campaign_id: i64, timeout: Duration) -> CampaignSummary {
     let shutdown = CancellationToken::new();
-    let talker = Talker::build("test-talker".to_owned(), test_talker_config(), store.clone(), TalkerMetrics::default())
-        .await
-        .expect("building the talker");
+    let talker =
+        Talker::build("test-talker".to_owned(), test_talker_config(), store.clone(), None, TalkerMetrics::default())
+            .await
+            .expect("building the talker");
     let running = tokio::spawn(talker.run(shutdown.clone()));
     let summary = wait_until_done(store, campaign_id, timeout).await;
     shutdown.cancel();

@@ -1,0 +1,110 @@
+//! Two Talkers share one trunk's CPS and line caps through Redis: counted on
+//! the carrier side (SIPp's message trace), the trunk never sees more
+//! INVITEs in a second than its CPS, nor more calls at once than its lines.
+
+mod support;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use herald_coord::Coord;
+use herald_store::Store;
+use herald_talker::{Talker, TalkerMetrics};
+use sqlx::PgPool;
+use support::{
+    CampaignSpec, SippCarrier, TestPrompt, carrier_dialogs, running_campaign, test_talker_config, wait_until_done,
+};
+use tokio_util::sync::CancellationToken;
+
+const CPS: f64 = 8.0;
+const LINES: i32 = 4;
+const CONTACTS: usize = 24;
+
+fn redis_config() -> herald_config::RedisConfig {
+    let mut config = herald_config::RedisConfig::default();
+    if let Ok(sentinels) = std::env::var("HERALD__REDIS__SENTINELS") {
+        config.sentinels = sentinels.split(',').map(|s| s.trim().to_owned()).collect();
+    }
+    if let Ok(name) = std::env::var("HERALD__REDIS__MASTER_NAME") {
+        config.master_name = name;
+    }
+    config.timeout_ms = 2000;
+    config
+}
+
+/// The most calls open at once, from (start, end) intervals.
+fn peak_concurrency(intervals: &[(DateTime<Utc>, DateTime<Utc>)]) -> usize {
+    let mut events: Vec<(DateTime<Utc>, i32)> = Vec::new();
+    for (start, end) in intervals {
+        events.push((*start, 1));
+        events.push((*end, -1));
+    }
+    // Ends sort before starts at the same instant.
+    events.sort();
+    let mut open = 0;
+    let mut peak = 0;
+    for (_, delta) in events {
+        open += delta;
+        peak = peak.max(open);
+    }
+    peak as usize
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn two_talkers_never_exceed_the_trunks_cps_or_lines(pool: PgPool) {
+    let store = Store::from_pool(pool.clone());
+    let carrier = SippCarrier::start("uas_answer.xml", &[]);
+    let prompt = TestPrompt::tone(1500);
+    let mut spec = CampaignSpec::new(carrier.sip_addr(), CONTACTS, &prompt);
+    spec.cps = CPS;
+    spec.max_lines = LINES;
+    let campaign = running_campaign(&store, &spec).await;
+
+    let shutdown = CancellationToken::new();
+    let mut talkers = Vec::new();
+    for node in 0..2 {
+        let coord = Coord::new(&redis_config()).unwrap();
+        let talker = Talker::build(
+            format!("caps-test-{node}"),
+            test_talker_config(),
+            store.clone(),
+            Some(coord),
+            TalkerMetrics::default(),
+        )
+        .await
+        .unwrap();
+        talkers.push(tokio::spawn(talker.run(shutdown.clone())));
+    }
+    let summary = wait_until_done(&store, campaign.id, Duration::from_secs(60)).await;
+    shutdown.cancel();
+    for talker in talkers {
+        talker.await.unwrap().unwrap();
+    }
+    assert_eq!(summary.outcomes.get("answered"), Some(&(CONTACTS as i64)), "{summary:?}");
+
+    let dialogs = carrier_dialogs(&carrier.messages());
+    assert_eq!(dialogs.len(), CONTACTS);
+    // CPS: no one-second window starting at any INVITE holds more than CPS.
+    let invites: Vec<DateTime<Utc>> = dialogs.iter().map(|dialog| dialog.invite_at).collect();
+    for (index, first) in invites.iter().enumerate() {
+        let window_end = *first + chrono::Duration::seconds(1);
+        let in_window = invites[index..].iter().take_while(|at| **at < window_end).count();
+        assert!(in_window as f64 <= CPS, "{in_window} INVITEs in the second from {first}");
+    }
+    // Lines: never more calls open at once than the trunk's lines, and the
+    // cap was reached (it really bound).
+    let intervals: Vec<(DateTime<Utc>, DateTime<Utc>)> = dialogs
+        .iter()
+        .map(|dialog| (dialog.invite_at, dialog.bye_at.expect("every call ended with Herald's BYE")))
+        .collect();
+    let peak = peak_concurrency(&intervals);
+    assert!(peak <= LINES as usize, "{peak} calls at once on a {LINES}-line trunk");
+    assert_eq!(peak, LINES as usize, "the line cap never bound");
+    // Both nodes dialed.
+    let nodes: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT node_id FROM attempts WHERE campaign_id = $1")
+        .bind(campaign.id)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(nodes.len(), 2, "both talkers took part: {nodes:?}");
+}

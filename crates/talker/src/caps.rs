@@ -1,0 +1,156 @@
+//! A carrier's caps as one Talker applies them: INVITEs per second and
+//! concurrent lines per trunk, shared by the whole cluster through Redis.
+//!
+//! When Redis cannot be reached, the node keeps dialing within its local
+//! share of each cap — the cap divided by the Talkers alive at the last
+//! count — and re-registers its calls' line leases when Redis returns, so
+//! the shared count is right again after an outage.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use herald_coord::{Coord, SlotReservation};
+use herald_store::Trunk;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+use crate::pacing::TrunkPacer;
+
+/// How far ahead a node may book a trunk's INVITE slots. Further than this
+/// and it waits without booking, so one node cannot queue up the whole
+/// cluster's next minute.
+const MAX_SLOT_WAIT: Duration = Duration::from_secs(2);
+/// How often a call waiting for a free line asks again.
+const LINE_POLL: Duration = Duration::from_millis(100);
+
+pub(crate) struct TrunkCaps {
+    coord: Option<Coord>,
+    /// Talkers alive at the last count (at least 1): the divisor of the
+    /// local share when Redis is away.
+    live_talkers: AtomicUsize,
+    /// Lines this node holds, by attempt id → trunk id.
+    lines: Mutex<HashMap<i64, i64>>,
+    /// How long a line lease lasts without renewal.
+    line_ttl: Duration,
+}
+
+impl TrunkCaps {
+    pub(crate) fn new(coord: Option<Coord>, line_ttl: Duration) -> TrunkCaps {
+        TrunkCaps { coord, live_talkers: AtomicUsize::new(1), lines: Mutex::default(), line_ttl }
+    }
+
+    pub(crate) fn set_live_talkers(&self, count: usize) {
+        self.live_talkers.store(count.max(1), Ordering::Relaxed);
+    }
+
+    fn local_share(&self, cap: f64) -> f64 {
+        cap / self.live_talkers.load(Ordering::Relaxed) as f64
+    }
+
+    /// Waits until this trunk may receive the next INVITE; false if
+    /// cancelled first.
+    pub(crate) async fn invite_slot(&self, trunk: &Trunk, pacer: &TrunkPacer, cancel: &CancellationToken) -> bool {
+        loop {
+            let wait = match &self.coord {
+                Some(coord) => match coord.reserve_invite_slot(trunk.id, trunk.cps_limit, MAX_SLOT_WAIT).await {
+                    Ok(SlotReservation::Reserved { wait }) => Some(wait),
+                    Ok(SlotReservation::Full { retry_after }) => {
+                        if !sleep_or_cancel(retry_after, cancel).await {
+                            return false;
+                        }
+                        continue;
+                    }
+                    Err(error) => {
+                        debug!(%error, trunk = trunk.id, "cps limiter unreachable: local share");
+                        None
+                    }
+                },
+                None => None,
+            };
+            let wait = match wait {
+                Some(wait) => wait,
+                None => {
+                    pacer.set_rate(self.local_share(trunk.cps_limit));
+                    pacer.reserve().saturating_duration_since(tokio::time::Instant::now())
+                }
+            };
+            return sleep_or_cancel(wait, cancel).await;
+        }
+    }
+
+    /// Waits for a free line on the trunk for this attempt; false if
+    /// cancelled first.
+    pub(crate) async fn take_line(&self, trunk: &Trunk, attempt_id: i64, cancel: &CancellationToken) -> bool {
+        let lease_id = attempt_id.to_string();
+        let max_lines = u32::try_from(trunk.max_lines).unwrap_or(1);
+        loop {
+            let taken = match &self.coord {
+                Some(coord) => match coord.acquire_line(trunk.id, &lease_id, max_lines, self.line_ttl).await {
+                    Ok(taken) => taken,
+                    Err(error) => {
+                        debug!(%error, trunk = trunk.id, "line leases unreachable: local share");
+                        self.local_lines_in_use(trunk.id) < self.local_share(f64::from(max_lines)).floor() as usize
+                    }
+                },
+                None => self.local_lines_in_use(trunk.id) < max_lines as usize,
+            };
+            if taken {
+                self.lines.lock().expect("lines poisoned").insert(attempt_id, trunk.id);
+                return true;
+            }
+            if !sleep_or_cancel(LINE_POLL, cancel).await {
+                return false;
+            }
+        }
+    }
+
+    fn local_lines_in_use(&self, trunk_id: i64) -> usize {
+        self.lines.lock().expect("lines poisoned").values().filter(|&&id| id == trunk_id).count()
+    }
+
+    pub(crate) async fn release_line(&self, attempt_id: i64) {
+        let Some(trunk_id) = self.lines.lock().expect("lines poisoned").remove(&attempt_id) else { return };
+        if let Some(coord) = &self.coord
+            && let Err(error) = coord.release_line(trunk_id, &attempt_id.to_string()).await
+        {
+            // The lease expires on its own.
+            debug!(%error, "releasing a line failed");
+        }
+    }
+
+    /// Renews this node's line leases; a lease Redis lost (failover, an
+    /// outage) is taken again, so the shared count stays true.
+    pub(crate) async fn renew_lines(&self) {
+        let Some(coord) = &self.coord else { return };
+        let mut by_trunk: HashMap<i64, Vec<String>> = HashMap::new();
+        for (attempt_id, trunk_id) in self.lines.lock().expect("lines poisoned").iter() {
+            by_trunk.entry(*trunk_id).or_default().push(attempt_id.to_string());
+        }
+        for (trunk_id, lease_ids) in by_trunk {
+            match coord.renew_lines(trunk_id, &lease_ids, self.line_ttl).await {
+                Ok(held) if held == lease_ids.len() as u64 => {}
+                Ok(held) => {
+                    warn!(trunk = trunk_id, held, ours = lease_ids.len(), "re-registering line leases redis lost");
+                    for lease_id in &lease_ids {
+                        // Counted even over the cap: the call is real, and
+                        // new calls must wait for it.
+                        let _ = coord.acquire_line(trunk_id, lease_id, u32::MAX, self.line_ttl).await;
+                    }
+                }
+                Err(error) => debug!(%error, "renewing line leases failed"),
+            }
+        }
+    }
+}
+
+async fn sleep_or_cancel(wait: Duration, cancel: &CancellationToken) -> bool {
+    if wait.is_zero() {
+        return !cancel.is_cancelled();
+    }
+    tokio::select! {
+        () = tokio::time::sleep(wait) => true,
+        () = cancel.cancelled() => false,
+    }
+}
