@@ -7,14 +7,8 @@ use herald_config::RedisConfig;
 use herald_coord::{Coord, SlotReservation};
 
 fn redis_config() -> RedisConfig {
-    let mut config = RedisConfig::default();
-    if let Ok(sentinels) = std::env::var("HERALD__REDIS__SENTINELS") {
-        config.sentinels = sentinels.split(',').map(|s| s.trim().to_owned()).collect();
-    }
-    if let Ok(name) = std::env::var("HERALD__REDIS__MASTER_NAME") {
-        config.master_name = name;
-    }
-    // The failover test in this package may move the master meanwhile.
+    // Sentinel addresses from HERALD__REDIS__* (scripts/infra.sh env).
+    let mut config = herald_config::load(None).expect("configuration from the environment").redis;
     config.timeout_ms = 2000;
     config
 }

@@ -21,13 +21,8 @@ const LINES: i32 = 4;
 const CONTACTS: usize = 24;
 
 fn redis_config() -> herald_config::RedisConfig {
-    let mut config = herald_config::RedisConfig::default();
-    if let Ok(sentinels) = std::env::var("HERALD__REDIS__SENTINELS") {
-        config.sentinels = sentinels.split(',').map(|s| s.trim().to_owned()).collect();
-    }
-    if let Ok(name) = std::env::var("HERALD__REDIS__MASTER_NAME") {
-        config.master_name = name;
-    }
+    // Sentinel addresses from HERALD__REDIS__* (scripts/infra.sh env).
+    let mut config = herald_config::load(None).expect("configuration from the environment").redis;
     config.timeout_ms = 2000;
     config
 }

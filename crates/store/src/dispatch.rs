@@ -52,6 +52,34 @@ pub struct AttemptRecord {
     pub rtp_packets_received: Option<i32>,
 }
 
+impl AttemptRecord {
+    /// A record for `claim` with `outcome` and nothing else known yet,
+    /// ending now.
+    pub fn for_claim(claim: &ClaimedAttempt, outcome: Outcome) -> AttemptRecord {
+        AttemptRecord {
+            attempt_id: claim.attempt_id,
+            contact_id: claim.contact_id,
+            lease_epoch: claim.lease_epoch,
+            outcome,
+            trunk_id: None,
+            caller_id: None,
+            sip_call_id: None,
+            sip_code: None,
+            sip_reason: None,
+            q850_cause: None,
+            invite_at: None,
+            ringing_at: None,
+            answered_at: None,
+            ended_at: chrono::Utc::now(),
+            talk_ms: None,
+            early_media: false,
+            dtmf: None,
+            rtp_packets_sent: None,
+            rtp_packets_received: None,
+        }
+    }
+}
+
 /// What becomes of the contact after the attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContactNext {

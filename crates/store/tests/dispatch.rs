@@ -33,27 +33,10 @@ async fn running_campaign(store: &Store, contacts: usize) -> i64 {
 }
 
 fn record(claim: &herald_store::ClaimedAttempt, outcome: Outcome) -> AttemptRecord {
-    AttemptRecord {
-        attempt_id: claim.attempt_id,
-        contact_id: claim.contact_id,
-        lease_epoch: claim.lease_epoch,
-        outcome,
-        trunk_id: None,
-        caller_id: None,
-        sip_call_id: None,
-        sip_code: Some(200),
-        sip_reason: None,
-        q850_cause: None,
-        invite_at: Some(Utc::now()),
-        ringing_at: None,
-        answered_at: None,
-        ended_at: Utc::now(),
-        talk_ms: None,
-        early_media: false,
-        dtmf: None,
-        rtp_packets_sent: None,
-        rtp_packets_received: None,
-    }
+    let mut record = AttemptRecord::for_claim(claim, outcome);
+    record.sip_code = Some(200);
+    record.invite_at = Some(Utc::now());
+    record
 }
 
 #[sqlx::test(migrator = "herald_store::MIGRATOR")]

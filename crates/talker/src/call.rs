@@ -72,37 +72,13 @@ async fn record_outcome(shared: &Shared, record: &AttemptRecord, next: ContactNe
     warn!("giving up recording the attempt: the reaper will re-queue the contact");
 }
 
-fn base_record(claim: &ClaimedAttempt, outcome: Outcome) -> AttemptRecord {
-    AttemptRecord {
-        attempt_id: claim.attempt_id,
-        contact_id: claim.contact_id,
-        lease_epoch: claim.lease_epoch,
-        outcome,
-        trunk_id: None,
-        caller_id: None,
-        sip_call_id: None,
-        sip_code: None,
-        sip_reason: None,
-        q850_cause: None,
-        invite_at: None,
-        ringing_at: None,
-        answered_at: None,
-        ended_at: Utc::now(),
-        talk_ms: None,
-        early_media: false,
-        dtmf: None,
-        rtp_packets_sent: None,
-        rtp_packets_received: None,
-    }
-}
-
 async fn place_call(
     shared: &Shared,
     plan: &DialPlan,
     claim: &ClaimedAttempt,
     cancel: &CancellationToken,
 ) -> AttemptRecord {
-    let mut record = base_record(claim, Outcome::Failed);
+    let mut record = AttemptRecord::for_claim(claim, Outcome::Failed);
     let (trunk, pacer) = match trunk_for(shared, plan).await {
         Ok(found) => found,
         Err(error) => {
