@@ -68,6 +68,9 @@ pub struct RedisConfig {
     pub pool_size: usize,
     /// How long one Redis command may take before the caller falls back.
     pub timeout_ms: u64,
+    /// Prefix of every key Herald writes, so that several deployments (or
+    /// test databases) can share one Redis.
+    pub key_prefix: String,
 }
 
 impl Default for RedisConfig {
@@ -77,6 +80,7 @@ impl Default for RedisConfig {
             master_name: "herald".to_owned(),
             pool_size: 16,
             timeout_ms: 500,
+            key_prefix: "herald".to_owned(),
         }
     }
 }
@@ -229,6 +233,9 @@ impl Config {
         }
         positive("redis.pool_size", redis.pool_size as u64)?;
         positive("redis.timeout_ms", redis.timeout_ms)?;
+        if redis.key_prefix.is_empty() || redis.key_prefix.contains(char::is_whitespace) {
+            return Err(Error::invalid("redis.key_prefix", "must be a non-empty word"));
+        }
 
         let talker = &self.talker;
         port_range("talker", talker.rtp_port_min, talker.rtp_port_max)?;

@@ -49,6 +49,8 @@ pub type RedisFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output =
 pub struct Coord {
     pool: Pool,
     timeout: Duration,
+    /// Every key starts with this (`redis.key_prefix`).
+    prefix: String,
 }
 
 impl std::fmt::Debug for Coord {
@@ -66,8 +68,6 @@ pub struct NodeHeartbeat {
     pub max_calls: u64,
     pub draining: bool,
 }
-
-const HEARTBEAT_PREFIX: &str = "herald:node:";
 
 impl Coord {
     /// Builds the pool. No connection is made until the first command, so a
@@ -95,7 +95,7 @@ impl Coord {
             .pre_recycle(Hook::async_fn(|connection, _| Box::pin(async move { require_master(connection).await })))
             .build()
             .map_err(|error| Error::Pool(error.to_string()))?;
-        Ok(Coord { pool, timeout })
+        Ok(Coord { pool, timeout, prefix: config.key_prefix.clone() })
     }
 
     async fn connection(&self) -> Result<Connection> {
@@ -133,20 +133,26 @@ impl Coord {
     /// Announces this node for `ttl`; a node that stops announcing drops out
     /// of [`Coord::live_nodes`] when it expires.
     pub async fn heartbeat(&self, heartbeat: &NodeHeartbeat, ttl: Duration) -> Result<()> {
-        let key = format!("{HEARTBEAT_PREFIX}{}", heartbeat.node_id);
+        let key = self.key(&format!("node:{}", heartbeat.node_id));
         let value = serde_json::to_string(heartbeat)?;
         let seconds = ttl.as_secs().max(1);
         self.run(move |connection| Box::pin(async move { connection.set_ex::<_, _, ()>(key, value, seconds).await }))
             .await
     }
 
+    /// `<prefix>:<name>`: every key Herald writes.
+    pub(crate) fn key(&self, name: &str) -> String {
+        format!("{}:{name}", self.prefix)
+    }
+
     /// Every node whose heartbeat has not expired.
     pub async fn live_nodes(&self) -> Result<Vec<NodeHeartbeat>> {
+        let pattern = self.key("node:*");
         let values: Vec<Option<String>> = self
             .run(|connection| {
                 Box::pin(async move {
                     let mut keys: Vec<String> = Vec::new();
-                    let mut iterator = connection.scan_match::<_, String>(format!("{HEARTBEAT_PREFIX}*")).await?;
+                    let mut iterator = connection.scan_match::<_, String>(pattern).await?;
                     while let Some(key) = futures_next(&mut iterator).await {
                         keys.push(key);
                     }

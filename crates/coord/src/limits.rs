@@ -94,21 +94,21 @@ pub enum SlotReservation {
     Full { retry_after: Duration },
 }
 
-fn cps_key(trunk_id: i64) -> String {
-    format!("herald:trunk:{trunk_id}:cps")
-}
-
-fn lines_key(trunk_id: i64) -> String {
-    format!("herald:trunk:{trunk_id}:lines")
-}
-
 impl Coord {
+    fn cps_key(&self, trunk_id: i64) -> String {
+        self.key(&format!("trunk:{trunk_id}:cps"))
+    }
+
+    fn lines_key(&self, trunk_id: i64) -> String {
+        self.key(&format!("trunk:{trunk_id}:lines"))
+    }
+
     /// Reserves the trunk's next INVITE slot at `cps` calls per second,
     /// shared by every node.
     pub async fn reserve_invite_slot(&self, trunk_id: i64, cps: f64, max_wait: Duration) -> Result<SlotReservation> {
         let interval_us = (1_000_000.0 / cps.max(0.001)).round() as u64;
         let max_wait_us = max_wait.as_micros() as u64;
-        let key = cps_key(trunk_id);
+        let key = self.cps_key(trunk_id);
         let (reserved, micros): (i64, i64) = self
             .run(move |connection| {
                 Box::pin(async move {
@@ -128,7 +128,7 @@ impl Coord {
     /// fewer than `max_lines` are held; the lease lasts `ttl` unless renewed.
     /// Returns whether the line was taken.
     pub async fn acquire_line(&self, trunk_id: i64, lease_id: &str, max_lines: u32, ttl: Duration) -> Result<bool> {
-        let key = lines_key(trunk_id);
+        let key = self.lines_key(trunk_id);
         let lease_id = lease_id.to_owned();
         let ttl_ms = ttl.as_millis() as u64;
         let held: i64 = self
@@ -146,7 +146,7 @@ impl Coord {
         if lease_ids.is_empty() {
             return Ok(0);
         }
-        let key = lines_key(trunk_id);
+        let key = self.lines_key(trunk_id);
         let ttl_ms = ttl.as_millis() as u64;
         let lease_ids = lease_ids.to_vec();
         let held: i64 = self
@@ -166,7 +166,7 @@ impl Coord {
 
     /// Gives a line back.
     pub async fn release_line(&self, trunk_id: i64, lease_id: &str) -> Result<()> {
-        let key = lines_key(trunk_id);
+        let key = self.lines_key(trunk_id);
         let lease_id = lease_id.to_owned();
         self.run(move |connection| {
             Box::pin(async move { redis::cmd("ZREM").arg(key).arg(lease_id).query_async::<()>(connection).await })
@@ -177,7 +177,7 @@ impl Coord {
     /// Lines currently held on the trunk (expired leases included until the
     /// next acquire drops them).
     pub async fn lines_in_use(&self, trunk_id: i64) -> Result<u64> {
-        let key = lines_key(trunk_id);
+        let key = self.lines_key(trunk_id);
         self.run(move |connection| {
             Box::pin(async move { redis::cmd("ZCARD").arg(key).query_async::<u64>(connection).await })
         })

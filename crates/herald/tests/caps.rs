@@ -55,10 +55,15 @@ async fn two_talkers_never_exceed_the_trunks_cps_or_lines(pool: PgPool) {
     spec.max_lines = LINES;
     let campaign = running_campaign(&store, &spec).await;
 
+    // Trunk and attempt ids repeat across test databases: keys of our own.
+    let (database,): (String,) = sqlx::query_as("SELECT current_database()").fetch_one(&pool).await.unwrap();
+    let mut redis = redis_config();
+    redis.key_prefix = format!("herald-test-{database}");
+
     let shutdown = CancellationToken::new();
     let mut talkers = Vec::new();
     for node in 0..2 {
-        let coord = Coord::new(&redis_config()).unwrap();
+        let coord = Coord::new(&redis).unwrap();
         let talker = Talker::build(
             format!("caps-test-{node}"),
             test_talker_config(),

@@ -24,7 +24,12 @@ const CONTACTS: usize = 40;
 const TALKER_A_CALLS: i64 = 10;
 
 fn herald_environment(database_url: &str, node_id: &str, max_calls: i64) -> Vec<(&'static str, String)> {
+    // Each test database gets its own Redis keys: trunk and attempt ids
+    // repeat across test databases.
+    let database = database_url.split('?').next().unwrap_or(database_url).rsplit('/').next().unwrap_or("db");
+    let key_prefix = format!("herald-test-{database}");
     vec![
+        ("HERALD__REDIS__KEY_PREFIX", key_prefix),
         ("HERALD__DATABASE__URL", database_url.to_owned()),
         ("HERALD__DATABASE__MAX_CONNECTIONS", "4".to_owned()),
         ("HERALD__NODE__ID", node_id.to_owned()),

@@ -1,9 +1,33 @@
 //! Herald's rules, as pure functions of their inputs and `now`.
 //!
-//! Nothing here reads a clock, a database or a socket: the Talker and the
-//! Scheduler pass in what they know and act on what comes back. That is what
-//! lets these rules be tested exhaustively and in microseconds.
+//! - [`RetryRules`] and [`after_attempt`]: what an outcome means for a
+//!   contact's next attempt;
+//! - [`CallingWindow`]: the local hours a campaign may call in, turned into
+//!   real instants across daylight-saving changes and intersected over every
+//!   time zone a number may be in;
+//! - [`PrefixZones`]: those time zones, by number prefix, from
+//!   libphonenumber's data (exported by `scripts/export-prefix-zones.py` into
+//!   `data/prefix_zones.tsv` and compiled in);
+//! - [`ListMatcher`]: black and white lists of numbers and prefixes;
+//! - [`first_eligible_at`] and [`next_eligible_at`]: the instant a contact may
+//!   be dialed, at import and after each attempt.
+//!
+//! Nothing here reads a clock, a database, a file or a socket: the Talker and
+//! the Scheduler pass in what they know and act on what comes back. That is
+//! what lets these rules be tested exhaustively and in microseconds.
 
+mod eligibility;
+mod error;
+mod lists;
 mod retry;
+mod window;
+mod zones;
 
+pub use eligibility::{first_eligible_at, next_eligible_at};
+pub use error::{Error, Result};
+pub use lists::{ListMatcher, lists_allow};
 pub use retry::{NextStep, RetryRule, RetryRules, after_attempt};
+pub use window::{
+    CallingWindow, EVERY_DAY, MONDAY_TO_FRIDAY, MONDAY_TO_SATURDAY, OpenHours, SEARCH_HORIZON_DAYS, TimeOfDay, WEEKEND,
+};
+pub use zones::{PrefixZones, UNPLACEABLE_NUMBER_ZONES};
