@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, oneshot};
 
+use crate::amd::{AmdConfig, AmdReason, AmdVerdict, AnsweringMachineDetector};
+use crate::dtmf::InbandDtmfDetector;
 use crate::g711::G711;
 use crate::prompt::{FRAME_SAMPLES, Prompt};
 use crate::rtp::{self, HEADER_LEN, RtpHeader, TelephoneEvent};
@@ -48,8 +50,11 @@ pub struct MediaReport {
     pub packets_received: u64,
     /// Whether the whole prompt went out before the media stopped.
     pub prompt_completed: bool,
-    /// Digits received as RFC 4733 telephone-events, in order.
+    /// Digits received, in order: RFC 4733 telephone-events, or in-band
+    /// tones when the far end negotiated no telephone-event.
     pub dtmf: String,
+    /// Answering-machine detection, when the plan asked for it and it decided.
+    pub amd: Option<(AmdVerdict, AmdReason)>,
 }
 
 /// What a started call's media plays and where to.
@@ -60,6 +65,8 @@ pub struct MediaPlan {
     /// The payload type the far end uses for RFC 4733 events, if any.
     pub telephone_event_payload_type: Option<u8>,
     pub prompt: Arc<Prompt>,
+    /// Run answering-machine detection on the first seconds received.
+    pub amd: Option<AmdConfig>,
 }
 
 /// A bound RTP port waiting for the far end's SDP. Dropping it frees the port.
@@ -183,6 +190,9 @@ struct ActiveCall {
     report: MediaReport,
     /// RFC 4733 §2.5.1.3: one event spans many packets sharing its timestamp.
     last_event_timestamp: Option<u32>,
+    /// In-band DTMF, only when the far end has no telephone-event.
+    inband_dtmf: Option<Box<InbandDtmfDetector>>,
+    amd: Option<AnsweringMachineDetector>,
 }
 
 pub struct MediaEngine {
@@ -256,15 +266,18 @@ impl MediaEngine {
         let call = ActiveCall {
             socket,
             port: leg.port,
-            plan,
             control: Arc::clone(&control),
             report_to: Some(report_to),
             ssrc: rand::random(),
             sequence: rand::random(),
             timestamp: rand::random(),
             next_frame: 0,
-            report: MediaReport::default(),
+            // Room for a few keypresses without growing on the media path.
+            report: MediaReport { dtmf: String::with_capacity(32), ..MediaReport::default() },
             last_event_timestamp: None,
+            inband_dtmf: plan.telephone_event_payload_type.is_none().then(Box::default),
+            amd: plan.amd.map(AnsweringMachineDetector::new),
+            plan,
         };
         let shard = self.next_shard.fetch_add(1, Ordering::Relaxed) % self.shards.len();
         self.shards[shard].send(Command::Start(Box::new(call))).map_err(|_| MediaError::ShutDown)?;
@@ -363,6 +376,10 @@ fn receive_all(call: &mut ActiveCall, buffer: &mut [u8; 2048], stats: &MediaStat
         let Ok(packet) = rtp::parse(&buffer[..length]) else { continue };
         call.report.packets_received += 1;
         stats.packets_received.fetch_add(1, Ordering::Relaxed);
+        if let Some(codec) = G711::from_payload_type(packet.header.payload_type) {
+            listen(call, codec, packet.payload);
+            continue;
+        }
         if Some(packet.header.payload_type) == call.plan.telephone_event_payload_type {
             let Some(event) = TelephoneEvent::parse(packet.payload) else { continue };
             // RFC 4733 §2.5.1.3: count an event once, at its first packet.
@@ -373,6 +390,29 @@ fn receive_all(call: &mut ActiveCall, buffer: &mut [u8; 2048], stats: &MediaStat
                 }
             }
         }
+    }
+}
+
+/// Runs the call's audio detectors over one received payload. Decodes into
+/// a stack buffer: nothing is allocated.
+fn listen(call: &mut ActiveCall, codec: G711, payload: &[u8]) {
+    if call.inband_dtmf.is_none() && call.amd.as_ref().is_none_or(|amd| amd.decision().is_some()) {
+        return;
+    }
+    let mut samples = [0i16; 480];
+    let length = payload.len().min(samples.len());
+    for (sample, &byte) in samples.iter_mut().zip(&payload[..length]) {
+        *sample = codec.decode(byte);
+    }
+    let samples = &samples[..length];
+    if let Some(detector) = call.inband_dtmf.as_mut() {
+        let dtmf = &mut call.report.dtmf;
+        detector.push(samples, |digit| dtmf.push(digit));
+    }
+    if let Some(amd) = call.amd.as_mut()
+        && amd.decision().is_none()
+    {
+        call.report.amd = amd.push_frame(samples);
     }
 }
 
