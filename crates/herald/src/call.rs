@@ -44,6 +44,9 @@ pub(crate) struct CallOptions {
     /// Local address for SIP and RTP.
     #[arg(long, default_value = "127.0.0.1")]
     local_ip: IpAddr,
+    /// Run answering-machine detection on the first seconds of the answer.
+    #[arg(long)]
+    amd: bool,
     /// Digest username; the password comes from HERALD_CALL_PASSWORD.
     #[arg(long, env = "HERALD_CALL_USERNAME")]
     username: Option<String>,
@@ -94,6 +97,7 @@ pub(crate) async fn run(options: CallOptions) -> anyhow::Result<ExitCode> {
         prompt: Arc::new(prompt),
         listen_after_prompt: Duration::from_secs(options.listen),
         max_call: Duration::from_secs(options.max_call),
+        amd: options.amd.then(herald_media::AmdConfig::default),
     };
     // Ctrl-C cancels a ringing call or hangs up an answered one.
     let abort = CancellationToken::new();

@@ -4,7 +4,9 @@ mod support;
 
 use std::process::Command;
 
-use support::{RtpSink, ScratchDir, SippCarrier, TestPrompt, assert_g711_stream};
+use support::{
+    RtpSink, ScratchDir, SippCarrier, TestPrompt, assert_g711_stream, repo_root, talk_back_audio, talk_back_dtmf,
+};
 
 fn herald_call(carrier: &SippCarrier, extra: &[&str], scratch: &ScratchDir) -> serde_json::Value {
     let trunk = carrier.sip_addr().to_string();
@@ -69,4 +71,58 @@ async fn answered_call_plays_the_prompt_and_reports_timings() {
     assert!(packets.len() >= 90, "the carrier received {} RTP packets", packets.len());
     assert_g711_stream(&packets);
     assert!(carrier.messages().iter().any(|message| message.method() == Some("BYE")), "herald hung up with BYE");
+}
+
+/// Calls a carrier whose media (the sink) talks back, and returns the report.
+async fn call_with_far_end(sink: &RtpSink, extra: &[&str]) -> serde_json::Value {
+    let scratch = ScratchDir::new("call-far-end");
+    let rtp_port = sink.port().to_string();
+    let carrier = SippCarrier::start("uas_answer.xml", &["-set", "rtp_ip", "127.0.0.1", "-set", "rtp_port", &rtp_port]);
+    let prompt = TestPrompt::tone(500);
+    let prompt_path = scratch.path().join(&prompt.filename);
+    std::fs::write(&prompt_path, &prompt.audio).unwrap();
+    let mut arguments: Vec<String> = ["call", "--trunk", &carrier.sip_addr().to_string(), "--to", "+15550100125"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    arguments.extend(["--prompt".to_owned(), prompt_path.to_string_lossy().into_owned()]);
+    arguments.extend(extra.iter().map(|s| s.to_string()));
+    let directory = scratch.path().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let output = Command::new(env!("CARGO_BIN_EXE_herald"))
+            .args(&arguments)
+            .current_dir(directory)
+            .output()
+            .expect("running herald call");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_recorded_greeting_is_detected_as_a_machine() {
+    let greeting = repo_root().join("crates/media/tests/fixtures/voicemail_greeting.wav");
+    let sink = RtpSink::bind_talking(talk_back_audio(&greeting)).await;
+    let report = call_with_far_end(&sink, &["--amd", "--listen", "5"]).await;
+    assert_eq!(report["outcome"], "answered", "{report}");
+    assert_eq!(report["amd_verdict"], "machine", "{report}");
+}
+
+#[tokio::test]
+async fn a_live_hello_is_detected_as_a_person() {
+    let hello = repo_root().join("crates/media/tests/fixtures/hello_live.wav");
+    let sink = RtpSink::bind_talking(talk_back_audio(&hello)).await;
+    let report = call_with_far_end(&sink, &["--amd", "--listen", "4"]).await;
+    assert_eq!(report["amd_verdict"], "human", "{report}");
+    assert_eq!(report["amd_reason"], "silence_after_greeting", "{report}");
+}
+
+#[tokio::test]
+async fn rfc4733_keypresses_are_received() {
+    // uas_answer.xml's SDP offers telephone-event as payload type 101.
+    let sink = RtpSink::bind_talking(talk_back_dtmf("42#", 101)).await;
+    let report = call_with_far_end(&sink, &["--listen", "2"]).await;
+    assert_eq!(report["dtmf"], "42#", "{report}");
 }

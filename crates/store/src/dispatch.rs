@@ -48,6 +48,8 @@ pub struct AttemptRecord {
     pub talk_ms: Option<i32>,
     pub early_media: bool,
     pub dtmf: Option<String>,
+    /// `human`, `machine` or `not_sure`, when detection ran and decided.
+    pub amd_verdict: Option<String>,
     pub rtp_packets_sent: Option<i32>,
     pub rtp_packets_received: Option<i32>,
 }
@@ -74,6 +76,7 @@ impl AttemptRecord {
             talk_ms: None,
             early_media: false,
             dtmf: None,
+            amd_verdict: None,
             rtp_packets_sent: None,
             rtp_packets_received: None,
         }
@@ -170,7 +173,7 @@ impl Store {
             "UPDATE attempts SET outcome = $2, trunk_id = $3, caller_id = $4, sip_call_id = $5, sip_code = $6, \
                  sip_reason = $7, q850_cause = $8, invite_at = $9, ringing_at = $10, answered_at = $11, \
                  ended_at = $12, talk_ms = $13, early_media = $14, dtmf = $15, rtp_packets_sent = $16, \
-                 rtp_packets_received = $17 \
+                 rtp_packets_received = $17, amd_verdict = $18 \
              WHERE id = $1 AND outcome IS NULL",
         )
         .bind(record.attempt_id)
@@ -190,6 +193,7 @@ impl Store {
         .bind(&record.dtmf)
         .bind(record.rtp_packets_sent)
         .bind(record.rtp_packets_received)
+        .bind(&record.amd_verdict)
         .execute(&mut *transaction)
         .await?;
         if written.rows_affected() == 0 {

@@ -106,6 +106,7 @@ async fn place_call(
         prompt,
         listen_after_prompt: Duration::ZERO,
         max_call: Duration::from_secs(shared.config.max_call_secs),
+        amd: Some(herald_media::AmdConfig::default()),
     };
 
     // A free line on the trunk first, then its next INVITE slot; give up
@@ -134,6 +135,9 @@ async fn place_call(
     record.talk_ms = report.talk_ms.map(|talk| talk.min(i32::MAX as u64) as i32);
     record.early_media = report.early_media;
     record.dtmf = (!report.dtmf.is_empty()).then_some(report.dtmf);
+    record.amd_verdict = report.amd_verdict.map(|verdict| {
+        serde_json::to_value(verdict).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
+    });
     if report.answered_at.is_some() {
         record.rtp_packets_sent = Some(report.rtp_packets_sent.min(i32::MAX as u64) as i32);
         record.rtp_packets_received = Some(report.rtp_packets_received.min(i32::MAX as u64) as i32);

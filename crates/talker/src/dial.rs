@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use herald_media::{MediaEngine, MediaPlan, Prompt, sdp};
+use herald_media::{AmdConfig, AmdReason, AmdVerdict, MediaEngine, MediaPlan, Prompt, sdp};
 use herald_sip::{CallEnd, InviteResult, OutboundInvite, SipAgent, TrunkTarget};
 use herald_types::Outcome;
 use serde::Serialize;
@@ -28,6 +28,8 @@ pub struct DialRequest {
     pub listen_after_prompt: Duration,
     /// Hard cap on the answered part of the call.
     pub max_call: Duration,
+    /// Answering-machine detection on the first seconds received, if wanted.
+    pub amd: Option<AmdConfig>,
 }
 
 /// Who ended an answered call.
@@ -54,8 +56,9 @@ pub struct CallReport {
     pub talk_ms: Option<u64>,
     pub early_media: bool,
     pub dtmf: String,
-    /// Answering-machine detection verdict (not implemented yet: always null).
-    pub amd_verdict: Option<String>,
+    /// Answering-machine detection: its verdict and why.
+    pub amd_verdict: Option<AmdVerdict>,
+    pub amd_reason: Option<AmdReason>,
     pub hangup_by: Option<HangupBy>,
     pub prompt_completed: bool,
     pub rtp_packets_sent: u64,
@@ -79,6 +82,7 @@ impl CallReport {
             early_media: false,
             dtmf: String::new(),
             amd_verdict: None,
+            amd_reason: None,
             hangup_by: None,
             prompt_completed: false,
             rtp_packets_sent: 0,
@@ -170,6 +174,7 @@ pub async fn dial(
         codec: remote.codec,
         telephone_event_payload_type: remote.telephone_event_payload_type,
         prompt: request.prompt,
+        amd: request.amd,
     };
     let playing = match media.start_call(leg, plan) {
         Ok(playing) => playing,
@@ -218,5 +223,7 @@ pub async fn dial(
     report.rtp_packets_sent = media_report.packets_sent;
     report.rtp_packets_received = media_report.packets_received;
     report.dtmf = media_report.dtmf;
+    report.amd_verdict = media_report.amd.map(|(verdict, _)| verdict);
+    report.amd_reason = media_report.amd.map(|(_, reason)| reason);
     report
 }

@@ -497,17 +497,78 @@ pub(crate) struct RtpSink {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// What an [`RtpSink`] sends back once Herald's stream reaches it: one RTP
+/// packet (payload type, marker, payload) every 20 ms, to the address
+/// Herald's packets come from (symmetric RTP, as carriers do).
+pub(crate) type TalkBack = Vec<(u8, bool, Vec<u8>)>;
+
+/// PCMU frames of a recording, ready for [`RtpSink::bind_talking`].
+pub(crate) fn talk_back_audio(recording: &Path) -> TalkBack {
+    let prompt = Prompt::decode(fs::read(recording).expect("reading the recording"), Some("wav")).expect("decoding");
+    prompt.frames(G711::Pcmu).iter().map(|frame| (0u8, false, frame.to_vec())).collect()
+}
+
+/// RFC 4733 telephone-event packets for `digits` (payload type `payload_type`):
+/// per digit five packets of one event (the last three with the end bit, as
+/// RFC 4733 §2.5.1.4 repeats the end), then silence.
+pub(crate) fn talk_back_dtmf(digits: &str, payload_type: u8) -> TalkBack {
+    let mut packets = Vec::new();
+    for digit in digits.chars() {
+        let event = "0123456789*#ABCD".find(digit).expect("a DTMF digit") as u8;
+        for (index, end) in [false, false, true, true, true].into_iter().enumerate() {
+            let duration = (160 * (index as u16 + 1)).to_be_bytes();
+            let payload = vec![event, if end { 0x80 | 10 } else { 10 }, duration[0], duration[1]];
+            packets.push((payload_type, index == 0, payload));
+        }
+        for _ in 0..5 {
+            packets.push((0u8, false, vec![0xFF; 160]));
+        }
+    }
+    packets
+}
+
 impl RtpSink {
     pub(crate) async fn bind() -> RtpSink {
+        RtpSink::bind_talking(Vec::new()).await
+    }
+
+    /// A sink that also talks back: see [`TalkBack`]. Telephone-event packets
+    /// of one digit share a timestamp; audio advances it by 160.
+    pub(crate) async fn bind_talking(talk_back: TalkBack) -> RtpSink {
         let socket = tokio::net::UdpSocket::bind((LOCALHOST, 0)).await.expect("binding the RTP sink");
         let port = socket.local_addr().expect("local address").port();
         claim_port(port);
         let received: Arc<Mutex<Vec<RtpSeen>>> = Arc::default();
         let runts = Arc::new(AtomicU32::new(0));
         let (store, short) = (Arc::clone(&received), Arc::clone(&runts));
+        let socket = Arc::new(socket);
         let task = tokio::spawn(async move {
             let mut buffer = [0u8; 2048];
-            while let Ok((length, _from)) = socket.recv_from(&mut buffer).await {
+            let mut talking: Option<tokio::task::JoinHandle<()>> = None;
+            while let Ok((length, from)) = socket.recv_from(&mut buffer).await {
+                if talking.is_none() && !talk_back.is_empty() {
+                    let (socket, packets) = (Arc::clone(&socket), talk_back.clone());
+                    talking = Some(tokio::spawn(async move {
+                        let mut ticker = tokio::time::interval(Duration::from_millis(20));
+                        let mut timestamp: u32 = 1000;
+                        let mut previous_event = false;
+                        for (sequence, (payload_type, marker, payload)) in packets.into_iter().enumerate() {
+                            ticker.tick().await;
+                            let event = payload_type != 0 && payload_type != 8;
+                            // A new event (marker) or any audio moves the clock on.
+                            if !event || marker || !previous_event {
+                                timestamp = timestamp.wrapping_add(160);
+                            }
+                            previous_event = event;
+                            let mut packet = vec![0x80, (u8::from(marker) << 7) | payload_type];
+                            packet.extend_from_slice(&(sequence as u16).to_be_bytes());
+                            packet.extend_from_slice(&timestamp.to_be_bytes());
+                            packet.extend_from_slice(&0x5151_5151u32.to_be_bytes());
+                            packet.extend_from_slice(&payload);
+                            let _ = socket.send_to(&packet, from).await;
+                        }
+                    }));
+                }
                 let packet = &buffer[..length];
                 if packet.len() < 12 {
                     short.fetch_add(1, Ordering::Relaxed);
