@@ -80,6 +80,7 @@ pub(crate) async fn run(config: &Config, options: DemoOptions) -> anyhow::Result
             tags: serde_json::json!({"name": format!("Demo {index}")}),
             timezone: None,
             import_line: None,
+            next_eligible_at: None,
         })
         .collect();
     for chunk in contacts.chunks(5000) {

@@ -65,20 +65,58 @@ pub(crate) fn parse_contacts(reader: impl std::io::Read) -> anyhow::Result<(Vec<
                 .filter(|zone| !zone.is_empty())
                 .map(str::to_owned),
             import_line: i32::try_from(line).ok(),
+            next_eligible_at: None,
         });
     }
     Ok((contacts, errors))
+}
+
+/// Sets each contact's first eligible instant from the campaign's calling
+/// window in the contact's zones. A contact whose window never opens (or
+/// whose explicit zone is unknown) is reported, not imported.
+pub(crate) fn schedule_first_calls(
+    contacts: Vec<NewContact>,
+    mut errors: Vec<RowError>,
+    window: Option<&herald_policy::CallingWindow>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (Vec<NewContact>, Vec<RowError>) {
+    let Some(window) = window else { return (contacts, errors) };
+    let mut scheduled = Vec::with_capacity(contacts.len());
+    for mut contact in contacts {
+        let line = contact.import_line.unwrap_or(0) as u64;
+        let zones = match herald_policy::contact_zones(&contact.phone, contact.timezone.as_deref()) {
+            Ok(zones) => zones,
+            Err(error) => {
+                errors.push(RowError { line, message: error.to_string() });
+                continue;
+            }
+        };
+        match herald_policy::first_eligible_at(window, &zones, now) {
+            Some(at) => {
+                contact.next_eligible_at = Some(at);
+                scheduled.push(contact);
+            }
+            None => errors.push(RowError {
+                line,
+                message: format!("{}: the campaign's calling window never opens in its time zone(s)", contact.phone),
+            }),
+        }
+    }
+    (scheduled, errors)
 }
 
 pub(crate) async fn run(config: &Config, campaign: i64, file: &Path) -> anyhow::Result<ExitCode> {
     let reader = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let (contacts, errors) = parse_contacts(reader)?;
     let store = Store::connect(&config.database).await.context("connecting to PostgreSQL")?;
-    store.campaign(campaign).await?;
+    let window = herald_policy::CallingWindow::from_campaign_json(&store.campaign(campaign).await?.calling_window)
+        .context("the campaign's calling window")?;
+    let (contacts, mut errors) = schedule_first_calls(contacts, errors, window.as_ref(), chrono::Utc::now());
     let mut imported = 0;
     for chunk in contacts.chunks(5000) {
         imported += store.insert_contacts(campaign, chunk).await?;
     }
+    errors.sort_by_key(|error| error.line);
     for error in &errors {
         eprintln!("{}:{}: {}", file.display(), error.line, error.message);
     }
@@ -106,6 +144,27 @@ mod tests {
         assert_eq!(errors[0].line, 3);
         assert!(errors[0].message.contains("not a number"), "{:?}", errors[0]);
         assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn first_calls_wait_for_the_window_in_the_contacts_zone() {
+        let text = "phone,timezone\n+4930123456,Europe/Berlin\n+15550100199,Mars/Olympus\n+12025550123,\n";
+        let (contacts, errors) = parse_contacts(text.as_bytes()).unwrap();
+        // Weekdays 09:00-17:00 local; now is Saturday 2026-11-21 12:00 UTC.
+        let window: herald_policy::CallingWindow = serde_json::from_value(serde_json::json!({
+            "mon": ["09:00-17:00"], "tue": ["09:00-17:00"], "wed": ["09:00-17:00"],
+            "thu": ["09:00-17:00"], "fri": ["09:00-17:00"]
+        }))
+        .unwrap();
+        let now: chrono::DateTime<chrono::Utc> = "2026-11-21T12:00:00Z".parse().unwrap();
+        let (scheduled, errors) = schedule_first_calls(contacts, errors, Some(&window), now);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.contains("Mars/Olympus"), "{errors:?}");
+        assert_eq!(errors[0].line, 3);
+        // Berlin: Monday 09:00 CET = 08:00 UTC.
+        assert_eq!(scheduled[0].next_eligible_at, Some("2026-11-23T08:00:00Z".parse().unwrap()));
+        // Washington DC (+1 202): Monday 09:00 EST = 14:00 UTC.
+        assert_eq!(scheduled[1].next_eligible_at, Some("2026-11-23T14:00:00Z".parse().unwrap()));
     }
 
     #[test]

@@ -16,6 +16,10 @@ pub enum Error {
     MalformedPrefixZoneLine { line: usize },
     #[error("line {line} of the prefix zone table names {zone:?}, a time zone chrono-tz does not know")]
     UnknownZone { line: usize, zone: String },
+    #[error("{0:?} is not an IANA time zone (e.g. Europe/Berlin)")]
+    BadZone(String),
+    #[error("the calling window is invalid: {0}")]
+    BadWindow(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

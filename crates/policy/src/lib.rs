@@ -30,4 +30,4 @@ pub use retry::{NextStep, RetryRule, RetryRules, after_attempt};
 pub use window::{
     CallingWindow, EVERY_DAY, MONDAY_TO_FRIDAY, MONDAY_TO_SATURDAY, OpenHours, SEARCH_HORIZON_DAYS, TimeOfDay, WEEKEND,
 };
-pub use zones::{PrefixZones, UNPLACEABLE_NUMBER_ZONES};
+pub use zones::{PrefixZones, UNPLACEABLE_NUMBER_ZONES, contact_zones};

@@ -230,6 +230,16 @@ struct Opening {
 }
 
 impl CallingWindow {
+    /// A campaign's stored window: `{}` (or null) means no restriction and
+    /// gives `None`; anything else must be a valid window.
+    pub fn from_campaign_json(value: &serde_json::Value) -> Result<Option<CallingWindow>> {
+        let unrestricted = value.is_null() || value.as_object().is_some_and(|object| object.is_empty());
+        if unrestricted {
+            return Ok(None);
+        }
+        serde_json::from_value(value.clone()).map(Some).map_err(|error| Error::BadWindow(error.to_string()))
+    }
+
     /// A window that never opens; add hours with [`CallingWindow::open_on`].
     pub fn closed() -> Self {
         Self { hours_by_weekday: Default::default(), blackout_dates: BTreeSet::new() }

@@ -160,3 +160,12 @@ mod tests {
         assert_eq!(PrefixZones::parse("4a\tEurope/Berlin\n").unwrap_err(), Error::MalformedPrefixZoneLine { line: 1 });
     }
 }
+
+/// The zones a contact may be in: its explicit zone when the import named
+/// one, else those of its number's prefix.
+pub fn contact_zones(number: &E164, explicit_zone: Option<&str>) -> Result<Vec<Tz>> {
+    match explicit_zone.map(str::trim).filter(|zone| !zone.is_empty()) {
+        Some(zone) => zone.parse::<Tz>().map(|zone| vec![zone]).map_err(|_| Error::BadZone(zone.to_owned())),
+        None => Ok(PrefixZones::embedded().zones_for(number).to_vec()),
+    }
+}

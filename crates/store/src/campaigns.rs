@@ -10,10 +10,13 @@ impl Store {
         let tags: Vec<&serde_json::Value> = contacts.iter().map(|contact| &contact.tags).collect();
         let zones: Vec<Option<&str>> = contacts.iter().map(|contact| contact.timezone.as_deref()).collect();
         let lines: Vec<Option<i32>> = contacts.iter().map(|contact| contact.import_line).collect();
+        let eligible: Vec<Option<chrono::DateTime<chrono::Utc>>> =
+            contacts.iter().map(|contact| contact.next_eligible_at).collect();
         let inserted = sqlx::query(
-            "INSERT INTO contacts (campaign_id, phone, tags, timezone, import_line) \
-             SELECT $1, phone, tags, zone, line \
-             FROM UNNEST($2::text[], $3::jsonb[], $4::text[], $5::int[]) AS input(phone, tags, zone, line) \
+            "INSERT INTO contacts (campaign_id, phone, tags, timezone, import_line, next_eligible_at) \
+             SELECT $1, phone, tags, zone, line, coalesce(eligible, now()) \
+             FROM UNNEST($2::text[], $3::jsonb[], $4::text[], $5::int[], $6::timestamptz[]) \
+                  AS input(phone, tags, zone, line, eligible) \
              ON CONFLICT (campaign_id, phone) DO NOTHING",
         )
         .bind(campaign_id)
@@ -21,6 +24,7 @@ impl Store {
         .bind(&tags)
         .bind(&zones)
         .bind(&lines)
+        .bind(&eligible)
         .execute(&self.pool)
         .await?;
         Ok(inserted.rows_affected())
@@ -29,7 +33,7 @@ impl Store {
     /// The campaigns Talkers should dial now, with what they need to dial them.
     pub async fn running_dial_plans(&self) -> Result<Vec<DialPlan>> {
         Ok(sqlx::query_as::<_, DialPlan>(
-            "SELECT id, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, retry_rules \
+            "SELECT id, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, retry_rules, calling_window \
              FROM campaigns WHERE status = 'running' ORDER BY id",
         )
         .fetch_all(&self.pool)

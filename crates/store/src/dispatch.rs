@@ -23,6 +23,8 @@ pub struct ClaimedAttempt {
     pub attempt_no: i32,
     pub lease_epoch: i64,
     pub phone: String,
+    /// The contact's explicit time zone, when the import gave one.
+    pub timezone: Option<String>,
     pub tags: serde_json::Value,
     /// Counted attempts before this one.
     pub attempts_made: i32,
@@ -125,14 +127,14 @@ impl Store {
                  SET state = 'leased', lease_owner = $1, lease_until = now() + make_interval(secs => $4), \
                      lease_epoch = c.lease_epoch + 1, updated_at = now() \
                  FROM due WHERE c.id = due.id \
-                 RETURNING c.id, c.campaign_id, c.phone, c.tags, c.lease_epoch, c.attempts_made \
+                 RETURNING c.id, c.campaign_id, c.phone, c.timezone, c.tags, c.lease_epoch, c.attempts_made \
              ), opened AS ( \
                  INSERT INTO attempts (contact_id, campaign_id, attempt_no, lease_epoch, node_id, phone) \
                  SELECT id, campaign_id, lease_epoch::int, lease_epoch, $1, phone FROM leased \
                  RETURNING id, contact_id \
              ) \
              SELECT opened.id AS attempt_id, leased.id AS contact_id, leased.campaign_id, \
-                    leased.lease_epoch::int AS attempt_no, leased.lease_epoch, leased.phone, leased.tags, \
+                    leased.lease_epoch::int AS attempt_no, leased.lease_epoch, leased.phone, leased.timezone, leased.tags, \
                     leased.attempts_made \
              FROM opened JOIN leased ON leased.id = opened.contact_id",
         )
@@ -225,6 +227,35 @@ impl Store {
         }
         transaction.commit().await?;
         Ok(FinishResult::Recorded)
+    }
+
+    /// Gives a claimed contact back without dialing it (e.g. its calling
+    /// window closed between claim and dial): the open attempt is removed,
+    /// as it never happened, and the contact is due again at `eligible_at`.
+    /// Returns false when the lease had already moved on.
+    pub async fn defer_claim(&self, node: &str, claim: &ClaimedAttempt, eligible_at: DateTime<Utc>) -> Result<bool> {
+        let mut transaction = self.pool.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE contacts SET state = 'queued', next_eligible_at = $4, lease_owner = NULL, lease_until = NULL, \
+                 updated_at = now() \
+             WHERE id = $1 AND lease_epoch = $2 AND lease_owner = $3 AND state = 'leased'",
+        )
+        .bind(claim.contact_id)
+        .bind(claim.lease_epoch)
+        .bind(node)
+        .bind(eligible_at)
+        .execute(&mut *transaction)
+        .await?;
+        if moved.rows_affected() == 0 {
+            transaction.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM attempts WHERE id = $1 AND outcome IS NULL")
+            .bind(claim.attempt_id)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(true)
     }
 
     /// Re-queues contacts whose lease expired (their node died or lost

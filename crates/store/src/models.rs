@@ -115,6 +115,9 @@ pub struct DialPlan {
     pub max_attempts: i32,
     pub ring_timeout_secs: i32,
     pub retry_rules: serde_json::Value,
+    /// Local calling hours (`herald_policy::CallingWindow` JSON); `{}` means
+    /// no restriction.
+    pub calling_window: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -127,6 +130,7 @@ pub struct Campaign {
     pub caller_id: Option<String>,
     pub max_attempts: i32,
     pub ring_timeout_secs: i32,
+    pub calling_window: serde_json::Value,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -150,6 +154,9 @@ pub struct NewContact {
     pub tags: serde_json::Value,
     pub timezone: Option<String>,
     pub import_line: Option<i32>,
+    /// When the contact may first be dialed (its calling window's next
+    /// opening); now when unset.
+    pub next_eligible_at: Option<DateTime<Utc>>,
 }
 
 /// Where a campaign stands.

@@ -64,7 +64,7 @@ impl Store {
             "INSERT INTO campaigns (name, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, retry_rules) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
              RETURNING id, name, status, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, \
-                       started_at, completed_at, created_at",
+                       calling_window, started_at, completed_at, created_at",
         )
         .bind(&campaign.name)
         .bind(campaign.prompt_id)
@@ -80,7 +80,7 @@ impl Store {
     pub async fn campaign(&self, campaign_id: i64) -> Result<Campaign> {
         sqlx::query_as::<_, Campaign>(
             "SELECT id, name, status, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, \
-                    started_at, completed_at, created_at \
+                    calling_window, started_at, completed_at, created_at \
              FROM campaigns WHERE id = $1",
         )
         .bind(campaign_id)

@@ -25,6 +25,7 @@ async fn running_campaign(store: &Store, contacts: usize) -> i64 {
             tags: serde_json::json!({"index": index}),
             timezone: None,
             import_line: Some(index as i32 + 2),
+            next_eligible_at: None,
         })
         .collect();
     assert_eq!(store.insert_contacts(campaign.id, &new).await.unwrap(), contacts as u64);

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use herald_policy::{NextStep, RetryRules, after_attempt};
+use herald_policy::{CallingWindow, NextStep, RetryRules, after_attempt, contact_zones, next_eligible_at};
 use herald_sip::{DigestCredential, SipTransport, TrunkTarget};
 use herald_store::{AttemptRecord, ClaimedAttempt, ContactNext, DialPlan, FinishResult};
 use herald_types::Outcome;
@@ -22,21 +22,76 @@ pub(crate) async fn run_attempt(
     cancel: CancellationToken,
 ) {
     shared.metrics.calls_active.inc();
-    let record = place_call(shared, plan, &claim, &cancel).await;
-    let next = next_step(plan, &claim, record.outcome);
-    record_outcome(shared, &record, next).await;
+    let hours = CallingHours::of(plan, &claim);
+    // Re-check the calling window at dial time: it may have closed since
+    // the contact became due (or the contact was imported without it).
+    let now = Utc::now();
+    if let Some(reopens_at) = hours.closed_until(now) {
+        info!(%reopens_at, "outside the calling window: deferred");
+        if let Err(error) = shared.store.defer_claim(&shared.node_id, &claim, reopens_at).await {
+            warn!(%error, "deferring the contact failed: the reaper will re-queue it");
+        }
+    } else {
+        let record = place_call(shared, plan, &claim, &cancel).await;
+        let next = next_step(plan, &claim, &hours, record.outcome);
+        record_outcome(shared, &record, next).await;
+    }
     shared.metrics.calls_active.dec();
     shared.active.lock().expect("active calls poisoned").remove(&claim.contact_id);
 }
 
-fn next_step(plan: &DialPlan, claim: &ClaimedAttempt, outcome: Outcome) -> ContactNext {
+/// A contact's calling window in its time zones.
+struct CallingHours {
+    /// `None`: the campaign has no window.
+    window: Option<CallingWindow>,
+    zones: Vec<chrono_tz::Tz>,
+}
+
+/// How far to push back a contact whose window never opens (or cannot be
+/// read): a day, so that a fixed campaign picks it up again.
+const UNREADABLE_WINDOW_RETRY: chrono::Duration = chrono::Duration::days(1);
+
+impl CallingHours {
+    fn of(plan: &DialPlan, claim: &ClaimedAttempt) -> CallingHours {
+        let window = CallingWindow::from_campaign_json(&plan.calling_window).unwrap_or_else(|error| {
+            // Never call when the hours cannot be read.
+            warn!(%error, campaign = plan.id, "invalid calling window: treating it as closed");
+            Some(CallingWindow::closed())
+        });
+        let zones = match herald_types::E164::parse(&claim.phone) {
+            Ok(phone) => contact_zones(&phone, claim.timezone.as_deref()).unwrap_or_else(|error| {
+                warn!(%error, "unknown contact time zone: using the number's zones");
+                contact_zones(&phone, None).unwrap_or_default()
+            }),
+            Err(_) => Vec::new(),
+        };
+        CallingHours { window, zones }
+    }
+
+    /// When the window is closed at `now`: when it reopens.
+    fn closed_until(&self, now: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
+        let window = self.window.as_ref()?;
+        if window.is_open(&self.zones, now) {
+            return None;
+        }
+        Some(window.next_open(&self.zones, now).unwrap_or(now + UNREADABLE_WINDOW_RETRY))
+    }
+}
+
+fn next_step(plan: &DialPlan, claim: &ClaimedAttempt, hours: &CallingHours, outcome: Outcome) -> ContactNext {
     let rules: RetryRules = serde_json::from_value(plan.retry_rules.clone()).unwrap_or_else(|error| {
         warn!(%error, campaign = plan.id, "invalid retry rules: using defaults");
         RetryRules::default()
     });
     let attempts_made = u32::try_from(claim.attempts_made).unwrap_or(0) + 1;
     let max_attempts = u32::try_from(plan.max_attempts).unwrap_or(1);
-    match after_attempt(&rules, max_attempts, outcome, attempts_made, Utc::now()) {
+    let now = Utc::now();
+    // A retry that falls outside the window moves to its next opening.
+    let step = match &hours.window {
+        Some(window) => next_eligible_at(&rules, max_attempts, window, &hours.zones, outcome, attempts_made, now),
+        None => after_attempt(&rules, max_attempts, outcome, attempts_made, now),
+    };
+    match step {
         NextStep::Done => ContactNext::Done,
         NextStep::RetryAt(at) => ContactNext::RetryAt(at),
     }

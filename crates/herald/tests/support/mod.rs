@@ -771,6 +771,7 @@ pub(crate) async fn running_campaign(store: &Store, spec: &CampaignSpec<'_>) -> 
             tags: serde_json::json!({ "index": index }),
             timezone: None,
             import_line: None,
+            next_eligible_at: None,
         })
         .collect();
     let inserted = store.insert_contacts(campaign.id, &contacts).await.expect("inserting contacts");
