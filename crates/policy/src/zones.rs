@@ -110,6 +110,15 @@ impl PrefixZones {
     }
 }
 
+/// The zones a contact may be in: its explicit zone when the import named
+/// one, else those of its number's prefix.
+pub fn contact_zones(number: &E164, explicit_zone: Option<&str>) -> Result<Vec<Tz>> {
+    match explicit_zone.map(str::trim).filter(|zone| !zone.is_empty()) {
+        Some(zone) => zone.parse::<Tz>().map(|zone| vec![zone]).map_err(|_| Error::BadZone(zone.to_owned())),
+        None => Ok(PrefixZones::embedded().zones_for(number).to_vec()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,14 +167,5 @@ mod tests {
             Error::UnknownZone { line: 1, zone: "Mars/Olympus_Mons".to_owned() }
         );
         assert_eq!(PrefixZones::parse("4a\tEurope/Berlin\n").unwrap_err(), Error::MalformedPrefixZoneLine { line: 1 });
-    }
-}
-
-/// The zones a contact may be in: its explicit zone when the import named
-/// one, else those of its number's prefix.
-pub fn contact_zones(number: &E164, explicit_zone: Option<&str>) -> Result<Vec<Tz>> {
-    match explicit_zone.map(str::trim).filter(|zone| !zone.is_empty()) {
-        Some(zone) => zone.parse::<Tz>().map(|zone| vec![zone]).map_err(|_| Error::BadZone(zone.to_owned())),
-        None => Ok(PrefixZones::embedded().zones_for(number).to_vec()),
     }
 }
