@@ -1,6 +1,6 @@
 //! Contacts in campaigns, and where campaigns stand.
 
-use crate::{CampaignSummary, DialPlan, NewContact, Result, Store};
+use crate::{CampaignSummary, DialPlan, ListVerdict, NewContact, NewListEntry, Result, Store};
 
 impl Store {
     /// Adds contacts to a campaign in one statement per call. A number already
@@ -33,7 +33,8 @@ impl Store {
     /// The campaigns Talkers should dial now, with what they need to dial them.
     pub async fn running_dial_plans(&self) -> Result<Vec<DialPlan>> {
         Ok(sqlx::query_as::<_, DialPlan>(
-            "SELECT id, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, retry_rules, calling_window \
+            "SELECT id, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, retry_rules, calling_window, \
+                    whitelist_only \
              FROM campaigns WHERE status = 'running' ORDER BY id",
         )
         .fetch_all(&self.pool)
@@ -89,5 +90,66 @@ impl Store {
             first_invite_at,
             last_ended_at,
         })
+    }
+
+    /// Creates a black (`kind = "black"`) or white list, global when
+    /// `campaign_id` is `None`.
+    pub async fn create_list(&self, name: &str, kind: &str, campaign_id: Option<i64>) -> Result<i64> {
+        let (id,): (i64,) =
+            sqlx::query_as("INSERT INTO lists (name, kind, campaign_id) VALUES ($1, $2, $3) RETURNING id")
+                .bind(name)
+                .bind(kind)
+                .bind(campaign_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(id)
+    }
+
+    /// Adds entries in one statement; an entry already on the list is
+    /// updated (reason, expiry). Returns how many rows were written.
+    pub async fn add_list_entries(&self, list_id: i64, entries: &[NewListEntry]) -> Result<u64> {
+        let patterns: Vec<&str> = entries.iter().map(|entry| entry.pattern.as_str()).collect();
+        let prefixes: Vec<bool> = entries.iter().map(|entry| entry.is_prefix).collect();
+        let reasons: Vec<Option<&str>> = entries.iter().map(|entry| entry.reason.as_deref()).collect();
+        let expiries: Vec<Option<chrono::DateTime<chrono::Utc>>> =
+            entries.iter().map(|entry| entry.expires_at).collect();
+        let written = sqlx::query(
+            "INSERT INTO list_entries (list_id, pattern, is_prefix, reason, expires_at) \
+             SELECT $1, pattern, is_prefix, reason, expires_at \
+             FROM UNNEST($2::text[], $3::bool[], $4::text[], $5::timestamptz[]) \
+                  AS input(pattern, is_prefix, reason, expires_at) \
+             ON CONFLICT (pattern, list_id) DO UPDATE \
+             SET is_prefix = EXCLUDED.is_prefix, reason = EXCLUDED.reason, expires_at = EXCLUDED.expires_at",
+        )
+        .bind(list_id)
+        .bind(&patterns)
+        .bind(&prefixes)
+        .bind(&reasons)
+        .bind(&expiries)
+        .execute(&self.pool)
+        .await?;
+        Ok(written.rows_affected())
+    }
+
+    /// What the global and the campaign's lists say about `phone` (E.164).
+    /// One index probe per prefix of the number (`list_entries`' primary key
+    /// starts with the pattern), so it stays fast at tens of millions of
+    /// entries.
+    pub async fn list_verdict(&self, campaign_id: i64, phone: &str) -> Result<ListVerdict> {
+        // "+4930123456" → "+4", "+49", …, "+4930123456".
+        let candidates: Vec<&str> = (2..=phone.len()).filter_map(|end| phone.get(..end)).collect();
+        let (blacklisted, whitelisted): (bool, bool) = sqlx::query_as(
+            "SELECT coalesce(bool_or(l.kind = 'black'), false), coalesce(bool_or(l.kind = 'white'), false) \
+             FROM list_entries e JOIN lists l ON l.id = e.list_id \
+             WHERE e.pattern = ANY($1) AND (e.is_prefix OR e.pattern = $2) \
+               AND (e.expires_at IS NULL OR e.expires_at > now()) \
+               AND (l.campaign_id IS NULL OR l.campaign_id = $3)",
+        )
+        .bind(&candidates)
+        .bind(phone)
+        .bind(campaign_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(ListVerdict { blacklisted, whitelisted })
     }
 }

@@ -258,6 +258,34 @@ impl Store {
         Ok(true)
     }
 
+    /// Finishes a claimed contact without dialing it (e.g. it is on a
+    /// blacklist): the open attempt is removed, as it never happened, and
+    /// the contact is done with `reason` as its last outcome.
+    pub async fn skip_claim(&self, node: &str, claim: &ClaimedAttempt, reason: &str) -> Result<bool> {
+        let mut transaction = self.pool.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE contacts SET state = 'done', last_outcome = $4, lease_owner = NULL, lease_until = NULL, \
+                 updated_at = now() \
+             WHERE id = $1 AND lease_epoch = $2 AND lease_owner = $3 AND state = 'leased'",
+        )
+        .bind(claim.contact_id)
+        .bind(claim.lease_epoch)
+        .bind(node)
+        .bind(reason)
+        .execute(&mut *transaction)
+        .await?;
+        if moved.rows_affected() == 0 {
+            transaction.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM attempts WHERE id = $1 AND outcome IS NULL")
+            .bind(claim.attempt_id)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
     /// Re-queues contacts whose lease expired (their node died or lost
     /// Postgres): the open attempt is recorded as `lost_with_node` and the
     /// contact becomes due at once, unless it has been lost

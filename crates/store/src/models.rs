@@ -118,6 +118,8 @@ pub struct DialPlan {
     /// Local calling hours (`herald_policy::CallingWindow` JSON); `{}` means
     /// no restriction.
     pub calling_window: serde_json::Value,
+    /// Call only numbers on a whitelist.
+    pub whitelist_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -173,4 +175,23 @@ pub struct CampaignSummary {
     pub attempts: i64,
     pub first_invite_at: Option<DateTime<Utc>>,
     pub last_ended_at: Option<DateTime<Utc>>,
+}
+
+/// What the black and white lists say about one number in one campaign.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ListVerdict {
+    /// On a global or campaign blacklist (number or prefix, not expired).
+    pub blacklisted: bool,
+    /// On one of the campaign's (or a global) whitelists.
+    pub whitelisted: bool,
+}
+
+/// One entry to put on a list.
+#[derive(Debug, Clone)]
+pub struct NewListEntry {
+    /// An E.164 number (`+4930123456`) or, with `is_prefix`, its beginning (`+4930`).
+    pub pattern: String,
+    pub is_prefix: bool,
+    pub reason: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
 }

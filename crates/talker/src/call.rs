@@ -26,7 +26,18 @@ pub(crate) async fn run_attempt(
     // Re-check the calling window at dial time: it may have closed since
     // the contact became due (or the contact was imported without it).
     let now = Utc::now();
-    if let Some(reopens_at) = hours.closed_until(now) {
+    let lists = check_lists(shared, plan, &claim).await;
+    if let ListCheck::Refused(reason) = lists {
+        info!(reason, "not dialed: lists");
+        if let Err(error) = shared.store.skip_claim(&shared.node_id, &claim, reason).await {
+            warn!(%error, "skipping the contact failed: the reaper will re-queue it");
+        }
+    } else if lists == ListCheck::Unknown {
+        // Never dial a number the lists could not vouch for; try again soon.
+        if let Err(error) = shared.store.defer_claim(&shared.node_id, &claim, now + LISTS_UNAVAILABLE_RETRY).await {
+            warn!(%error, "deferring the contact failed: the reaper will re-queue it");
+        }
+    } else if let Some(reopens_at) = hours.closed_until(now) {
         info!(%reopens_at, "outside the calling window: deferred");
         if let Err(error) = shared.store.defer_claim(&shared.node_id, &claim, reopens_at).await {
             warn!(%error, "deferring the contact failed: the reaper will re-queue it");
@@ -38,6 +49,31 @@ pub(crate) async fn run_attempt(
     }
     shared.metrics.calls_active.dec();
     shared.active.lock().expect("active calls poisoned").remove(&claim.contact_id);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListCheck {
+    Allowed,
+    /// Must not be called: why (the contact's last outcome).
+    Refused(&'static str),
+    /// The lists could not be read.
+    Unknown,
+}
+
+/// How long to wait before retrying a contact whose lists could not be read.
+const LISTS_UNAVAILABLE_RETRY: chrono::Duration = chrono::Duration::minutes(1);
+
+/// Checks the black and white lists just before dialing.
+async fn check_lists(shared: &Shared, plan: &DialPlan, claim: &ClaimedAttempt) -> ListCheck {
+    match shared.store.list_verdict(plan.id, &claim.phone).await {
+        Ok(verdict) if verdict.blacklisted => ListCheck::Refused("blacklisted"),
+        Ok(verdict) if plan.whitelist_only && !verdict.whitelisted => ListCheck::Refused("not_whitelisted"),
+        Ok(_) => ListCheck::Allowed,
+        Err(error) => {
+            warn!(%error, "cannot read the lists: not dialing");
+            ListCheck::Unknown
+        }
+    }
 }
 
 /// A contact's calling window in its time zones.
