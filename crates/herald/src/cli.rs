@@ -51,6 +51,11 @@ pub(crate) enum Command {
         /// The CSV file (comma-separated, header row first).
         file: PathBuf,
     },
+    /// Manages the people who use the web UI and REST API.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Places one call through a trunk and prints what happened as JSON.
     ///
     /// Final SIP code and reason, outcome, Q.850 cause, timings (INVITE,
@@ -84,10 +89,22 @@ pub(crate) enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Creates a user and prints it as JSON.
+    ///
+    /// The password is read from HERALD_USER_PASSWORD, else from the first
+    /// line of standard input (at least 12 characters).
+    Add(crate::user::AddUserOptions),
+}
+
 impl Command {
     /// Tools print to stdout and log only warnings.
     pub(crate) fn is_tool(&self) -> bool {
-        matches!(self, Command::Migrate | Command::Import { .. } | Command::Demo { .. } | Command::Call(_))
+        matches!(
+            self,
+            Command::Migrate | Command::Import { .. } | Command::Demo { .. } | Command::Call(_) | Command::User { .. }
+        )
     }
 }
 
@@ -116,6 +133,7 @@ pub(crate) async fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::Import { campaign, file } => crate::import::run(&config, campaign, &file).await,
         Command::Call(options) => crate::call::run(options).await,
+        Command::User { command: UserCommand::Add(options) } => crate::user::add(&config, options).await,
         Command::Demo { contacts, carrier, cps, ring_timeout, timeout, json } => {
             crate::demo::run(
                 &config,

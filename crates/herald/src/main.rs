@@ -6,6 +6,7 @@ mod demo;
 mod import;
 mod services;
 mod telemetry;
+mod user;
 
 use std::process::ExitCode;
 

@@ -105,6 +105,7 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
         coord: Some(coord.clone()),
         registry: Arc::new(registry),
         draining: shutdown.clone(),
+        auth: Arc::new(herald_ui::Auth::new(herald_ui::AuthSettings::default())),
     };
     let router = if services.ui { herald_ui::app(state) } else { herald_ui::ops_router(state) };
 

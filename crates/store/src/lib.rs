@@ -9,18 +9,26 @@
 //!
 //! This crate knows nothing of SIP, Redis or HTTP.
 
+mod audit;
 mod campaigns;
 mod dispatch;
 mod models;
+mod sessions;
 mod setup;
+mod tokens;
+mod users;
 
 use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
+pub use audit::{Actor, AuditEntry, AuditQuery};
 pub use dispatch::{AttemptRecord, ClaimedAttempt, ContactNext, FinishResult};
 pub use models::*;
+pub use sessions::{LiveSession, NewSession};
+pub use tokens::{ApiToken, LiveToken, RevokeToken};
+pub use users::{CreateUser, NewUser, Role, UnknownRole, UpdateUser, User, UserChanges, UserCredentials};
 
 /// The schema, embedded at build time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");

@@ -2,32 +2,77 @@
 //!
 //! [`ops_router`] is what every Herald process serves — `/healthz`,
 //! `/readyz`, `/metrics` — and [`app`] is the UI service: the ops routes plus
-//! the REST API under `/api/v1` (the full API and web UI arrive with issue #5).
-//! Errors become JSON with a stable code here, at the edge, and never carry
-//! internal error text to the client.
+//! the REST API under `/api/v1`. Every API route but sign-in needs a
+//! [`Principal`] (a cookie session or a bearer token, see [`auth`]) whose
+//! [`Role`](herald_store::Role) allows it; every change is audited by the
+//! store in the transaction that makes it. Errors become JSON with a stable
+//! code in [`AppError`], at the edge, and never carry internal error text to
+//! the client.
+//!
+//! It never places a call: it meets the other services only in Postgres and
+//! Redis.
+//!
+//! # Layout
+//!
+//! - [`auth`]: sessions, API tokens, CSRF, the [`Principal`] extractor, sign-in;
+//! - [`passwords`]: argon2id hashing, email and password rules;
+//! - `login_limiter`: the sign-in sliding window ([`LoginLimits`]);
+//! - `users`, `tokens`, `audit`, `campaigns`: the resources;
+//! - `input`: request bodies and ids, parsed after the role check.
+
+mod audit;
+pub mod auth;
+mod campaigns;
+mod error;
+mod input;
+mod login_limiter;
+pub mod passwords;
+mod tokens;
+mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::routing::{delete, get, post};
 use herald_coord::Coord;
 use herald_store::Store;
 use prometheus_client::registry::Registry;
+use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
+
+pub use auth::{Auth, AuthSettings, Principal, Via};
+pub use error::{AppError, Result};
+pub use login_limiter::LoginLimits;
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
+    /// The system of record; `None` only for processes that serve nothing
+    /// but the ops routes without a database (API routes then answer 500).
     pub store: Option<Store>,
     pub coord: Option<Coord>,
     pub registry: Arc<Registry>,
     /// Set while the process drains: readiness turns false first.
     pub draining: CancellationToken,
+    /// Sign-in limits, password hashing and session settings.
+    pub auth: Arc<Auth>,
+}
+
+impl AppState {
+    fn store(&self) -> Result<&Store> {
+        self.store.as_ref().ok_or(AppError::Internal)
+    }
+}
+
+/// A list response: `{"items": [...]}`, so that fields can join it later.
+#[derive(Debug, Serialize)]
+pub(crate) struct Items<T> {
+    items: Vec<T>,
 }
 
 /// `/healthz` (the process runs), `/readyz` (its dependencies answer and it
@@ -40,9 +85,26 @@ pub fn ops_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The UI service's router.
+/// The UI service's router: the ops routes and the REST API.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new().route("/campaigns/{id}/summary", get(campaign_summary)).with_state(state.clone());
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", get(users::get).patch(users::update))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}", delete(tokens::revoke))
+        .route("/audit", get(audit::list))
+        .route("/campaigns/{id}/summary", get(campaigns::summary))
+        .fallback(|| async { AppError::NotFound("resource") })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        // Answers about sessions and users must not sit in shared caches.
+        .layer(axum::middleware::map_response(|mut response: Response| async move {
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }))
+        .with_state(state.clone());
     ops_router(state).nest("/api/v1", api)
 }
 
@@ -55,7 +117,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let address: SocketAddr = listener.local_addr()?;
     info!(%address, "http listening");
-    axum::serve(listener, router).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+    // The peer address feeds the sign-in limiter.
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
@@ -76,38 +141,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
 async fn metrics(State(state): State<AppState>) -> Response {
     let mut body = String::new();
     if prometheus_client::encoding::text::encode(&mut body, &state.registry).is_err() {
-        return ApiError::Internal.into_response();
+        return AppError::Internal.into_response();
     }
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
-}
-
-async fn campaign_summary(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    let store = state.store.as_ref().ok_or(ApiError::Internal)?;
-    match store.campaign_summary(id).await {
-        Ok(summary) => Ok(Json(summary).into_response()),
-        Err(herald_store::Error::NotFound { .. }) => Err(ApiError::NotFound("campaign")),
-        Err(error) => {
-            warn!(%error, "campaign summary failed");
-            Err(ApiError::Internal)
-        }
-    }
-}
-
-/// The one place errors become HTTP responses.
-#[derive(Debug)]
-pub enum ApiError {
-    NotFound(&'static str),
-    Internal,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code, message) = match self {
-            ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
-            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".to_owned()),
-        };
-        (status, Json(serde_json::json!({"error": {"code": code, "message": message}}))).into_response()
-    }
 }
 
 #[cfg(test)]
@@ -124,6 +160,7 @@ mod tests {
             coord: None,
             registry: Arc::new(Registry::default()),
             draining: CancellationToken::new(),
+            auth: Arc::new(Auth::default()),
         }
     }
 

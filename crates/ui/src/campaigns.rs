@@ -1,0 +1,22 @@
+//! `/api/v1/campaigns`: where campaigns stand (the full resource arrives
+//! with the rest of issue #5).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use herald_store::{CampaignSummary, Role};
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::Result;
+use crate::input::parse_id;
+
+/// `GET /api/v1/campaigns/{id}/summary` (viewer).
+pub(crate) async fn summary(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<CampaignSummary>> {
+    principal.require(Role::Viewer)?;
+    let id = parse_id(&id, "campaign")?;
+    Ok(Json(state.store()?.campaign_summary(id).await?))
+}

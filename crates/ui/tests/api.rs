@@ -1,0 +1,767 @@
+//! The REST API's security against a real PostgreSQL (a fresh database per
+//! test), through `app(state).oneshot(request)`: credentials, roles, CSRF,
+//! validation, sign-in limits, tokens, users and the audit log.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use herald_store::{Actor, CreateUser, NewUser, Role, Store, User};
+use herald_ui::{AppState, Auth, AuthSettings, LoginLimits};
+use prometheus_client::registry::Registry;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
+
+/// Every seeded user's password.
+const PASSWORD: &str = "correct horse battery staple";
+
+/// One argon2id hash of [`PASSWORD`], computed once per test binary.
+fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| herald_ui::passwords::hash_password(PASSWORD).unwrap()).clone()
+}
+
+/// The service under test and a way into its database.
+struct Api {
+    router: Router,
+    store: Store,
+    pool: PgPool,
+}
+
+/// How a request authenticates.
+#[derive(Clone, Debug)]
+enum Credentials {
+    None,
+    Bearer(String),
+    /// A session cookie, and the CSRF token to send (if any).
+    Cookie {
+        secret: String,
+        csrf: Option<String>,
+    },
+}
+
+impl Credentials {
+    fn without_csrf(&self) -> Credentials {
+        match self {
+            Credentials::Cookie { secret, .. } => Credentials::Cookie { secret: secret.clone(), csrf: None },
+            other => other.clone(),
+        }
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl Reply {
+    fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or_default()
+    }
+
+    #[track_caller]
+    fn expect(&self, status: StatusCode, code: &str) {
+        assert_eq!((self.status, self.code()), (status, code), "body: {}", self.body);
+    }
+}
+
+impl Api {
+    fn new(pool: PgPool) -> Api {
+        Api::with_settings(pool, AuthSettings::default())
+    }
+
+    fn with_settings(pool: PgPool, settings: AuthSettings) -> Api {
+        let store = Store::from_pool(pool.clone());
+        let state = AppState {
+            store: Some(store.clone()),
+            coord: None,
+            registry: Arc::new(Registry::default()),
+            draining: CancellationToken::new(),
+            auth: Arc::new(Auth::new(settings)),
+        };
+        Api { router: herald_ui::app(state), store, pool }
+    }
+
+    async fn user(&self, email: &str, role: Role) -> User {
+        let new = NewUser { email: email.into(), display_name: String::new(), role, password_hash: password_hash() };
+        match self.store.create_user(&new, &Actor::system("test")).await.unwrap() {
+            CreateUser::Created(user) => user,
+            CreateUser::EmailTaken => panic!("{email} exists"),
+        }
+    }
+
+    async fn request(
+        &self,
+        method: Method,
+        uri: &str,
+        credentials: &Credentials,
+        body: Option<Value>,
+        from: SocketAddr,
+    ) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        match credentials {
+            Credentials::None => {}
+            Credentials::Bearer(token) => request = request.header(header::AUTHORIZATION, format!("Bearer {token}")),
+            Credentials::Cookie { secret, csrf } => {
+                request = request.header(header::COOKIE, format!("theme=dark; herald_session={secret}"));
+                if let Some(csrf) = csrf {
+                    request = request.header("X-CSRF-Token", csrf);
+                }
+            }
+        }
+        let body = match body {
+            Some(body) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        let mut request = request.body(body).unwrap();
+        request.extensions_mut().insert(ConnectInfo(from));
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        // JSON from the API; text from the ops routes.
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        Reply { status, headers, body }
+    }
+
+    async fn call(&self, method: Method, uri: &str, credentials: &Credentials, body: Option<Value>) -> Reply {
+        self.request(method, uri, credentials, body, client(1)).await
+    }
+
+    async fn login_from(&self, email: &str, password: &str, from: SocketAddr) -> Reply {
+        let body = json!({"email": email, "password": password});
+        self.request(Method::POST, "/api/v1/auth/login", &Credentials::None, Some(body), from).await
+    }
+
+    /// Signs in and returns the session's credentials (cookie and CSRF token).
+    async fn session(&self, email: &str) -> Credentials {
+        let reply = self.login_from(email, PASSWORD, client(1)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let cookie = reply.headers[header::SET_COOKIE].to_str().unwrap();
+        let secret = cookie.split(';').next().unwrap().strip_prefix("herald_session=").unwrap().to_owned();
+        Credentials::Cookie { secret, csrf: Some(reply.body["csrf_token"].as_str().unwrap().to_owned()) }
+    }
+
+    /// A bearer token for `user`, made through the store.
+    async fn token(&self, user: &User) -> Credentials {
+        let secret = format!("herald_test_{}_{}", user.id, rand_suffix());
+        let hash = Sha256::digest(secret.as_bytes()).to_vec();
+        self.store.create_api_token(user.id, "test", &hash, &Actor::system("test")).await.unwrap();
+        Credentials::Bearer(secret)
+    }
+
+    async fn audit_actions(&self) -> Vec<(String, String, String)> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT actor, action, entity FROM audit_log ORDER BY id")
+                .fetch_all(&self.pool)
+                .await
+                .unwrap();
+        rows
+    }
+}
+
+fn client(last_octet: u8) -> SocketAddr {
+    SocketAddr::from(([192, 0, 2, last_octet], 40000))
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Every API route, with a body that would be valid for it.
+fn endpoints() -> Vec<(Method, &'static str, Option<Value>)> {
+    vec![
+        (Method::POST, "/api/v1/auth/logout", None),
+        (Method::GET, "/api/v1/auth/me", None),
+        (Method::GET, "/api/v1/users", None),
+        (
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"email": "new@example.org", "password": PASSWORD, "role": "viewer"})),
+        ),
+        (Method::GET, "/api/v1/users/1", None),
+        (Method::PATCH, "/api/v1/users/1", Some(json!({"role": "viewer"}))),
+        (Method::GET, "/api/v1/tokens", None),
+        (Method::POST, "/api/v1/tokens", Some(json!({"name": "ci"}))),
+        (Method::DELETE, "/api/v1/tokens/1", None),
+        (Method::GET, "/api/v1/audit", None),
+        (Method::GET, "/api/v1/campaigns/1/summary", None),
+    ]
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn every_endpoint_but_sign_in_needs_credentials(pool: PgPool) {
+    let api = Api::new(pool);
+    api.user("admin@example.org", Role::Admin).await;
+    let forged = [
+        Credentials::None,
+        Credentials::Bearer("herald_not_a_token".into()),
+        Credentials::Cookie { secret: "not-a-session".into(), csrf: Some("x".into()) },
+    ];
+    for (method, uri, body) in endpoints() {
+        for credentials in &forged {
+            let reply = api.call(method.clone(), uri, credentials, body.clone()).await;
+            reply.expect(StatusCode::UNAUTHORIZED, "unauthenticated");
+            assert!(reply.body["error"]["message"].is_string());
+            assert_eq!(reply.headers[header::CACHE_CONTROL], "no-store");
+        }
+    }
+    // An Authorization header that is not a bearer token is refused even
+    // beside a good cookie.
+    let Credentials::Cookie { secret, .. } = api.session("admin@example.org").await else { unreachable!() };
+    let request = Request::get("/api/v1/auth/me")
+        .header(header::AUTHORIZATION, "Basic YWRtaW46YWRtaW4=")
+        .header(header::COOKIE, format!("herald_session={secret}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = api.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    // The ops routes stay open.
+    let reply = api.call(Method::GET, "/healthz", &Credentials::None, None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn roles_limit_what_each_user_may_do(pool: PgPool) {
+    let api = Api::new(pool);
+    let admin = api.user("admin@example.org", Role::Admin).await;
+    let manager = api.user("manager@example.org", Role::Manager).await;
+    let viewer = api.user("viewer@example.org", Role::Viewer).await;
+    let admin_token = api.token(&admin).await;
+    let manager_session = api.session("manager@example.org").await;
+    let manager_token = api.token(&manager).await;
+    let viewer_session = api.session("viewer@example.org").await;
+    let viewer_token = api.token(&viewer).await;
+
+    let admin_only = [
+        (Method::GET, "/api/v1/users".to_owned(), None),
+        (
+            Method::POST,
+            "/api/v1/users".to_owned(),
+            Some(json!({"email": "x@example.org", "password": PASSWORD, "role": "viewer"})),
+        ),
+        (Method::GET, format!("/api/v1/users/{}", viewer.id), None),
+        (Method::PATCH, format!("/api/v1/users/{}", viewer.id), Some(json!({"role": "admin"}))),
+        (Method::GET, "/api/v1/audit".to_owned(), None),
+        (Method::POST, "/api/v1/tokens".to_owned(), Some(json!({"name": "theirs", "user_id": viewer.id}))),
+        (Method::GET, format!("/api/v1/tokens?user_id={}", admin.id), None),
+    ];
+    for credentials in [&manager_session, &manager_token, &viewer_session, &viewer_token] {
+        for (method, uri, body) in &admin_only {
+            let reply = api.call(method.clone(), uri, credentials, body.clone()).await;
+            reply.expect(StatusCode::FORBIDDEN, "forbidden");
+        }
+    }
+    // Viewers read; they do not change anything, even their own tokens.
+    for credentials in [&viewer_session, &viewer_token] {
+        let reply = api.call(Method::POST, "/api/v1/tokens", credentials, Some(json!({"name": "mine"}))).await;
+        reply.expect(StatusCode::FORBIDDEN, "forbidden");
+        let reply = api.call(Method::DELETE, "/api/v1/tokens/1", credentials, None).await;
+        reply.expect(StatusCode::FORBIDDEN, "forbidden");
+        assert_eq!(api.call(Method::GET, "/api/v1/auth/me", credentials, None).await.status, StatusCode::OK);
+        assert_eq!(api.call(Method::GET, "/api/v1/tokens", credentials, None).await.status, StatusCode::OK);
+    }
+    // 403 comes before 400: a viewer learns nothing about valid input.
+    let reply = api.call(Method::POST, "/api/v1/users", &viewer_token, Some(json!({"email": "nope"}))).await;
+    reply.expect(StatusCode::FORBIDDEN, "forbidden");
+    // Managers make their own tokens; admins make anyone's.
+    let reply = api.call(Method::POST, "/api/v1/tokens", &manager_token, Some(json!({"name": "mine"}))).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let body = json!({"name": "for viewer", "user_id": viewer.id});
+    let reply = api.call(Method::POST, "/api/v1/tokens", &admin_token, Some(body)).await;
+    assert_eq!((reply.status, reply.body["token"]["user_id"].as_i64()), (StatusCode::CREATED, Some(viewer.id)));
+    for uri in ["/api/v1/users", "/api/v1/audit"] {
+        assert_eq!(api.call(Method::GET, uri, &admin_token, None).await.status, StatusCode::OK);
+    }
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn bad_input_gets_field_errors(pool: PgPool) {
+    let api = Api::new(pool);
+    let admin = api.user("admin@example.org", Role::Admin).await;
+    let admin = api.token(&admin).await;
+
+    let body = json!({"email": "not-an-email", "password": "short", "role": "owner", "rol": "x"});
+    let reply = api.call(Method::POST, "/api/v1/users", &admin, Some(body)).await;
+    reply.expect(StatusCode::BAD_REQUEST, "validation");
+    assert_eq!(
+        reply.body["error"]["fields"],
+        json!({
+            "email": "must be an email address",
+            "password": "must be at least 12 characters",
+            "role": "must be one of admin, manager, viewer",
+            "rol": "is not a known field",
+        })
+    );
+    let reply = api.call(Method::POST, "/api/v1/users", &admin, Some(json!({}))).await;
+    assert_eq!(
+        reply.body["error"]["fields"],
+        json!({"email": "is required", "password": "must be at least 12 characters", "role": "is required"})
+    );
+    // A value of the wrong type is reported under its field.
+    let body = json!({"email": 5, "password": PASSWORD, "role": "viewer"});
+    let reply = api.call(Method::POST, "/api/v1/users", &admin, Some(body)).await;
+    reply.expect(StatusCode::BAD_REQUEST, "validation");
+    assert!(reply.body["error"]["fields"]["email"].as_str().unwrap().contains("expected a string"), "{}", reply.body);
+
+    let cases = [
+        (Method::PATCH, "/api/v1/users/1", json!({}), None),
+        (Method::PATCH, "/api/v1/users/1", json!({"role": "root"}), Some("role")),
+        (Method::PATCH, "/api/v1/users/1", json!({"disabled": "yes"}), Some("disabled")),
+        (Method::PATCH, "/api/v1/users/1", json!({"password": "short"}), Some("password")),
+        (Method::PATCH, "/api/v1/users/1", json!({"display_name": "x".repeat(201)}), Some("display_name")),
+        (Method::POST, "/api/v1/tokens", json!({}), Some("name")),
+        (Method::POST, "/api/v1/tokens", json!({"name": "   "}), Some("name")),
+        (Method::POST, "/api/v1/tokens", json!({"name": "x", "user_id": 9999}), Some("user_id")),
+        (Method::POST, "/api/v1/tokens", json!({"name": "x", "user_id": "me"}), Some("user_id")),
+        (Method::POST, "/api/v1/auth/login", json!({"password": PASSWORD}), Some("email")),
+        (Method::POST, "/api/v1/auth/login", json!({"email": "admin@example.org"}), Some("password")),
+        (Method::POST, "/api/v1/auth/login", json!([1, 2]), None),
+    ];
+    for (method, uri, body, field) in cases {
+        let reply = api.call(method.clone(), uri, &admin, Some(body.clone())).await;
+        reply.expect(StatusCode::BAD_REQUEST, "validation");
+        if let Some(field) = field {
+            assert!(reply.body["error"]["fields"][field].is_string(), "{method} {uri} {body}: {}", reply.body);
+        }
+    }
+    for uri in
+        ["/api/v1/audit?limit=0", "/api/v1/audit?limit=many", "/api/v1/audit?before=-1", "/api/v1/tokens?user_id=x"]
+    {
+        let reply = api.call(Method::GET, uri, &admin, None).await;
+        reply.expect(StatusCode::BAD_REQUEST, "validation");
+        assert_eq!(reply.body["error"]["fields"].as_object().unwrap().len(), 1, "{uri}: {}", reply.body);
+    }
+
+    // Not JSON at all.
+    let Credentials::Bearer(token) = &admin else { unreachable!() };
+    let request = Request::post("/api/v1/users")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("email=a%40b.org"))
+        .unwrap();
+    let response = api.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let request = Request::post("/api/v1/users")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"email\": "))
+        .unwrap();
+    let response = api.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn missing_resources_are_404(pool: PgPool) {
+    let api = Api::new(pool);
+    let admin = api.user("admin@example.org", Role::Admin).await;
+    let admin = api.token(&admin).await;
+    let cases = [
+        (Method::GET, "/api/v1/users/9999", None),
+        (Method::GET, "/api/v1/users/ada", None),
+        (Method::PATCH, "/api/v1/users/9999", Some(json!({"role": "viewer"}))),
+        (Method::PATCH, "/api/v1/users/9999", Some(json!({"password": PASSWORD}))),
+        (Method::DELETE, "/api/v1/tokens/9999", None),
+        (Method::DELETE, "/api/v1/tokens/x", None),
+        (Method::GET, "/api/v1/campaigns/9999/summary", None),
+        (Method::GET, "/api/v1/no-such-thing", None),
+    ];
+    for (method, uri, body) in cases {
+        let reply = api.call(method, uri, &admin, body).await;
+        reply.expect(StatusCode::NOT_FOUND, "not_found");
+    }
+    let reply = api.call(Method::PUT, "/api/v1/users", &admin, None).await;
+    reply.expect(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn sign_in_sets_a_strict_http_only_session_cookie(pool: PgPool) {
+    let api = Api::new(pool.clone());
+    let ada = api.user("ada@example.org", Role::Manager).await;
+    let reply = api.login_from("  ADA@example.org ", PASSWORD, client(1)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let cookie = reply.headers[header::SET_COOKIE].to_str().unwrap();
+    let attributes: Vec<&str> = cookie.split("; ").collect();
+    assert!(attributes[0].starts_with("herald_session="), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
+        assert!(attributes.contains(&attribute), "{cookie} lacks {attribute}");
+    }
+    assert_eq!(reply.body["user"]["id"].as_i64(), Some(ada.id));
+    assert_eq!(reply.body["user"]["role"], "manager");
+    assert!(reply.body["user"].get("password_hash").is_none());
+    assert!(!reply.body.to_string().contains("argon2"));
+    let csrf = reply.body["csrf_token"].as_str().unwrap().to_owned();
+
+    // The database keeps the SHA-256 of the secret, never the secret.
+    let secret = attributes[0].strip_prefix("herald_session=").unwrap().to_owned();
+    assert!(secret.len() >= 43, "256 bits, base64url");
+    let (stored, stored_csrf): (Vec<u8>, String) =
+        sqlx::query_as("SELECT token_hash, csrf_token FROM sessions").fetch_one(&pool).await.unwrap();
+    assert_eq!(stored, Sha256::digest(secret.as_bytes()).to_vec());
+    assert_eq!(stored_csrf, csrf);
+
+    let session = Credentials::Cookie { secret, csrf: None };
+    let reply = api.call(Method::GET, "/api/v1/auth/me", &session, None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        (reply.body["user"]["email"].as_str(), reply.body["via"].as_str()),
+        (Some("ada@example.org"), Some("session"))
+    );
+    assert_eq!(reply.body["csrf_token"].as_str(), Some(csrf.as_str()), "a reloaded page gets its CSRF token back");
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn sign_in_fails_alike_for_a_wrong_password_an_unknown_email_and_a_disabled_user(pool: PgPool) {
+    let api = Api::new(pool);
+    let admin = api.user("admin@example.org", Role::Admin).await;
+    let bob = api.user("bob@example.org", Role::Viewer).await;
+    let admin = api.token(&admin).await;
+    api.call(Method::PATCH, &format!("/api/v1/users/{}", bob.id), &admin, Some(json!({"disabled": true}))).await;
+
+    let mut bodies = Vec::new();
+    for (email, password) in
+        [("admin@example.org", "wrong password!"), ("nobody@example.org", PASSWORD), ("bob@example.org", PASSWORD)]
+    {
+        let reply = api.login_from(email, password, client(1)).await;
+        reply.expect(StatusCode::UNAUTHORIZED, "invalid_credentials");
+        assert!(reply.headers.get(header::SET_COOKIE).is_none());
+        bodies.push(reply.body);
+    }
+    assert!(bodies.windows(2).all(|pair| pair[0] == pair[1]), "{bodies:?}");
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn sign_in_is_rate_limited_per_email_and_per_address(pool: PgPool) {
+    let api = Api::new(pool);
+    api.user("ada@example.org", Role::Viewer).await;
+    api.user("bob@example.org", Role::Viewer).await;
+
+    for attempt in 0..5u8 {
+        // From a different address each time: the email's limit applies.
+        let reply = api.login_from("ada@example.org", "wrong password!", client(10 + attempt)).await;
+        reply.expect(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    }
+    let reply = api.login_from("ada@example.org", PASSWORD, client(20)).await;
+    reply.expect(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    let retry_after: u64 = reply.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=300).contains(&retry_after), "{retry_after}");
+    // Another email is unaffected.
+    assert_eq!(api.login_from("bob@example.org", PASSWORD, client(20)).await.status, StatusCode::OK);
+
+    // Twenty failures from one address, across emails, close that address.
+    for index in 0..20 {
+        let reply = api.login_from(&format!("guess{index}@example.org"), "wrong password!", client(99)).await;
+        reply.expect(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    }
+    let reply = api.login_from("bob@example.org", PASSWORD, client(99)).await;
+    reply.expect(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert_eq!(api.login_from("bob@example.org", PASSWORD, client(98)).await.status, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn csrf_is_required_for_cookie_sessions_and_not_for_bearer_tokens(pool: PgPool) {
+    let api = Api::new(pool);
+    let ada = api.user("ada@example.org", Role::Manager).await;
+    let session = api.session("ada@example.org").await;
+    let token = api.token(&ada).await;
+    let body = Some(json!({"name": "ci"}));
+
+    let reply = api.call(Method::POST, "/api/v1/tokens", &session.without_csrf(), body.clone()).await;
+    reply.expect(StatusCode::FORBIDDEN, "csrf");
+    let Credentials::Cookie { secret, .. } = &session else { unreachable!() };
+    let wrong = Credentials::Cookie { secret: secret.clone(), csrf: Some("guess".into()) };
+    api.call(Method::POST, "/api/v1/tokens", &wrong, body.clone()).await.expect(StatusCode::FORBIDDEN, "csrf");
+    let reply = api.call(Method::DELETE, "/api/v1/tokens/1", &session.without_csrf(), None).await;
+    reply.expect(StatusCode::FORBIDDEN, "csrf");
+    let reply = api.call(Method::POST, "/api/v1/auth/logout", &session.without_csrf(), None).await;
+    reply.expect(StatusCode::FORBIDDEN, "csrf");
+    // Safe methods need none.
+    assert_eq!(api.call(Method::GET, "/api/v1/tokens", &session.without_csrf(), None).await.status, StatusCode::OK);
+
+    assert_eq!(api.call(Method::POST, "/api/v1/tokens", &session, body.clone()).await.status, StatusCode::CREATED);
+    assert_eq!(api.call(Method::POST, "/api/v1/tokens", &token, body).await.status, StatusCode::CREATED);
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn sign_out_ends_the_session(pool: PgPool) {
+    let api = Api::new(pool);
+    let ada = api.user("ada@example.org", Role::Viewer).await;
+    let session = api.session("ada@example.org").await;
+    let other = api.session("ada@example.org").await;
+    let token = api.token(&ada).await;
+
+    let reply = api.call(Method::POST, "/api/v1/auth/logout", &session, None).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let cleared = reply.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cleared.starts_with("herald_session=;") && cleared.contains("Max-Age=0"), "{cleared}");
+    api.call(Method::GET, "/api/v1/auth/me", &session, None).await.expect(StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert_eq!(api.call(Method::GET, "/api/v1/auth/me", &other, None).await.status, StatusCode::OK);
+    // A token has no session to end.
+    api.call(Method::POST, "/api/v1/auth/logout", &token, None).await.expect(StatusCode::BAD_REQUEST, "validation");
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn tokens_are_shown_once_listed_without_secrets_and_revoked(pool: PgPool) {
+    let api = Api::new(pool.clone());
+    let admin = api.user("admin@example.org", Role::Admin).await;
+    api.user("ada@example.org", Role::Manager).await;
+    api.user("bob@example.org", Role::Manager).await;
+    let ada = api.session("ada@example.org").await;
+    let bob = api.session("bob@example.org").await;
+    let admin = api.token(&admin).await;
+
+    let reply = api.call(Method::POST, "/api/v1/tokens", &ada, Some(json!({"name": " deploy "}))).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let secret = reply.body["secret"].as_str().unwrap().to_owned();
+    let id = reply.body["token"]["id"].as_i64().unwrap();
+    assert!(secret.starts_with("herald_") && secret.len() >= 50, "{secret}");
+    assert_eq!(reply.body["token"]["name"], "deploy");
+    let (stored,): (Vec<u8>,) =
+        sqlx::query_as("SELECT token_hash FROM api_tokens WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
+    assert_eq!(stored, Sha256::digest(secret.as_bytes()).to_vec(), "only the hash is kept");
+
+    // The token acts as Ada.
+    let bearer = Credentials::Bearer(secret.clone());
+    let reply = api.call(Method::GET, "/api/v1/auth/me", &bearer, None).await;
+    assert_eq!(
+        (reply.body["user"]["email"].as_str(), reply.body["via"].as_str()),
+        (Some("ada@example.org"), Some("token"))
+    );
+    assert!(reply.body.get("csrf_token").is_none());
+
+    // Lists never carry secrets; each sees their own, the admin everyone's.
+    let listed = api.call(Method::GET, "/api/v1/tokens", &ada, None).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+    assert!(!listed.body.to_string().contains(&secret[7..]));
+    assert!(listed.body["items"][0].get("token_hash").is_none());
+    assert_eq!(api.call(Method::GET, "/api/v1/tokens", &bob, None).await.body["items"], json!([]));
+    let all = api.call(Method::GET, "/api/v1/tokens", &admin, None).await;
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 2, "Ada's and the admin's own");
+
+    // Bob may not revoke Ada's token, nor learn that it exists.
+    let uri = format!("/api/v1/tokens/{id}");
+    api.call(Method::DELETE, &uri, &bob, None).await.expect(StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(api.call(Method::DELETE, &uri, &ada, None).await.status, StatusCode::NO_CONTENT);
+    api.call(Method::GET, "/api/v1/auth/me", &bearer, None).await.expect(StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert_eq!(api.call(Method::DELETE, &uri, &admin, None).await.status, StatusCode::NO_CONTENT, "twice is fine");
+    let listed = api.call(Method::GET, "/api/v1/tokens", &ada, None).await;
+    assert!(listed.body["items"][0]["revoked_at"].is_string());
+
+    // An admin revokes anyone's.
+    let reply = api.call(Method::POST, "/api/v1/tokens", &bob, Some(json!({"name": "b"}))).await;
+    let bobs = reply.body["token"]["id"].as_i64().unwrap();
+    let uri = format!("/api/v1/tokens/{bobs}");
+    assert_eq!(api.call(Method::DELETE, &uri, &admin, None).await.status, StatusCode::NO_CONTENT);
+    let bearer = Credentials::Bearer(reply.body["secret"].as_str().unwrap().to_owned());
+    api.call(Method::GET, "/api/v1/auth/me", &bearer, None).await.expect(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn admins_create_and_change_users(pool: PgPool) {
+    let api = Api::new(pool.clone());
+    let admin_user = api.user("admin@example.org", Role::Admin).await;
+    let admin = api.session("admin@example.org").await;
+
+    let body = json!({"email": " Cy@Example.org", "password": PASSWORD, "role": "viewer", "display_name": " Cy "});
+    let reply = api.call(Method::POST, "/api/v1/users", &admin, Some(body)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let cy = reply.body.clone();
+    assert_eq!((cy["email"].as_str(), cy["display_name"].as_str()), (Some("cy@example.org"), Some("Cy")));
+    assert!(cy.get("password_hash").is_none() && !cy.to_string().contains("argon2"));
+    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE email = 'cy@example.org'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");
+    assert!(!hash.contains(PASSWORD));
+
+    let body = json!({"email": "CY@example.org", "password": PASSWORD, "role": "admin"});
+    api.call(Method::POST, "/api/v1/users", &admin, Some(body)).await.expect(StatusCode::CONFLICT, "conflict");
+
+    let listed = api.call(Method::GET, "/api/v1/users", &admin, None).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
+    assert!(!listed.body.to_string().contains("argon2"));
+    let uri = format!("/api/v1/users/{}", cy["id"]);
+    assert_eq!(api.call(Method::GET, &uri, &admin, None).await.body["email"], "cy@example.org");
+
+    // Cy signs in; a new password ends Cy's sessions and replaces the old one.
+    let cy_session = api.session("cy@example.org").await;
+    let reply = api.call(Method::PATCH, &uri, &admin, Some(json!({"password": "a brand new passphrase"}))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    api.call(Method::GET, "/api/v1/auth/me", &cy_session, None)
+        .await
+        .expect(StatusCode::UNAUTHORIZED, "unauthenticated");
+    api.login_from("cy@example.org", PASSWORD, client(2)).await.expect(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    assert_eq!(api.login_from("cy@example.org", "a brand new passphrase", client(2)).await.status, StatusCode::OK);
+
+    // Role changes apply to the next request; disabling locks the user out.
+    let reply = api.call(Method::PATCH, &uri, &admin, Some(json!({"role": "manager"}))).await;
+    assert_eq!(reply.body["role"], "manager");
+    let reply = api.call(Method::PATCH, &uri, &admin, Some(json!({"disabled": true}))).await;
+    assert_eq!(reply.body["disabled"], true);
+    let reply = api.login_from("cy@example.org", "a brand new passphrase", client(2)).await;
+    reply.expect(StatusCode::UNAUTHORIZED, "invalid_credentials");
+
+    // The last enabled admin stays one; changing one's own password keeps
+    // one's own session.
+    let own = format!("/api/v1/users/{}", admin_user.id);
+    let reply = api.call(Method::PATCH, &own, &admin, Some(json!({"role": "viewer"}))).await;
+    reply.expect(StatusCode::CONFLICT, "conflict");
+    let reply = api.call(Method::PATCH, &own, &admin, Some(json!({"disabled": true}))).await;
+    reply.expect(StatusCode::CONFLICT, "conflict");
+    let reply = api.call(Method::PATCH, &own, &admin, Some(json!({"password": "another long passphrase"}))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(api.call(Method::GET, "/api/v1/auth/me", &admin, None).await.status, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn every_change_is_audited(pool: PgPool) {
+    let api = Api::new(pool);
+    api.user("admin@example.org", Role::Admin).await;
+    let admin = api.session("admin@example.org").await;
+    let body = json!({"email": "cy@example.org", "password": PASSWORD, "role": "viewer"});
+    let cy = api.call(Method::POST, "/api/v1/users", &admin, Some(body)).await.body;
+    api.call(Method::PATCH, &format!("/api/v1/users/{}", cy["id"]), &admin, Some(json!({"role": "manager"}))).await;
+    let created = api.call(Method::POST, "/api/v1/tokens", &admin, Some(json!({"name": "ci"}))).await.body;
+    let bearer = Credentials::Bearer(created["secret"].as_str().unwrap().to_owned());
+    let second = api.call(Method::POST, "/api/v1/tokens", &bearer, Some(json!({"name": "ci2"}))).await.body;
+    api.call(Method::DELETE, &format!("/api/v1/tokens/{}", second["token"]["id"]), &admin, None).await;
+    api.call(Method::POST, "/api/v1/auth/logout", &admin, None).await;
+    // Refused changes leave no trace.
+    api.call(
+        Method::POST,
+        "/api/v1/users",
+        &bearer,
+        Some(json!({"email": "cy@example.org", "password": PASSWORD, "role": "viewer"})),
+    )
+    .await;
+
+    let admin_email = "admin@example.org".to_owned();
+    let by_token = "admin@example.org (token ci)".to_owned();
+    assert_eq!(
+        api.audit_actions().await,
+        vec![
+            ("system:test".into(), "create".into(), "user".into()),
+            (admin_email.clone(), "login".into(), "user".into()),
+            (admin_email.clone(), "create".into(), "user".into()),
+            (admin_email.clone(), "update".into(), "user".into()),
+            (admin_email.clone(), "create".into(), "api_token".into()),
+            (by_token.clone(), "create".into(), "api_token".into()),
+            (admin_email.clone(), "revoke".into(), "api_token".into()),
+            (admin_email.clone(), "logout".into(), "user".into()),
+        ]
+    );
+
+    // GET /audit pages newest first.
+    let page = api.call(Method::GET, "/api/v1/audit?limit=3", &bearer, None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let actions: Vec<&str> =
+        page.body["items"].as_array().unwrap().iter().map(|entry| entry["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["logout", "revoke", "create"]);
+    let next = page.body["next_before"].as_i64().unwrap();
+    let page = api.call(Method::GET, &format!("/api/v1/audit?limit=3&before={next}"), &bearer, None).await;
+    assert_eq!(page.body["items"].as_array().unwrap().len(), 3);
+    let page = api.call(Method::GET, "/api/v1/audit?entity=user&limit=50", &bearer, None).await;
+    assert_eq!(page.body["items"].as_array().unwrap().len(), 5);
+    assert!(page.body.get("next_before").is_none());
+    assert_eq!(page.body["items"][1]["details"]["role"], json!({"from": "viewer", "to": "manager"}));
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn the_campaign_summary_is_for_signed_in_users(pool: PgPool) {
+    let api = Api::new(pool);
+    let viewer = api.user("viewer@example.org", Role::Viewer).await;
+    let viewer = api.token(&viewer).await;
+    let campaign = api
+        .store
+        .create_campaign(&herald_store::NewCampaign {
+            name: "test".into(),
+            prompt_id: None,
+            trunk_id: None,
+            caller_id: None,
+            max_attempts: 1,
+            ring_timeout_secs: 30,
+            retry_rules: json!({}),
+        })
+        .await
+        .unwrap();
+    let uri = format!("/api/v1/campaigns/{}/summary", campaign.id);
+    api.call(Method::GET, &uri, &Credentials::None, None).await.expect(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let reply = api.call(Method::GET, &uri, &viewer, None).await;
+    assert_eq!((reply.status, reply.body["status"].as_str()), (StatusCode::OK, Some("draft")));
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn forwarded_addresses_count_only_behind_a_trusted_proxy(pool: PgPool) {
+    let limits = LoginLimits { per_address: 2, ..LoginLimits::default() };
+    for trusted in [false, true] {
+        let settings =
+            AuthSettings { trust_forwarded_for: trusted, login_limits: limits.clone(), ..AuthSettings::default() };
+        let api = Api::with_settings(pool.clone(), settings);
+        let mut statuses = Vec::new();
+        for index in 0..3u8 {
+            // The client claims 198.51.100.7; the proxy appends the real address.
+            let body = json!({"email": format!("guess{index}@example.org"), "password": "wrong password!"});
+            let mut request = Request::post("/api/v1/auth/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("X-Forwarded-For", format!("198.51.100.7, 203.0.113.{index}"))
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            request.extensions_mut().insert(ConnectInfo(client(1)));
+            statuses.push(api.router.clone().oneshot(request).await.unwrap().status());
+        }
+        let expected = if trusted {
+            // Three client addresses, one failure each.
+            [StatusCode::UNAUTHORIZED; 3]
+        } else {
+            // One peer (the proxy), limited after two failures.
+            [StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS]
+        };
+        assert_eq!(statuses, expected, "trusted: {trusted}");
+    }
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn the_served_router_knows_the_peer_address(pool: PgPool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let settings = AuthSettings {
+        login_limits: LoginLimits { per_address: 1, ..LoginLimits::default() },
+        ..AuthSettings::default()
+    };
+    let api = Api::with_settings(pool, settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(herald_ui::serve(listener, api.router.clone(), shutdown.clone()));
+    let mut statuses = Vec::new();
+    for index in 0..2 {
+        let body = json!({"email": format!("guess{index}@example.org"), "password": "wrong password!"}).to_string();
+        let request = format!(
+            "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        statuses.push(response.split(' ').nth(1).unwrap_or_default().to_owned());
+    }
+    assert_eq!(statuses, ["401", "429"], "the second failure from 127.0.0.1 is over the address's limit");
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+}
