@@ -13,6 +13,28 @@ use sqlx::PgPool;
 use support::{CampaignSpec, SippCarrier, TestPrompt, running_campaign, test_talker_config, wait_until_done};
 use tokio_util::sync::CancellationToken;
 
+/// Sets a campaign's calling window.
+async fn set_window(pool: &PgPool, campaign_id: i64, window: &serde_json::Value) {
+    sqlx::query("UPDATE campaigns SET calling_window = $2 WHERE id = $1")
+        .bind(campaign_id)
+        .bind(window)
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+/// Starts an in-process Talker; cancel the token to drain it.
+async fn start_talker(
+    store: &Store,
+    shutdown: &CancellationToken,
+) -> tokio::task::JoinHandle<herald_talker::Result<()>> {
+    let talker =
+        Talker::build("window-test".into(), test_talker_config(), store.clone(), None, TalkerMetrics::default())
+            .await
+            .unwrap();
+    tokio::spawn(talker.run(shutdown.clone()))
+}
+
 /// A window open one hour a day, twelve hours from now (UTC).
 fn window_twelve_hours_away() -> (serde_json::Value, chrono::DateTime<Utc>) {
     let now = Utc::now();
@@ -34,12 +56,7 @@ async fn contacts_outside_their_window_are_deferred_not_dialed(pool: PgPool) {
     let prompt = TestPrompt::tone(300);
     let campaign = running_campaign(&store, &CampaignSpec::new(carrier.sip_addr(), 3, &prompt)).await;
     let (window, opens) = window_twelve_hours_away();
-    sqlx::query("UPDATE campaigns SET calling_window = $2 WHERE id = $1")
-        .bind(campaign.id)
-        .bind(&window)
-        .execute(&pool)
-        .await
-        .unwrap();
+    set_window(&pool, campaign.id, &window).await;
     // Explicit zones: the window is read in UTC.
     sqlx::query("UPDATE contacts SET timezone = 'UTC' WHERE campaign_id = $1")
         .bind(campaign.id)
@@ -48,11 +65,7 @@ async fn contacts_outside_their_window_are_deferred_not_dialed(pool: PgPool) {
         .unwrap();
 
     let shutdown = CancellationToken::new();
-    let talker =
-        Talker::build("window-test".into(), test_talker_config(), store.clone(), None, TalkerMetrics::default())
-            .await
-            .unwrap();
-    let running = tokio::spawn(talker.run(shutdown.clone()));
+    let running = start_talker(&store, &shutdown).await;
     // The Talker claims the due contacts and must give them all back.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
@@ -104,18 +117,9 @@ async fn contacts_inside_their_window_are_dialed(pool: PgPool) {
         .iter()
         .map(|day| (day.to_string(), serde_json::json!(["00:00-24:00"])))
         .collect();
-    sqlx::query("UPDATE campaigns SET calling_window = $2 WHERE id = $1")
-        .bind(campaign.id)
-        .bind(serde_json::Value::Object(every_hour))
-        .execute(&pool)
-        .await
-        .unwrap();
+    set_window(&pool, campaign.id, &serde_json::Value::Object(every_hour)).await;
     let shutdown = CancellationToken::new();
-    let talker =
-        Talker::build("window-test".into(), test_talker_config(), store.clone(), None, TalkerMetrics::default())
-            .await
-            .unwrap();
-    let running = tokio::spawn(talker.run(shutdown.clone()));
+    let running = start_talker(&store, &shutdown).await;
     let summary = wait_until_done(&store, campaign.id, Duration::from_secs(30)).await;
     shutdown.cancel();
     running.await.unwrap().unwrap();

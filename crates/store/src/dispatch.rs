@@ -234,44 +234,39 @@ impl Store {
     /// as it never happened, and the contact is due again at `eligible_at`.
     /// Returns false when the lease had already moved on.
     pub async fn defer_claim(&self, node: &str, claim: &ClaimedAttempt, eligible_at: DateTime<Utc>) -> Result<bool> {
-        let mut transaction = self.pool.begin().await?;
-        let moved = sqlx::query(
-            "UPDATE contacts SET state = 'queued', next_eligible_at = $4, lease_owner = NULL, lease_until = NULL, \
-                 updated_at = now() \
-             WHERE id = $1 AND lease_epoch = $2 AND lease_owner = $3 AND state = 'leased'",
-        )
-        .bind(claim.contact_id)
-        .bind(claim.lease_epoch)
-        .bind(node)
-        .bind(eligible_at)
-        .execute(&mut *transaction)
-        .await?;
-        if moved.rows_affected() == 0 {
-            transaction.rollback().await?;
-            return Ok(false);
-        }
-        sqlx::query("DELETE FROM attempts WHERE id = $1 AND outcome IS NULL")
-            .bind(claim.attempt_id)
-            .execute(&mut *transaction)
-            .await?;
-        transaction.commit().await?;
-        Ok(true)
+        self.release_undialed(node, claim, "queued", Some(eligible_at), None).await
     }
 
     /// Finishes a claimed contact without dialing it (e.g. it is on a
     /// blacklist): the open attempt is removed, as it never happened, and
     /// the contact is done with `reason` as its last outcome.
     pub async fn skip_claim(&self, node: &str, claim: &ClaimedAttempt, reason: &str) -> Result<bool> {
+        self.release_undialed(node, claim, "done", None, Some(reason)).await
+    }
+
+    /// Ends a lease that placed no call: the contact moves to `state` (and
+    /// `next_eligible_at` / `last_outcome` when given) if this node still
+    /// holds the lease, and its open attempt row goes.
+    async fn release_undialed(
+        &self,
+        node: &str,
+        claim: &ClaimedAttempt,
+        state: &str,
+        next_eligible_at: Option<DateTime<Utc>>,
+        last_outcome: Option<&str>,
+    ) -> Result<bool> {
         let mut transaction = self.pool.begin().await?;
         let moved = sqlx::query(
-            "UPDATE contacts SET state = 'done', last_outcome = $4, lease_owner = NULL, lease_until = NULL, \
-                 updated_at = now() \
+            "UPDATE contacts SET state = $4, next_eligible_at = coalesce($5, next_eligible_at), \
+                 last_outcome = coalesce($6, last_outcome), lease_owner = NULL, lease_until = NULL, updated_at = now() \
              WHERE id = $1 AND lease_epoch = $2 AND lease_owner = $3 AND state = 'leased'",
         )
         .bind(claim.contact_id)
         .bind(claim.lease_epoch)
         .bind(node)
-        .bind(reason)
+        .bind(state)
+        .bind(next_eligible_at)
+        .bind(last_outcome)
         .execute(&mut *transaction)
         .await?;
         if moved.rows_affected() == 0 {
