@@ -126,3 +126,14 @@ async fn rfc4733_keypresses_are_received() {
     let report = call_with_far_end(&sink, &["--listen", "2"]).await;
     assert_eq!(report["dtmf"], "42#", "{report}");
 }
+
+#[test]
+fn calls_go_over_tcp_when_the_trunk_says_so() {
+    let scratch = ScratchDir::new("call-tcp");
+    let carrier = SippCarrier::start_tcp("uas_busy.xml", &[]);
+    let report = herald_call(&carrier, &["--transport", "tcp"], &scratch);
+    assert_eq!(report["outcome"], "busy", "{report}");
+    assert_eq!(report["sip_code"], 486);
+    let invite = carrier.messages().into_iter().find(|message| message.method() == Some("INVITE")).expect("an INVITE");
+    assert!(invite.header("Via").is_some_and(|via| via.contains("SIP/2.0/TCP")), "{:?}", invite.header("Via"));
+}

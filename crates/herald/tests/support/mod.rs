@@ -126,7 +126,13 @@ pub(crate) fn free_tcp_port() -> u16 {
 /// probe that binds would race SIPp's own bind; a port merely in use could
 /// belong to another process.)
 fn udp_ports_owned_by(pid: u32, ports: &[u16]) -> bool {
-    let Ok(table) = fs::read_to_string("/proc/net/udp") else {
+    ports_owned_by(pid, "/proc/net/udp", ports)
+}
+
+/// Whether `pid` owns sockets bound to each of `ports` on 127.0.0.1 in the
+/// kernel's socket table `table_path` (`/proc/net/udp` or `/proc/net/tcp`).
+fn ports_owned_by(pid: u32, table_path: &str, ports: &[u16]) -> bool {
+    let Ok(table) = fs::read_to_string(table_path) else {
         return false;
     };
     let Ok(files) = fs::read_dir(format!("/proc/{pid}/fd")) else {
@@ -192,6 +198,15 @@ impl SippCarrier {
     /// and returns once its SIP and media sockets are bound. `extra_args` go
     /// on the command line as they are (e.g. `-set rtp_port 40000`).
     pub(crate) fn start(scenario: &str, extra_args: &[&str]) -> SippCarrier {
+        SippCarrier::start_on(scenario, extra_args, false)
+    }
+
+    /// Like [`SippCarrier::start`], with SIP over TCP (`-t t1`).
+    pub(crate) fn start_tcp(scenario: &str, extra_args: &[&str]) -> SippCarrier {
+        SippCarrier::start_on(scenario, extra_args, true)
+    }
+
+    fn start_on(scenario: &str, extra_args: &[&str], tcp: bool) -> SippCarrier {
         let scenario_path = repo_root().join("loadtest/sipp").join(scenario);
         assert!(scenario_path.exists(), "no scenario {}", scenario_path.display());
         let scratch = ScratchDir::new(scenario.trim_end_matches(".xml"));
@@ -234,6 +249,9 @@ impl SippCarrier {
                 "-screen_file",
                 &screen,
             ];
+            if tcp {
+                arguments.extend_from_slice(&["-t", "t1"]);
+            }
             arguments.extend_from_slice(extra_args);
             let stdout = fs::File::create(scratch.path().join("stdout.log")).expect("creating SIPp's stdout file");
             let stderr = stdout.try_clone().expect("cloning a file handle");
@@ -254,7 +272,12 @@ impl SippCarrier {
                     let output = fs::read_to_string(scratch.path().join("stdout.log")).unwrap_or_default();
                     panic!("sipp exited at start with {status}: {output}");
                 }
-                if udp_ports_owned_by(child.id(), &[sip_port, media_port, media_port + 2]) {
+                let sip_bound = if tcp {
+                    ports_owned_by(child.id(), "/proc/net/tcp", &[sip_port])
+                } else {
+                    udp_ports_owned_by(child.id(), &[sip_port])
+                };
+                if sip_bound && udp_ports_owned_by(child.id(), &[media_port, media_port + 2]) {
                     return SippCarrier { child: Some(child), sip_port, scratch, exit: None };
                 }
                 if Instant::now() > deadline {
