@@ -137,3 +137,27 @@ fn calls_go_over_tcp_when_the_trunk_says_so() {
     let invite = carrier.messages().into_iter().find(|message| message.method() == Some("INVITE")).expect("an INVITE");
     assert!(invite.header("Via").is_some_and(|via| via.contains("SIP/2.0/TCP")), "{:?}", invite.header("Via"));
 }
+
+#[test]
+fn a_proxy_challenge_407_is_answered_with_proxy_authorization() {
+    let scratch = ScratchDir::new("call-407");
+    let carrier = SippCarrier::start("uas_auth407.xml", &[]);
+    let trunk = carrier.sip_addr().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(["call", "--trunk", &trunk, "--to", "+15550100126", "--username", "herald", "--max-call", "1"])
+        .env("HERALD_CALL_PASSWORD", "s3cret")
+        .current_dir(scratch.path())
+        .output()
+        .expect("running herald call");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["outcome"], "answered", "{report}");
+    let messages = carrier.messages();
+    assert!(messages.iter().any(|message| message.status() == Some(407)), "the carrier challenged with 407");
+    assert!(
+        messages
+            .iter()
+            .any(|message| message.method() == Some("INVITE") && message.header("Proxy-Authorization").is_some()),
+        "Herald answered the challenge with Proxy-Authorization"
+    );
+}
