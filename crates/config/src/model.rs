@@ -113,6 +113,9 @@ pub struct TalkerConfig {
     pub drain_grace_secs: u64,
     /// How often each trunk is sent OPTIONS as a health check; 0 disables.
     pub trunk_probe_secs: u64,
+    /// Admission control: when a media loop's tick ran this late since the
+    /// last claim round, take no new calls that round.
+    pub overload_lateness_ms: u64,
 }
 
 impl Default for TalkerConfig {
@@ -131,6 +134,7 @@ impl Default for TalkerConfig {
             max_call_secs: 600,
             drain_grace_secs: 30,
             trunk_probe_secs: 30,
+            overload_lateness_ms: 50,
         }
     }
 }
@@ -256,6 +260,7 @@ impl Config {
         }
         positive("talker.ring_timeout_secs", talker.ring_timeout_secs)?;
         positive("talker.max_call_secs", talker.max_call_secs)?;
+        positive("talker.overload_lateness_ms", talker.overload_lateness_ms)?;
 
         let recipient = &self.recipient;
         port_range("recipient", recipient.rtp_port_min, recipient.rtp_port_max)?;

@@ -177,6 +177,15 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
     if room == 0 {
         return Ok(0);
     }
+    // Admission control: when the media loops fall behind their 20 ms tick,
+    // take no new calls until they catch up, rather than degrade every call.
+    let lateness_us = shared.media.stats().max_tick_lateness_us.swap(0, std::sync::atomic::Ordering::Relaxed);
+    shared.metrics.media_tick_lateness_us.set(lateness_us as i64);
+    if lateness_us > shared.config.overload_lateness_ms * 1000 {
+        shared.metrics.claims_refused_overload.inc();
+        warn!(lateness_us, "media loops behind: not taking new calls this round");
+        return Ok(0);
+    }
     let plans: Vec<DialPlan> = shared.store.running_dial_plans().await?;
     let mut started = 0;
     for plan in plans {

@@ -23,6 +23,10 @@ pub struct TalkerMetrics {
     pub calls_active: Gauge,
     pub attempts_finished: Family<OutcomeLabels, Counter>,
     pub invites_sent: Counter,
+    /// The media loops' worst tick lateness since the last claim round.
+    pub media_tick_lateness_us: Gauge,
+    /// Claim rounds skipped because the media loops were behind.
+    pub claims_refused_overload: Counter,
     pub stale_records: Counter,
 }
 
@@ -33,6 +37,16 @@ impl TalkerMetrics {
         registry.register("calls_active", "Calls this node holds now", metrics.calls_active.clone());
         registry.register("attempts_finished", "Attempts recorded, by outcome", metrics.attempts_finished.clone());
         registry.register("invites_sent", "INVITEs sent", metrics.invites_sent.clone());
+        registry.register(
+            "media_tick_lateness_us",
+            "Worst lateness of a media loop tick since the last claim round",
+            metrics.media_tick_lateness_us.clone(),
+        );
+        registry.register(
+            "claims_refused_overload",
+            "Claim rounds skipped because the media loops were behind",
+            metrics.claims_refused_overload.clone(),
+        );
         registry.register("trunk_up", "Whether the trunk answered its last OPTIONS probe", metrics.trunk_up.clone());
         registry.register(
             "stale_records",
