@@ -61,6 +61,22 @@ async fn blacklisted_numbers_and_prefixes_are_never_dialed(pool: PgPool) {
     for index in [0, 2, 4, 5] {
         assert_eq!(outcomes[&phone(index)], "answered", "{index}: an expired entry does not block");
     }
+    // The decision log tells the two apart: one skipped, one dialed.
+    let ids: Vec<(i64, String)> = sqlx::query_as("SELECT id, phone FROM contacts WHERE campaign_id = $1")
+        .bind(campaign.id)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    for (contact_id, contact_phone) in ids {
+        let history = store.contact_history(contact_id).await.unwrap();
+        let events: Vec<(&str, &str)> =
+            history.iter().map(|event| (event.kind.as_str(), event.detail.as_str())).collect();
+        if contact_phone == phone(1) || contact_phone == phone(3) {
+            assert_eq!(events, [("skipped", "blacklisted")], "{contact_phone}");
+        } else {
+            assert_eq!(events, [("dialed", "answered")], "{contact_phone}");
+        }
+    }
     let called = dialed(&carrier);
     assert!(!called.iter().any(|callee| callee.ends_with("0001") || callee.ends_with("0003")), "{called:?}");
     assert_eq!(called.len(), 4, "{called:?}");

@@ -85,15 +85,20 @@ async fn contacts_outside_their_window_are_deferred_not_dialed(pool: PgPool) {
     shutdown.cancel();
     running.await.unwrap().unwrap();
 
-    let rows: Vec<(chrono::DateTime<Utc>, i32)> =
-        sqlx::query_as("SELECT next_eligible_at, attempts_made FROM contacts WHERE campaign_id = $1")
+    let rows: Vec<(i64, chrono::DateTime<Utc>, i32)> =
+        sqlx::query_as("SELECT id, next_eligible_at, attempts_made FROM contacts WHERE campaign_id = $1")
             .bind(campaign.id)
             .fetch_all(&pool)
             .await
             .unwrap();
-    for (next_eligible_at, attempts_made) in rows {
+    for (contact_id, next_eligible_at, attempts_made) in rows {
         assert_eq!(next_eligible_at, opens, "deferred to the window's next opening");
         assert_eq!(attempts_made, 0);
+        // The decision log says why the contact was not called.
+        let history = store.contact_history(contact_id).await.unwrap();
+        assert_eq!(history.len(), 1, "{history:?}");
+        assert_eq!((history[0].kind.as_str(), history[0].detail.as_str()), ("deferred", "outside_window"));
+        assert_eq!(history[0].until, Some(opens));
     }
     let attempts: (i64,) = sqlx::query_as("SELECT count(*) FROM attempts WHERE campaign_id = $1")
         .bind(campaign.id)

@@ -85,6 +85,25 @@ impl AttemptRecord {
     }
 }
 
+/// How a claimed contact leaves without a call.
+enum Undialed<'a> {
+    /// Due again later (e.g. outside its calling window).
+    Deferred { until: DateTime<Utc>, reason: &'a str },
+    /// Finished uncalled (e.g. blacklisted).
+    Skipped { reason: &'a str },
+}
+
+/// One line of a contact's history: `dialed` (detail: the outcome),
+/// `deferred` or `skipped` (detail: the reason).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct ContactEvent {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub detail: String,
+    /// For a deferral: when the contact is due again.
+    pub until: Option<DateTime<Utc>>,
+}
+
 /// What becomes of the contact after the attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContactNext {
@@ -231,30 +250,35 @@ impl Store {
 
     /// Gives a claimed contact back without dialing it (e.g. its calling
     /// window closed between claim and dial): the open attempt is removed,
-    /// as it never happened, and the contact is due again at `eligible_at`.
-    /// Returns false when the lease had already moved on.
-    pub async fn defer_claim(&self, node: &str, claim: &ClaimedAttempt, eligible_at: DateTime<Utc>) -> Result<bool> {
-        self.release_undialed(node, claim, "queued", Some(eligible_at), None).await
-    }
-
-    /// Finishes a claimed contact without dialing it (e.g. it is on a
-    /// blacklist): the open attempt is removed, as it never happened, and
-    /// the contact is done with `reason` as its last outcome.
-    pub async fn skip_claim(&self, node: &str, claim: &ClaimedAttempt, reason: &str) -> Result<bool> {
-        self.release_undialed(node, claim, "done", None, Some(reason)).await
-    }
-
-    /// Ends a lease that placed no call: the contact moves to `state` (and
-    /// `next_eligible_at` / `last_outcome` when given) if this node still
-    /// holds the lease, and its open attempt row goes.
-    async fn release_undialed(
+    /// as it never happened, the contact is due again at `eligible_at`, and
+    /// the decision log says why. Returns false when the lease had already
+    /// moved on.
+    pub async fn defer_claim(
         &self,
         node: &str,
         claim: &ClaimedAttempt,
-        state: &str,
-        next_eligible_at: Option<DateTime<Utc>>,
-        last_outcome: Option<&str>,
+        eligible_at: DateTime<Utc>,
+        reason: &str,
     ) -> Result<bool> {
+        self.release_undialed(node, claim, Undialed::Deferred { until: eligible_at, reason }).await
+    }
+
+    /// Finishes a claimed contact without dialing it (e.g. it is on a
+    /// blacklist): the open attempt is removed, as it never happened, the
+    /// contact is done with `reason` as its last outcome, and the decision
+    /// log says so.
+    pub async fn skip_claim(&self, node: &str, claim: &ClaimedAttempt, reason: &str) -> Result<bool> {
+        self.release_undialed(node, claim, Undialed::Skipped { reason }).await
+    }
+
+    /// Ends a lease that placed no call: the contact moves on if this node
+    /// still holds the lease, its open attempt row goes, and the decision is
+    /// logged — all in one transaction.
+    async fn release_undialed(&self, node: &str, claim: &ClaimedAttempt, undialed: Undialed<'_>) -> Result<bool> {
+        let (state, next_eligible_at, last_outcome, decision, reason) = match undialed {
+            Undialed::Deferred { until, reason } => ("queued", Some(until), None, "deferred", reason),
+            Undialed::Skipped { reason } => ("done", None, Some(reason), "skipped", reason),
+        };
         let mut transaction = self.pool.begin().await?;
         let moved = sqlx::query(
             "UPDATE contacts SET state = $4, next_eligible_at = coalesce($5, next_eligible_at), \
@@ -277,8 +301,42 @@ impl Store {
             .bind(claim.attempt_id)
             .execute(&mut *transaction)
             .await?;
+        sqlx::query(
+            "INSERT INTO decisions (contact_id, campaign_id, decision, reason, node_id, until) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(claim.contact_id)
+        .bind(claim.campaign_id)
+        .bind(decision)
+        .bind(reason)
+        .bind(node)
+        .bind(next_eligible_at)
+        .execute(&mut *transaction)
+        .await?;
         transaction.commit().await?;
         Ok(true)
+    }
+
+    /// Why a contact was or was not called, oldest first: every attempt
+    /// (`dialed`, with its outcome) and every logged decision.
+    pub async fn contact_history(&self, contact_id: i64) -> Result<Vec<ContactEvent>> {
+        let exists: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM contacts WHERE id = $1").bind(contact_id).fetch_optional(&self.pool).await?;
+        if exists.is_none() {
+            return Err(crate::Error::NotFound { entity: "contact", id: contact_id });
+        }
+        Ok(sqlx::query_as::<_, ContactEvent>(
+            "SELECT at, kind, detail, until FROM ( \
+                 SELECT coalesce(invite_at, created_at) AS at, 'dialed' AS kind, \
+                        coalesce(outcome, 'in_progress') AS detail, NULL::timestamptz AS until, id AS seq, 0 AS source \
+                 FROM attempts WHERE contact_id = $1 \
+                 UNION ALL \
+                 SELECT at, decision, reason, until, id, 1 FROM decisions WHERE contact_id = $1 \
+             ) events ORDER BY at, source, seq",
+        )
+        .bind(contact_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Re-queues contacts whose lease expired (their node died or lost

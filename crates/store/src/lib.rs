@@ -24,7 +24,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 pub use audit::{Actor, AuditEntry, AuditQuery};
-pub use dispatch::{AttemptRecord, ClaimedAttempt, ContactNext, FinishResult};
+pub use dispatch::{AttemptRecord, ClaimedAttempt, ContactEvent, ContactNext, FinishResult};
 pub use models::*;
 pub use sessions::{LiveSession, NewSession};
 pub use tokens::{ApiToken, LiveToken, RevokeToken};

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use herald_store::{CampaignSummary, Role};
+use herald_store::{CampaignSummary, ContactEvent, Role};
 
 use crate::AppState;
 use crate::auth::Principal;
@@ -19,4 +19,16 @@ pub(crate) async fn summary(
     principal.require(Role::Viewer)?;
     let id = parse_id(&id, "campaign")?;
     Ok(Json(state.store()?.campaign_summary(id).await?))
+}
+
+/// `GET /api/v1/contacts/{id}/history` (viewer): why the contact was or was
+/// not called — its attempts and the decision log, oldest first.
+pub(crate) async fn contact_history(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ContactEvent>>> {
+    principal.require(Role::Viewer)?;
+    let id = parse_id(&id, "contact")?;
+    Ok(Json(state.store()?.contact_history(id).await?))
 }

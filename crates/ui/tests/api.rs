@@ -199,6 +199,7 @@ fn endpoints() -> Vec<(Method, &'static str, Option<Value>)> {
         (Method::DELETE, "/api/v1/tokens/1", None),
         (Method::GET, "/api/v1/audit", None),
         (Method::GET, "/api/v1/campaigns/1/summary", None),
+        (Method::GET, "/api/v1/contacts/1/history", None),
     ]
 }
 
@@ -377,6 +378,7 @@ async fn missing_resources_are_404(pool: PgPool) {
         (Method::DELETE, "/api/v1/tokens/9999", None),
         (Method::DELETE, "/api/v1/tokens/x", None),
         (Method::GET, "/api/v1/campaigns/9999/summary", None),
+        (Method::GET, "/api/v1/contacts/9999/history", None),
         (Method::GET, "/api/v1/no-such-thing", None),
     ];
     for (method, uri, body) in cases {
@@ -702,6 +704,25 @@ async fn the_campaign_summary_is_for_signed_in_users(pool: PgPool) {
     api.call(Method::GET, &uri, &Credentials::None, None).await.expect(StatusCode::UNAUTHORIZED, "unauthenticated");
     let reply = api.call(Method::GET, &uri, &viewer, None).await;
     assert_eq!((reply.status, reply.body["status"].as_str()), (StatusCode::OK, Some("draft")));
+
+    // A contact's history: empty until it is dialed or a decision is logged.
+    let contact = herald_store::NewContact {
+        phone: herald_types::E164::parse("+4930123456").unwrap(),
+        tags: json!({}),
+        timezone: None,
+        import_line: None,
+        next_eligible_at: None,
+    };
+    api.store.insert_contacts(campaign.id, &[contact]).await.unwrap();
+    let (contact_id,): (i64,) = sqlx::query_as("SELECT id FROM contacts WHERE campaign_id = $1")
+        .bind(campaign.id)
+        .fetch_one(api.store.pool())
+        .await
+        .unwrap();
+    let uri = format!("/api/v1/contacts/{contact_id}/history");
+    api.call(Method::GET, &uri, &Credentials::None, None).await.expect(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let reply = api.call(Method::GET, &uri, &viewer, None).await;
+    assert_eq!((reply.status, reply.body.clone()), (StatusCode::OK, json!([])));
 }
 
 #[sqlx::test(migrator = "herald_store::MIGRATOR")]
