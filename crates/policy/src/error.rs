@@ -20,6 +20,8 @@ pub enum Error {
     BadZone(String),
     #[error("the calling window is invalid: {0}")]
     BadWindow(String),
+    #[error("the schedule is invalid: {0}")]
+    BadSchedule(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

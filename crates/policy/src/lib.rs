@@ -20,6 +20,7 @@ mod eligibility;
 mod error;
 mod lists;
 mod retry;
+mod schedule;
 mod window;
 mod zones;
 
@@ -27,6 +28,7 @@ pub use eligibility::{first_eligible_at, next_eligible_at};
 pub use error::{Error, Result};
 pub use lists::{ListMatcher, lists_allow};
 pub use retry::{NextStep, RetryRule, RetryRules, after_attempt};
+pub use schedule::{CampaignSchedule, ScheduleVerdict};
 pub use window::{
     CallingWindow, EVERY_DAY, MONDAY_TO_FRIDAY, MONDAY_TO_SATURDAY, OpenHours, SEARCH_HORIZON_DAYS, TimeOfDay, WEEKEND,
 };

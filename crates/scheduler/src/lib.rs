@@ -14,7 +14,8 @@
 use std::time::Duration;
 
 use herald_config::SchedulerConfig;
-use herald_store::Store;
+use herald_policy::{CampaignSchedule, ScheduleVerdict};
+use herald_store::{CampaignStatus, Store};
 use sqlx::Postgres;
 use sqlx::pool::PoolConnection;
 use tokio_util::sync::CancellationToken;
@@ -97,8 +98,41 @@ impl Scheduler {
                 break;
             }
         }
+        self.follow_schedules().await?;
         for campaign in self.store.complete_finished_campaigns().await? {
             info!(campaign, "campaign completed");
+        }
+        Ok(())
+    }
+
+    /// Starts, pauses and ends campaigns by their schedules (cron in the
+    /// campaign's zone, start and end dates); a manager's last manual action
+    /// wins until the schedule's next event.
+    async fn follow_schedules(&self) -> herald_store::Result<()> {
+        let now = chrono::Utc::now();
+        for campaign in self.store.scheduled_campaigns().await? {
+            let schedule = match CampaignSchedule::new(
+                campaign.schedule_start_cron.as_deref(),
+                campaign.schedule_stop_cron.as_deref(),
+                campaign.starts_at,
+                campaign.ends_at,
+                &campaign.timezone,
+            ) {
+                Ok(schedule) => schedule,
+                Err(error) => {
+                    warn!(campaign = campaign.id, %error, "invalid schedule: ignored");
+                    continue;
+                }
+            };
+            let target = match (schedule.verdict(campaign.schedule_override_at, now), campaign.status.as_str()) {
+                (Some(ScheduleVerdict::Run), "scheduled" | "paused") => CampaignStatus::Running,
+                (Some(ScheduleVerdict::Pause), "running") => CampaignStatus::Paused,
+                (Some(ScheduleVerdict::End), _) => CampaignStatus::Stopped,
+                _ => continue,
+            };
+            if self.store.apply_schedule(campaign.id, &campaign.status, target, &self.node_id).await? {
+                info!(campaign = campaign.id, from = %campaign.status, to = target.as_str(), "schedule applied");
+            }
         }
         Ok(())
     }

@@ -195,3 +195,17 @@ pub struct NewListEntry {
     pub reason: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
 }
+
+/// A campaign as the Scheduler sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScheduledCampaign {
+    pub id: i64,
+    pub status: String,
+    pub schedule_start_cron: Option<String>,
+    pub schedule_stop_cron: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub timezone: String,
+    /// The last manual status change: schedule events before it are ignored.
+    pub schedule_override_at: Option<DateTime<Utc>>,
+}

@@ -1,6 +1,8 @@
 //! Trunks, prompts and campaigns: what a manager sets up before dialing.
 
-use crate::{Campaign, CampaignStatus, NewCampaign, NewPrompt, NewTrunk, PromptAudio, Result, Store, Trunk};
+use crate::{
+    Campaign, CampaignStatus, NewCampaign, NewPrompt, NewTrunk, PromptAudio, Result, ScheduledCampaign, Store, Trunk,
+};
 
 impl Store {
     pub async fn create_trunk(&self, trunk: &NewTrunk) -> Result<Trunk> {
@@ -90,17 +92,21 @@ impl Store {
     }
 
     /// Moves a campaign to `status`, stamping when it started or ended, and
-    /// records who did it in the audit log.
+    /// records who did it in the audit log. An actor that is not
+    /// `system:…` is a person: their action overrides the schedule until its
+    /// next event.
     pub async fn set_campaign_status(&self, campaign_id: i64, status: CampaignStatus, actor: &str) -> Result<()> {
         let mut transaction = self.pool.begin().await?;
         let updated = sqlx::query(
             "UPDATE campaigns SET status = $2, updated_at = now(), \
                  started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END, \
-                 completed_at = CASE WHEN $2 IN ('completed', 'stopped') THEN now() ELSE completed_at END \
+                 completed_at = CASE WHEN $2 IN ('completed', 'stopped') THEN now() ELSE completed_at END, \
+                 schedule_override_at = CASE WHEN $3 LIKE 'system:%' THEN schedule_override_at ELSE now() END \
              WHERE id = $1",
         )
         .bind(campaign_id)
         .bind(status.as_str())
+        .bind(actor)
         .execute(&mut *transaction)
         .await?;
         if updated.rows_affected() == 0 {
@@ -117,5 +123,51 @@ impl Store {
         .await?;
         transaction.commit().await?;
         Ok(())
+    }
+
+    /// Campaigns the Scheduler may move by their schedule.
+    pub async fn scheduled_campaigns(&self) -> Result<Vec<ScheduledCampaign>> {
+        Ok(sqlx::query_as::<_, ScheduledCampaign>(
+            "SELECT id, status, schedule_start_cron, schedule_stop_cron, starts_at, ends_at, timezone, \
+                    schedule_override_at \
+             FROM campaigns \
+             WHERE status IN ('scheduled', 'running', 'paused') \
+               AND (schedule_start_cron IS NOT NULL OR schedule_stop_cron IS NOT NULL \
+                    OR starts_at IS NOT NULL OR ends_at IS NOT NULL)",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Moves a campaign from `from` to `to` if it is still in `from` (a
+    /// manager may have acted meanwhile), audited as the scheduler.
+    pub async fn apply_schedule(&self, campaign_id: i64, from: &str, to: CampaignStatus, node: &str) -> Result<bool> {
+        let mut transaction = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE campaigns SET status = $3, updated_at = now(), \
+                 started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, now()) ELSE started_at END, \
+                 completed_at = CASE WHEN $3 IN ('completed', 'stopped') THEN now() ELSE completed_at END \
+             WHERE id = $1 AND status = $2",
+        )
+        .bind(campaign_id)
+        .bind(from)
+        .bind(to.as_str())
+        .execute(&mut *transaction)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO audit_log (actor, action, entity, entity_id, details) \
+             VALUES ($1, 'schedule', 'campaign', $2, jsonb_build_object('from', $3::text, 'to', $4::text))",
+        )
+        .bind(format!("system:scheduler:{node}"))
+        .bind(campaign_id)
+        .bind(from)
+        .bind(to.as_str())
+        .execute(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        Ok(true)
     }
 }

@@ -34,7 +34,9 @@ pub(crate) async fn run_attempt(
         }
     } else if lists == ListCheck::Unknown {
         // Never dial a number the lists could not vouch for; try again soon.
-        if let Err(error) = shared.store.defer_claim(&shared.node_id, &claim, now + LISTS_UNAVAILABLE_RETRY, "lists_unavailable").await {
+        if let Err(error) =
+            shared.store.defer_claim(&shared.node_id, &claim, now + LISTS_UNAVAILABLE_RETRY, "lists_unavailable").await
+        {
             warn!(%error, "deferring the contact failed: the reaper will re-queue it");
         }
     } else if let Some(reopens_at) = hours.closed_until(now) {
