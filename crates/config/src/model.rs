@@ -116,6 +116,9 @@ pub struct TalkerConfig {
     /// Admission control: when a media loop's tick ran this late since the
     /// last claim round, take no new calls that round.
     pub overload_lateness_ms: u64,
+    /// At most this many calls to one number in any 24 hours, across all
+    /// campaigns; 0 means no cap.
+    pub max_calls_per_number_per_day: u32,
 }
 
 impl Default for TalkerConfig {
@@ -135,6 +138,7 @@ impl Default for TalkerConfig {
             drain_grace_secs: 30,
             trunk_probe_secs: 30,
             overload_lateness_ms: 50,
+            max_calls_per_number_per_day: 0,
         }
     }
 }

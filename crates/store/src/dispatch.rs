@@ -317,6 +317,25 @@ impl Store {
         Ok(true)
     }
 
+    /// Attempts to `phone` in any campaign since `since`, other than
+    /// `except_attempt`, and the oldest of them: what the per-number daily
+    /// cap counts.
+    pub async fn attempts_to_number_since(
+        &self,
+        phone: &str,
+        since: DateTime<Utc>,
+        except_attempt: i64,
+    ) -> Result<(i64, Option<DateTime<Utc>>)> {
+        Ok(sqlx::query_as(
+            "SELECT count(*), min(created_at) FROM attempts WHERE phone = $1 AND created_at > $2 AND id <> $3",
+        )
+        .bind(phone)
+        .bind(since)
+        .bind(except_attempt)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Why a contact was or was not called, oldest first: every attempt
     /// (`dialed`, with its outcome) and every logged decision.
     pub async fn contact_history(&self, contact_id: i64) -> Result<Vec<ContactEvent>> {

@@ -39,6 +39,11 @@ pub(crate) async fn run_attempt(
         {
             warn!(%error, "deferring the contact failed: the reaper will re-queue it");
         }
+    } else if let Some(allowed_at) = number_capped_until(shared, &claim, now).await {
+        info!(%allowed_at, "number's daily cap reached: deferred");
+        if let Err(error) = shared.store.defer_claim(&shared.node_id, &claim, allowed_at, "number_daily_cap").await {
+            warn!(%error, "deferring the contact failed: the reaper will re-queue it");
+        }
     } else if let Some(reopens_at) = hours.closed_until(now) {
         info!(%reopens_at, "outside the calling window: deferred");
         if let Err(error) = shared.store.defer_claim(&shared.node_id, &claim, reopens_at, "outside_window").await {
@@ -74,6 +79,29 @@ async fn check_lists(shared: &Shared, plan: &DialPlan, claim: &ClaimedAttempt) -
         Err(error) => {
             warn!(%error, "cannot read the lists: not dialing");
             ListCheck::Unknown
+        }
+    }
+}
+
+/// When the number has had `max_calls_per_number_per_day` attempts in the
+/// last 24 hours (any campaign): the instant the oldest of them leaves the
+/// window. A count that cannot be read defers too, for a minute.
+async fn number_capped_until(
+    shared: &Shared,
+    claim: &ClaimedAttempt,
+    now: chrono::DateTime<Utc>,
+) -> Option<chrono::DateTime<Utc>> {
+    let cap = i64::from(shared.config.max_calls_per_number_per_day);
+    if cap == 0 {
+        return None;
+    }
+    let day = chrono::Duration::days(1);
+    match shared.store.attempts_to_number_since(&claim.phone, now - day, claim.attempt_id).await {
+        Ok((count, oldest)) if count >= cap => Some(oldest.map_or(now + day, |oldest| oldest + day)),
+        Ok(_) => None,
+        Err(error) => {
+            warn!(%error, "cannot count the number's recent calls: deferring");
+            Some(now + LISTS_UNAVAILABLE_RETRY)
         }
     }
 }

@@ -757,7 +757,11 @@ pub(crate) fn test_phone(index: usize) -> E164 {
 /// Creates a trunk to the carrier, the prompt, a one-attempt campaign and its
 /// contacts, and sets the campaign running.
 pub(crate) async fn running_campaign(store: &Store, spec: &CampaignSpec<'_>) -> TestCampaign {
-    let mut trunk = NewTrunk::udp("test carrier", &spec.carrier.ip().to_string(), spec.carrier.port());
+    // Names are unique in the schema; a test may create several campaigns.
+    static CREATED: AtomicU32 = AtomicU32::new(0);
+    let serial = CREATED.fetch_add(1, Ordering::Relaxed);
+    let mut trunk =
+        NewTrunk::udp(&format!("test carrier {serial}"), &spec.carrier.ip().to_string(), spec.carrier.port());
     trunk.cps_limit = spec.cps;
     trunk.max_lines = spec.max_lines;
     if let Some((username, password)) = spec.auth {
@@ -767,7 +771,7 @@ pub(crate) async fn running_campaign(store: &Store, spec: &CampaignSpec<'_>) -> 
     let trunk = store.create_trunk(&trunk).await.expect("creating the trunk");
     let prompt_id = store
         .create_prompt(&NewPrompt {
-            name: format!("test prompt {}", spec.prompt.filename),
+            name: format!("test prompt {serial} {}", spec.prompt.filename),
             filename: spec.prompt.filename.clone(),
             content_type: "audio/wav".into(),
             audio: spec.prompt.audio.clone(),
