@@ -21,5 +21,11 @@ if cargo nextest --version >/dev/null 2>&1; then
     # (Herald has no doctests; nextest would not run them.)
     cargo nextest run --workspace --no-fail-fast "$@"
 else
-    cargo test --workspace --no-fail-fast "$@"
+    # Without nextest: cargo test, then one closing line with the totals.
+    log="$(mktemp)"
+    status=0
+    cargo test --workspace --all-targets --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
+    awk '/^test result:/ { passed += $4; failed += $6 } END { printf "summary: %d passed, %d failed\n", passed, failed }' "$log"
+    rm -f "$log"
+    exit "$status"
 fi
