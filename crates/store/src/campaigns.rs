@@ -1,6 +1,9 @@
 //! Contacts in campaigns, and where campaigns stand.
 
-use crate::{CampaignSummary, DialPlan, ListVerdict, NewContact, NewListEntry, Result, Store};
+use crate::{
+    CampaignSummary, DialPlan, DueInHour, ListVerdict, NewContact, NewListEntry, Preflight, PreflightTrunk, Result,
+    Store,
+};
 
 impl Store {
     /// Adds contacts to a campaign in one statement per call. A number already
@@ -151,5 +154,76 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(ListVerdict { blacklisted, whitelisted })
+    }
+
+    /// What the campaign needs to dial and what stands in the way, now.
+    /// Every count is served by the `contacts_due` index.
+    pub async fn preflight(&self, campaign_id: i64) -> Result<Preflight> {
+        let campaign = self.campaign(campaign_id).await?;
+        let trunk = match campaign.trunk_id {
+            Some(trunk_id) => {
+                self.trunks().await?.into_iter().find(|trunk| trunk.id == trunk_id).map(|trunk| PreflightTrunk {
+                    id: trunk.id,
+                    name: trunk.name,
+                    enabled: trunk.enabled,
+                    cps_limit: trunk.cps_limit,
+                    max_lines: trunk.max_lines,
+                })
+            }
+            None => None,
+        };
+        let (queued, due_now): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), count(*) FILTER (WHERE next_eligible_at <= now()) \
+             FROM contacts WHERE campaign_id = $1 AND state = 'queued'",
+        )
+        .bind(campaign_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let due_by_hour = sqlx::query_as::<_, DueInHour>(
+            "SELECT date_trunc('hour', next_eligible_at) AS hour, count(*) AS contacts \
+             FROM contacts \
+             WHERE campaign_id = $1 AND state = 'queued' \
+               AND next_eligible_at > now() AND next_eligible_at <= now() + interval '24 hours' \
+             GROUP BY 1 ORDER BY 1",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let decisions: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT reason, count(*) FROM decisions \
+             WHERE campaign_id = $1 AND at > now() - interval '1 hour' GROUP BY 1 ORDER BY 1",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let calling_window = campaign.calling_window.as_object().is_some_and(|window| !window.is_empty());
+
+        let mut blockers = Vec::new();
+        if campaign.status != "running" {
+            blockers.push(format!("the campaign is {}, not running", campaign.status));
+        }
+        match &trunk {
+            None => blockers.push("the campaign has no trunk".to_owned()),
+            Some(trunk) if !trunk.enabled => blockers.push(format!("trunk {} is disabled", trunk.name)),
+            Some(_) => {}
+        }
+        if queued == 0 {
+            blockers.push("no contact is waiting to be called".to_owned());
+        } else if due_now == 0 {
+            blockers.push("no contact is due now (calling window, retry delays or caps)".to_owned());
+        }
+        Ok(Preflight {
+            campaign_id,
+            status: campaign.status,
+            trunk,
+            has_prompt: campaign.prompt_id.is_some(),
+            caller_id: campaign.caller_id,
+            calling_window,
+            queued,
+            due_now,
+            due_by_hour,
+            recent_decisions: decisions.into_iter().collect(),
+            blockers,
+        })
     }
 }

@@ -209,3 +209,40 @@ pub struct ScheduledCampaign {
     /// The last manual status change: schedule events before it are ignored.
     pub schedule_override_at: Option<DateTime<Utc>>,
 }
+
+/// "Why is nothing dialing?" — what a campaign needs to dial, checked now.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preflight {
+    pub campaign_id: i64,
+    pub status: String,
+    /// The campaign's trunk, if it has one, and whether it is enabled.
+    pub trunk: Option<PreflightTrunk>,
+    pub has_prompt: bool,
+    pub caller_id: Option<String>,
+    /// Local calling hours are configured (`{}` means none).
+    pub calling_window: bool,
+    pub queued: i64,
+    pub due_now: i64,
+    /// Contacts becoming due in each of the next 24 hours (`hour` is the
+    /// start of the hour, UTC).
+    pub due_by_hour: Vec<DueInHour>,
+    /// Why contacts were not dialed in the last hour, by reason.
+    pub recent_decisions: std::collections::BTreeMap<String, i64>,
+    /// Things that stop the campaign from dialing right now.
+    pub blockers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PreflightTrunk {
+    pub id: i64,
+    pub name: String,
+    pub enabled: bool,
+    pub cps_limit: f64,
+    pub max_lines: i32,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct DueInHour {
+    pub hour: DateTime<Utc>,
+    pub contacts: i64,
+}

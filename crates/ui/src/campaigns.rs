@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use herald_store::{CampaignSummary, ContactEvent, Role};
+use herald_store::{CampaignSummary, ContactEvent, Preflight, Role};
 
 use crate::AppState;
 use crate::auth::Principal;
@@ -31,4 +31,17 @@ pub(crate) async fn contact_history(
     principal.require(Role::Viewer)?;
     let id = parse_id(&id, "contact")?;
     Ok(Json(state.store()?.contact_history(id).await?))
+}
+
+/// `GET /api/v1/campaigns/{id}/preflight` (viewer): "why is nothing
+/// dialing?" — trunk, contacts due now and in each coming hour, recent
+/// decisions, and the blockers found.
+pub(crate) async fn preflight(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Preflight>> {
+    principal.require(Role::Viewer)?;
+    let id = parse_id(&id, "campaign")?;
+    Ok(Json(state.store()?.preflight(id).await?))
 }

@@ -97,6 +97,7 @@ pub fn app(state: AppState) -> Router {
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/audit", get(audit::list))
         .route("/campaigns/{id}/summary", get(campaigns::summary))
+        .route("/campaigns/{id}/preflight", get(campaigns::preflight))
         .route("/contacts/{id}/history", get(campaigns::contact_history))
         .fallback(|| async { AppError::NotFound("resource") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })

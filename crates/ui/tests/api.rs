@@ -200,6 +200,7 @@ fn endpoints() -> Vec<(Method, &'static str, Option<Value>)> {
         (Method::GET, "/api/v1/audit", None),
         (Method::GET, "/api/v1/campaigns/1/summary", None),
         (Method::GET, "/api/v1/contacts/1/history", None),
+        (Method::GET, "/api/v1/campaigns/1/preflight", None),
     ]
 }
 
@@ -379,6 +380,7 @@ async fn missing_resources_are_404(pool: PgPool) {
         (Method::DELETE, "/api/v1/tokens/x", None),
         (Method::GET, "/api/v1/campaigns/9999/summary", None),
         (Method::GET, "/api/v1/contacts/9999/history", None),
+        (Method::GET, "/api/v1/campaigns/9999/preflight", None),
         (Method::GET, "/api/v1/no-such-thing", None),
     ];
     for (method, uri, body) in cases {
@@ -723,6 +725,18 @@ async fn the_campaign_summary_is_for_signed_in_users(pool: PgPool) {
     api.call(Method::GET, &uri, &Credentials::None, None).await.expect(StatusCode::UNAUTHORIZED, "unauthenticated");
     let reply = api.call(Method::GET, &uri, &viewer, None).await;
     assert_eq!((reply.status, reply.body.clone()), (StatusCode::OK, json!([])));
+
+    // Preflight says why this draft campaign dials nothing.
+    let uri = format!("/api/v1/campaigns/{}/preflight", campaign.id);
+    let reply = api.call(Method::GET, &uri, &viewer, None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!((reply.body["queued"].as_i64(), reply.body["due_now"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        reply.body["blockers"],
+        json!(["the campaign is draft, not running", "the campaign has no trunk"]),
+        "{}",
+        reply.body
+    );
 }
 
 #[sqlx::test(migrator = "herald_store::MIGRATOR")]
