@@ -153,7 +153,7 @@ impl Coord {
                 Box::pin(async move {
                     let mut keys: Vec<String> = Vec::new();
                     let mut iterator = connection.scan_match::<_, String>(pattern).await?;
-                    while let Some(key) = futures_next(&mut iterator).await {
+                    while let Some(Ok(key)) = iterator.next_item().await {
                         keys.push(key);
                     }
                     drop(iterator);
@@ -178,10 +178,6 @@ impl Coord {
         self.run(move |connection| Box::pin(async move { connection.publish::<_, _, ()>(channel, payload).await }))
             .await
     }
-}
-
-async fn futures_next(iterator: &mut redis::AsyncIter<'_, String>) -> Option<String> {
-    iterator.next_item().await.and_then(|item| item.ok())
 }
 
 /// `ROLE` must say `master`; anything else (a replica, a demoted master)

@@ -13,8 +13,6 @@ use herald_sip::{DigestCredential, SipAgent, SipConfig, SipTransport, TrunkTarge
 use herald_talker::{DialRequest, dial};
 use tokio_util::sync::CancellationToken;
 
-const DEFAULT_PROMPT: &[u8] = include_bytes!("../../../sounds/welcome.wav");
-
 #[derive(Debug, clap::Args)]
 pub(crate) struct CallOptions {
     /// The trunk's SIP address, host:port.
@@ -53,11 +51,7 @@ pub(crate) struct CallOptions {
 }
 
 pub(crate) async fn run(options: CallOptions) -> anyhow::Result<ExitCode> {
-    let (host, port) = options
-        .trunk
-        .rsplit_once(':')
-        .and_then(|(host, port)| Some((host.to_owned(), port.parse::<u16>().ok()?)))
-        .context("--trunk must be host:port")?;
+    let (host, port) = crate::cli::host_and_port(&options.trunk).context("--trunk must be host:port")?;
     let transport = match options.transport.as_str() {
         "udp" => SipTransport::Udp,
         "tcp" => SipTransport::Tcp,
@@ -68,7 +62,7 @@ pub(crate) async fn run(options: CallOptions) -> anyhow::Result<ExitCode> {
             std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
             path.extension().and_then(|extension| extension.to_str()).map(str::to_owned),
         ),
-        None => (DEFAULT_PROMPT.to_vec(), Some("wav".to_owned())),
+        None => (herald_talker::DEFAULT_PROMPT_WAV.to_vec(), Some("wav".to_owned())),
     };
     let prompt = tokio::task::spawn_blocking(move || Prompt::decode(bytes, extension.as_deref()))
         .await?

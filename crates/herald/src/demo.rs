@@ -10,8 +10,6 @@ use herald_store::{CampaignStatus, NewCampaign, NewContact, NewPrompt, NewTrunk,
 use herald_types::E164;
 use sha2::Digest;
 
-const DEMO_PROMPT: &[u8] = include_bytes!("../../../sounds/welcome.wav");
-
 pub(crate) struct DemoOptions {
     pub contacts: u32,
     pub carrier: String,
@@ -37,11 +35,7 @@ pub(crate) fn demo_number(index: u32) -> E164 {
 }
 
 pub(crate) async fn run(config: &Config, options: DemoOptions) -> anyhow::Result<ExitCode> {
-    let (host, port) = options
-        .carrier
-        .rsplit_once(':')
-        .and_then(|(host, port)| Some((host.to_owned(), port.parse::<u16>().ok()?)))
-        .context("--carrier must be host:port")?;
+    let (host, port) = crate::cli::host_and_port(&options.carrier).context("--carrier must be host:port")?;
     let store = Store::connect(&config.database).await.context("connecting to PostgreSQL")?;
     store.migrate().await?;
     let started = Instant::now();
@@ -51,16 +45,16 @@ pub(crate) async fn run(config: &Config, options: DemoOptions) -> anyhow::Result
     trunk.cps_limit = options.cps;
     trunk.max_lines = 10_000;
     let trunk = store.create_trunk(&trunk).await?;
-    let prompt = herald_media::Prompt::decode(DEMO_PROMPT.to_vec(), Some("wav"))?;
+    let prompt = herald_media::Prompt::decode(herald_talker::DEFAULT_PROMPT_WAV.to_vec(), Some("wav"))?;
     let prompt_ms = prompt.duration_ms();
     let prompt_id = store
         .create_prompt(&NewPrompt {
             name: format!("demo welcome {stamp}"),
             filename: "welcome.wav".into(),
             content_type: "audio/wav".into(),
-            audio: DEMO_PROMPT.to_vec(),
+            audio: herald_talker::DEFAULT_PROMPT_WAV.to_vec(),
             duration_ms: prompt_ms as i32,
-            sha256: sha2::Sha256::digest(DEMO_PROMPT).to_vec(),
+            sha256: sha2::Sha256::digest(herald_talker::DEFAULT_PROMPT_WAV).to_vec(),
         })
         .await?;
     let campaign = store

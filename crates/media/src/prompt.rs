@@ -177,12 +177,4 @@ impl PromptCache {
         self.prompts.lock().expect("prompt cache poisoned").insert(key, Arc::clone(&prompt));
         prompt
     }
-
-    pub fn len(&self) -> usize {
-        self.prompts.lock().expect("prompt cache poisoned").len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }

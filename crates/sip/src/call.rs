@@ -62,6 +62,17 @@ pub struct InviteProgress {
     pub early_media: bool,
 }
 
+impl InviteProgress {
+    /// Records a provisional response: the first 18x is when it rang, and
+    /// RFC 3960: an 18x with SDP means early media.
+    fn note(&mut self, state: &DialogState) {
+        if let DialogState::Early(_, response) = state {
+            self.ringing_at.get_or_insert_with(SystemTime::now);
+            self.early_media |= !response.body.is_empty();
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum InviteResult {
     Answered(AnsweredCall),
@@ -161,13 +172,7 @@ impl SipAgent {
                     break result?.1;
                 }
                 Some(state) = states.recv() => {
-                    if let DialogState::Early(_, response) = state {
-                        progress.ringing_at.get_or_insert_with(SystemTime::now);
-                        // RFC 3960: an 18x with SDP means early media.
-                        if !response.body.is_empty() {
-                            progress.early_media = true;
-                        }
-                    }
+                    progress.note(&state);
                 }
                 () = &mut ring_timer, if !(cancelled_on_timeout || cancelled_on_abort) => {
                     cancelled_on_timeout = true;
@@ -188,10 +193,7 @@ impl SipAgent {
         };
         // Early states may still be queued behind the final response.
         while let Ok(state) = states.try_recv() {
-            if let DialogState::Early(_, response) = state {
-                progress.ringing_at.get_or_insert_with(SystemTime::now);
-                progress.early_media |= !response.body.is_empty();
-            }
+            progress.note(&state);
         }
 
         let Some(response) = final_response else {

@@ -14,17 +14,43 @@ use tracing::{info, warn};
 use crate::Shared;
 use crate::dial::{DialRequest, dial};
 
-/// Places the call, records its outcome, and removes it from the active set.
+/// A running campaign's dial plan with its JSON rules parsed once per claim
+/// round, shared read-only by the calls of that round.
+pub(crate) struct CampaignRules {
+    pub(crate) plan: DialPlan,
+    /// `None`: the campaign has no calling window.
+    window: Option<CallingWindow>,
+    retry_rules: RetryRules,
+}
+
+impl CampaignRules {
+    pub(crate) fn new(plan: DialPlan) -> CampaignRules {
+        let window = CallingWindow::from_campaign_json(&plan.calling_window).unwrap_or_else(|error| {
+            // Never call when the hours cannot be read.
+            warn!(%error, campaign = plan.id, "invalid calling window: treating it as closed");
+            Some(CallingWindow::closed())
+        });
+        let retry_rules = serde_json::from_value(plan.retry_rules.clone()).unwrap_or_else(|error| {
+            warn!(%error, campaign = plan.id, "invalid retry rules: using defaults");
+            RetryRules::default()
+        });
+        CampaignRules { plan, window, retry_rules }
+    }
+}
+
+/// Checks the contact may be called now, places the call, records its
+/// outcome, and removes it from the active set.
 pub(crate) async fn run_attempt(
     shared: &Arc<Shared>,
-    plan: &DialPlan,
+    rules: &CampaignRules,
     claim: ClaimedAttempt,
     cancel: CancellationToken,
 ) {
     shared.metrics.calls_active.inc();
-    let hours = CallingHours::of(plan, &claim);
-    // Re-check the calling window at dial time: it may have closed since
-    // the contact became due (or the contact was imported without it).
+    let plan = &rules.plan;
+    let hours = CallingHours::of(rules, &claim);
+    // Lists, the number's daily cap and the calling window are checked again
+    // at dial time: any may have changed since the contact became due.
     let now = Utc::now();
     let lists = check_lists(shared, plan, &claim).await;
     if let ListCheck::Refused(reason) = lists {
@@ -35,7 +61,7 @@ pub(crate) async fn run_attempt(
     } else if lists == ListCheck::Unknown {
         // Never dial a number the lists could not vouch for; try again soon.
         if let Err(error) =
-            shared.store.defer_claim(&shared.node_id, &claim, now + LISTS_UNAVAILABLE_RETRY, "lists_unavailable").await
+            shared.store.defer_claim(&shared.node_id, &claim, now + STORE_ERROR_RECHECK, "lists_unavailable").await
         {
             warn!(%error, "deferring the contact failed: the reaper will re-queue it");
         }
@@ -51,7 +77,7 @@ pub(crate) async fn run_attempt(
         }
     } else {
         let record = place_call(shared, plan, &claim, &cancel).await;
-        let next = next_step(plan, &claim, &hours, record.outcome);
+        let next = next_step(rules, &claim, &hours, record.outcome);
         record_outcome(shared, &record, next).await;
     }
     shared.metrics.calls_active.dec();
@@ -67,8 +93,9 @@ enum ListCheck {
     Unknown,
 }
 
-/// How long to wait before retrying a contact whose lists could not be read.
-const LISTS_UNAVAILABLE_RETRY: chrono::Duration = chrono::Duration::minutes(1);
+/// How long to wait before trying a contact again when a dial-time check
+/// (lists, the number's daily cap) could not be read.
+const STORE_ERROR_RECHECK: chrono::Duration = chrono::Duration::minutes(1);
 
 /// Checks the black and white lists just before dialing.
 async fn check_lists(shared: &Shared, plan: &DialPlan, claim: &ClaimedAttempt) -> ListCheck {
@@ -101,15 +128,15 @@ async fn number_capped_until(
         Ok(_) => None,
         Err(error) => {
             warn!(%error, "cannot count the number's recent calls: deferring");
-            Some(now + LISTS_UNAVAILABLE_RETRY)
+            Some(now + STORE_ERROR_RECHECK)
         }
     }
 }
 
 /// A contact's calling window in its time zones.
-struct CallingHours {
+struct CallingHours<'a> {
     /// `None`: the campaign has no window.
-    window: Option<CallingWindow>,
+    window: Option<&'a CallingWindow>,
     zones: Vec<chrono_tz::Tz>,
 }
 
@@ -117,13 +144,9 @@ struct CallingHours {
 /// read): a day, so that a fixed campaign picks it up again.
 const UNREADABLE_WINDOW_RETRY: chrono::Duration = chrono::Duration::days(1);
 
-impl CallingHours {
-    fn of(plan: &DialPlan, claim: &ClaimedAttempt) -> CallingHours {
-        let window = CallingWindow::from_campaign_json(&plan.calling_window).unwrap_or_else(|error| {
-            // Never call when the hours cannot be read.
-            warn!(%error, campaign = plan.id, "invalid calling window: treating it as closed");
-            Some(CallingWindow::closed())
-        });
+impl CallingHours<'_> {
+    fn of<'a>(rules: &'a CampaignRules, claim: &ClaimedAttempt) -> CallingHours<'a> {
+        let window = rules.window.as_ref();
         let zones = match herald_types::E164::parse(&claim.phone) {
             Ok(phone) => contact_zones(&phone, claim.timezone.as_deref()).unwrap_or_else(|error| {
                 warn!(%error, "unknown contact time zone: using the number's zones");
@@ -136,7 +159,7 @@ impl CallingHours {
 
     /// When the window is closed at `now`: when it reopens.
     fn closed_until(&self, now: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
-        let window = self.window.as_ref()?;
+        let window = self.window?;
         if window.is_open(&self.zones, now) {
             return None;
         }
@@ -144,18 +167,15 @@ impl CallingHours {
     }
 }
 
-fn next_step(plan: &DialPlan, claim: &ClaimedAttempt, hours: &CallingHours, outcome: Outcome) -> ContactNext {
-    let rules: RetryRules = serde_json::from_value(plan.retry_rules.clone()).unwrap_or_else(|error| {
-        warn!(%error, campaign = plan.id, "invalid retry rules: using defaults");
-        RetryRules::default()
-    });
+fn next_step(rules: &CampaignRules, claim: &ClaimedAttempt, hours: &CallingHours, outcome: Outcome) -> ContactNext {
     let attempts_made = u32::try_from(claim.attempts_made).unwrap_or(0) + 1;
-    let max_attempts = u32::try_from(plan.max_attempts).unwrap_or(1);
+    let max_attempts = u32::try_from(rules.plan.max_attempts).unwrap_or(1);
     let now = Utc::now();
+    let retry_rules = &rules.retry_rules;
     // A retry that falls outside the window moves to its next opening.
-    let step = match &hours.window {
-        Some(window) => next_eligible_at(&rules, max_attempts, window, &hours.zones, outcome, attempts_made, now),
-        None => after_attempt(&rules, max_attempts, outcome, attempts_made, now),
+    let step = match hours.window {
+        Some(window) => next_eligible_at(retry_rules, max_attempts, window, &hours.zones, outcome, attempts_made, now),
+        None => after_attempt(retry_rules, max_attempts, outcome, attempts_made, now),
     };
     match step {
         NextStep::Done => ContactNext::Done,

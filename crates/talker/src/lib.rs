@@ -38,6 +38,10 @@ use tokio_util::task::TaskTracker;
 use tracing::{Instrument, info, info_span, warn};
 
 pub use dial::{CallReport, DialRequest, HangupBy, dial};
+
+/// The bundled prompt (`sounds/welcome.wav`): played when a campaign names
+/// none, by `herald call` without `--prompt`, and by the demo.
+pub const DEFAULT_PROMPT_WAV: &[u8] = include_bytes!("../../../sounds/welcome.wav");
 pub use metrics::TalkerMetrics;
 
 #[derive(Debug, thiserror::Error)]
@@ -121,10 +125,6 @@ impl Talker {
         self.shared.sip.local_addr()
     }
 
-    pub fn active_calls(&self) -> usize {
-        self.shared.active.lock().expect("active calls poisoned").len()
-    }
-
     /// Dials until `shutdown` is cancelled, then drains.
     pub async fn run(self, shutdown: CancellationToken) -> Result<()> {
         let shared = self.shared;
@@ -195,13 +195,15 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
         }
         let limit = room.min(shared.config.claim_batch);
         let claims = shared.store.claim_due(&shared.node_id, plan.id, limit, shared.config.lease_secs).await?;
-        let plan = Arc::new(plan);
+        // Parse the campaign's rules once for the whole batch.
+        let plan = Arc::new(call::CampaignRules::new(plan));
         for claim in claims {
             let permit =
                 Arc::clone(&shared.capacity).try_acquire_owned().expect("claimed no more than the free permits");
             let cancel = hang_up_all.child_token();
             shared.active.lock().expect("active calls poisoned").insert(claim.contact_id, cancel.clone());
-            let span = info_span!("call", attempt = claim.attempt_id, contact = claim.contact_id, campaign = plan.id);
+            let span =
+                info_span!("call", attempt = claim.attempt_id, contact = claim.contact_id, campaign = plan.plan.id);
             let shared = Arc::clone(shared);
             let plan = Arc::clone(&plan);
             calls.spawn(

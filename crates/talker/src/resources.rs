@@ -11,9 +11,6 @@ use tokio::sync::Mutex as AsyncMutex;
 
 use crate::pacing::TrunkPacer;
 
-/// The prompt played when a campaign names none.
-const DEFAULT_PROMPT: &[u8] = include_bytes!("../../../sounds/welcome.wav");
-
 /// A trunk with the pacer of its INVITEs.
 pub(crate) type PacedTrunk = (Arc<Trunk>, Arc<TrunkPacer>);
 
@@ -108,7 +105,7 @@ impl Resources {
                 let extension = audio.filename.rsplit_once('.').map(|(_, extension)| extension.to_owned());
                 (audio.audio, extension, id)
             }
-            None => (DEFAULT_PROMPT.to_vec(), Some("wav".to_owned()), 0),
+            None => (crate::DEFAULT_PROMPT_WAV.to_vec(), Some("wav".to_owned()), 0),
         };
         let decoded = tokio::task::spawn_blocking(move || Prompt::decode(bytes, extension.as_deref()))
             .await
