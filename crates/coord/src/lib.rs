@@ -11,10 +11,6 @@
 //! reused, and a connection that answers `READONLY` is thrown away instead of
 //! returned to the pool.
 
-// redis' script futures nest deeply; computing their layout needs more than
-// the default query depth.
-#![recursion_limit = "256"]
-
 mod limits;
 
 use std::time::Duration;
@@ -99,7 +95,9 @@ impl Coord {
     }
 
     async fn connection(&self) -> Result<Connection> {
-        self.pool.get().await.map_err(|error| Error::Pool(error.to_string()))
+        // Boxed: the pool's future nests deeply enough that every caller's
+        // future would otherwise need a raised recursion limit.
+        Box::pin(self.pool.get()).await.map_err(|error| Error::Pool(error.to_string()))
     }
 
     /// Runs one Redis operation with the configured timeout. A connection

@@ -1,5 +1,4 @@
 //! Cluster-wide CPS and line caps against the real Redis behind Sentinel.
-#![recursion_limit = "256"]
 
 use std::time::{Duration, Instant};
 

@@ -12,10 +12,6 @@
 //! The Talker never talks to another service: it meets the Scheduler and
 //! the UI only in Postgres and Redis.
 
-// Redis script futures (via herald-coord) nest deeply; computing the call
-// task's layout needs more than the default query depth.
-#![recursion_limit = "256"]
-
 mod call;
 mod caps;
 mod dial;
