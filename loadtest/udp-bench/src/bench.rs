@@ -110,12 +110,15 @@ pub(crate) struct Settings {
     pub(crate) aligned_timers: bool,
 }
 
+/// The crate's one error type, for both binaries.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum BenchError {
     #[error("not enough free UDP ports on 127.0.0.1 from {base_port} up: needed {needed}, bound {bound}")]
     OutOfPorts { base_port: u16, needed: usize, bound: usize },
-    #[error("binding 127.0.0.1:{port}: {source}")]
-    Bind { port: u16, source: io::Error },
+    #[error("binding {address}: {source}")]
+    Bind { address: SocketAddrV4, source: io::Error },
+    #[error("--port {port} with --workers {workers} reaches past port 65535 (worker w listens on --port + 2w)")]
+    PortsPastEnd { port: u16, workers: usize },
     #[error(
         "{needed} file descriptors are needed but the limit is {soft} (hard limit {hard}); \
          lower --streams or raise the hard limit (ulimit -Hn)"
@@ -125,6 +128,8 @@ pub(crate) enum BenchError {
     Io { what: &'static str, source: io::Error },
     #[error("a {side} worker thread panicked")]
     WorkerPanicked { side: &'static str },
+    #[error("installing the SIGINT/SIGTERM handler: {0}")]
+    Signals(io::Error),
     #[error("writing {path}: {source}")]
     WriteReport { path: PathBuf, source: io::Error },
 }
@@ -210,7 +215,9 @@ pub(crate) fn bind_sockets(count: usize, base_port: u16) -> Result<(Vec<UdpSocke
         let socket = match UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)) {
             Ok(socket) => socket,
             Err(error) if error.kind() == io::ErrorKind::AddrInUse => continue,
-            Err(source) => return Err(BenchError::Bind { port, source }),
+            Err(source) => {
+                return Err(BenchError::Bind { address: SocketAddrV4::new(Ipv4Addr::LOCALHOST, port), source });
+            }
         };
         socket.set_nonblocking(true).map_err(BenchError::io("making a socket non-blocking"))?;
         if sockets.is_empty() {

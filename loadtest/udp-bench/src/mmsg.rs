@@ -26,7 +26,7 @@ pub(crate) fn run(settings: &Settings) -> Result<Measurement, BenchError> {
     // A socket holds the far side's packets for its streams from one of its
     // ticks to the next: size it for two ticks' worth.
     let streams_per_worker = settings.streams.div_ceil(workers);
-    let wanted = (2 * streams_per_worker * QUEUED_DATAGRAM_BYTES).max(MIN_RECEIVE_BUFFER);
+    let wanted = receive_buffer_for(2 * streams_per_worker);
     let mut granted = usize::MAX;
     for socket in &sockets {
         let bytes = sys::set_receive_buffer(socket, wanted).map_err(BenchError::io("setting SO_RCVBUF"))?;
@@ -62,6 +62,12 @@ pub(crate) fn run(settings: &Settings) -> Result<Measurement, BenchError> {
         fd_limit,
         receive_buffer_bytes: Some(granted),
     })
+}
+
+/// The receive buffer to ask for, for a socket that must hold `datagrams`
+/// 172-byte datagrams between two drains.
+pub(crate) fn receive_buffer_for(datagrams: usize) -> usize {
+    (datagrams * QUEUED_DATAGRAM_BYTES).max(MIN_RECEIVE_BUFFER)
 }
 
 /// A worker thread's share, before the thread builds its buffers.

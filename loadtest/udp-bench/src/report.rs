@@ -281,14 +281,25 @@ impl Report {
     }
 
     pub(crate) fn write_json(&self, path: &Path) -> Result<(), BenchError> {
-        let write_error = |source| BenchError::WriteReport { path: path.to_owned(), source };
-        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(write_error)?;
-        }
-        let mut json = serde_json::to_string_pretty(self).map_err(|error| write_error(error.into()))?;
-        json.push('\n');
-        std::fs::write(path, json).map_err(write_error)
+        write_json(self, path)
     }
+}
+
+/// Writes `report` as pretty JSON to `path`, making its directory if need be.
+pub(crate) fn write_json(report: &impl Serialize, path: &Path) -> Result<(), BenchError> {
+    let mut json = serde_json::to_string_pretty(report)
+        .map_err(|error| BenchError::WriteReport { path: path.to_owned(), source: error.into() })?;
+    json.push('\n');
+    write_file(path, json.as_bytes())
+}
+
+/// Writes `contents` to `path`, making its directory if need be.
+pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<(), BenchError> {
+    let write_error = |source| BenchError::WriteReport { path: path.to_owned(), source };
+    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(write_error)?;
+    }
+    std::fs::write(path, contents).map_err(write_error)
 }
 
 fn loss_ratio(sent: u64, received: u64) -> f64 {

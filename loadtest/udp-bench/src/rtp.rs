@@ -12,7 +12,9 @@ pub(crate) const PAYLOAD_LEN: usize = 160;
 /// One G.711 RTP packet as it goes on the wire (UDP payload).
 pub(crate) const PACKET_LEN: usize = HEADER_LEN + PAYLOAD_LEN;
 /// RFC 3551 static payload type for PCMU.
-const PCMU: u8 = 0;
+pub(crate) const PCMU: u8 = 0;
+/// RFC 3551 static payload type for PCMA.
+pub(crate) const PCMA: u8 = 8;
 /// PCMU's code for a zero sample.
 const PCMU_SILENCE: u8 = 0xFF;
 
@@ -52,6 +54,17 @@ impl RtpHeader {
             ssrc: u32::from_be_bytes([header[8], header[9], header[10], header[11]]),
         })
     }
+}
+
+/// The payload type of an RTP packet (the marker bit masked off).
+pub(crate) fn payload_type(datagram: &[u8]) -> Option<u8> {
+    datagram.get(1).map(|byte| byte & 0x7F)
+}
+
+/// Whether a version-2 datagram is RTCP rather than RTP: RFC 5761 §4 — on a
+/// port shared by both, the second byte of RTCP (its packet type) is 192–223.
+pub(crate) fn is_rtcp(datagram: &[u8]) -> bool {
+    matches!(datagram, [first, 192..=223, ..] if first >> 6 == 2)
 }
 
 /// A packet of PCMU silence with a blank header, ready for [`RtpHeader::write`].
@@ -118,6 +131,19 @@ mod tests {
         RtpHeader { sequence: 1, timestamp: 2, ssrc: 3 }.write(&mut packet);
         packet[0] = 0x40; // version 1
         assert_eq!(RtpHeader::parse(&packet), None);
+    }
+
+    #[test]
+    fn rtcp_is_told_from_rtp_by_its_packet_type() {
+        let mut packet = silent_packet();
+        RtpHeader { sequence: 1, timestamp: 2, ssrc: 3 }.write(&mut packet);
+        assert_eq!(payload_type(&packet), Some(PCMU));
+        assert!(!is_rtcp(&packet));
+        packet[1] = 0x80 | PCMA; // marker bit set
+        assert_eq!(payload_type(&packet), Some(PCMA));
+        assert!(!is_rtcp(&packet));
+        assert!(is_rtcp(&[0x81, 200, 0, 6])); // a sender report
+        assert!(!is_rtcp(&[0x41, 200, 0, 6])); // not version 2
     }
 
     #[test]
