@@ -85,6 +85,17 @@ impl Default for RedisConfig {
     }
 }
 
+/// `talker.media_mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaMode {
+    /// One RTP socket per media loop, batched system calls.
+    #[default]
+    Shared,
+    /// One RTP socket per call.
+    PortPerCall,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TalkerConfig {
@@ -96,6 +107,10 @@ pub struct TalkerConfig {
     pub rtp_port_max: u16,
     /// Media loops, each serving many calls on one 20 ms tick; 0 = one per core.
     pub media_shards: usize,
+    /// How calls' RTP is carried: shared sockets or a port per call.
+    pub media_mode: MediaMode,
+    /// Where answered calls' far-end audio is written as WAV; empty = off.
+    pub recordings_dir: String,
     /// Calls this node holds at once; it leases no more contacts than this.
     pub max_calls: usize,
     /// Contacts leased per claim query.
@@ -129,6 +144,8 @@ impl Default for TalkerConfig {
             rtp_port_min: 20000,
             rtp_port_max: 39999,
             media_shards: 0,
+            media_mode: MediaMode::Shared,
+            recordings_dir: String::new(),
             max_calls: 3000,
             claim_batch: 200,
             claim_interval_ms: 250,

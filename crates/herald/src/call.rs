@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use herald_media::{MediaConfig, MediaEngine, Prompt};
+use herald_media::{MediaConfig, MediaEngine, MediaMode, Prompt};
 use herald_sip::{DigestCredential, SipAgent, SipConfig, SipTransport, TrunkTarget};
 use herald_talker::{DialRequest, dial};
 use tokio_util::sync::CancellationToken;
@@ -48,6 +48,13 @@ pub(crate) struct CallOptions {
     /// Digest username; the password comes from HERALD_CALL_PASSWORD.
     #[arg(long, env = "HERALD_CALL_USERNAME")]
     username: Option<String>,
+    /// Write the far end's audio to this WAV file (G.711, 8 kHz).
+    #[arg(long)]
+    record: Option<PathBuf>,
+    /// Give the call an RTP port of its own instead of the shared socket
+    /// (for a far end that sends media from another address than its SDP's).
+    #[arg(long)]
+    port_per_call: bool,
 }
 
 pub(crate) async fn run(options: CallOptions) -> anyhow::Result<ExitCode> {
@@ -81,8 +88,14 @@ pub(crate) async fn run(options: CallOptions) -> anyhow::Result<ExitCode> {
         shutdown.clone(),
     )
     .await?;
-    let media =
-        MediaEngine::start(MediaConfig { bind_ip: options.local_ip, port_min: 30000, port_max: 39999, shards: 1 });
+    let media = MediaEngine::start(MediaConfig {
+        bind_ip: options.local_ip,
+        port_min: 30000,
+        port_max: 39999,
+        shards: 1,
+        mode: if options.port_per_call { MediaMode::PortPerCall } else { MediaMode::Shared },
+        max_calls: 1,
+    })?;
     let request = DialRequest {
         trunk: TrunkTarget { host, port, transport, credential, from_domain: None },
         callee: options.to,
@@ -92,6 +105,7 @@ pub(crate) async fn run(options: CallOptions) -> anyhow::Result<ExitCode> {
         listen_after_prompt: Duration::from_secs(options.listen),
         max_call: Duration::from_secs(options.max_call),
         amd: options.amd.then(herald_media::AmdConfig::default),
+        record_to: options.record,
     };
     // Ctrl-C cancels a ringing call or hangs up an answered one.
     let abort = CancellationToken::new();

@@ -7,7 +7,7 @@
 //! it learns when the prompt has been played, stops the media, and gets a
 //! [`MediaReport`] back.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -15,16 +15,39 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use nix::sys::socket::SockaddrStorage;
 use tokio::sync::{Notify, oneshot};
+use tracing::warn;
 
 use crate::amd::{AmdConfig, AmdReason, AmdVerdict, AnsweringMachineDetector};
+use crate::batch::{self, ReceiveBatch, SendBatch};
 use crate::dtmf::InbandDtmfDetector;
 use crate::g711::G711;
 use crate::prompt::{FRAME_SAMPLES, Prompt};
+use crate::rtcp::{self, SenderReport};
 use crate::rtp::{self, HEADER_LEN, RtpHeader, TelephoneEvent};
 
 /// The packetisation interval of every stream.
 pub const TICK: Duration = Duration::from_millis(20);
+
+/// How calls' RTP is carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaMode {
+    /// Every call of a media loop shares that loop's one RTP socket (and
+    /// the RTCP socket on the port above it); what arrives is matched to its
+    /// call by source address, so the far end must send from the address its
+    /// SDP gave (symmetric RTP, RFC 4961 — what carriers' media gateways do).
+    /// Packets go out and come in with `sendmmsg`/`recvmmsg`, 64 per system
+    /// call: the cheapest design measured (`loadtest/udp-bench`).
+    #[default]
+    Shared,
+    /// One RTP socket and port per call, one system call per packet: for a
+    /// far end that sends from an address other than its SDP's (behind NAT,
+    /// or several calls' media from one address), since whatever reaches a
+    /// call's own port is that call's. No RTCP in this mode.
+    PortPerCall,
+}
 
 #[derive(Debug, Clone)]
 pub struct MediaConfig {
@@ -33,6 +56,9 @@ pub struct MediaConfig {
     pub port_max: u16,
     /// Media loops; 0 means one per available core.
     pub shards: usize,
+    pub mode: MediaMode,
+    /// Calls the node may hold at once: sizes the shared sockets' buffers.
+    pub max_calls: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +81,10 @@ pub struct MediaReport {
     pub dtmf: String,
     /// Answering-machine detection, when the plan asked for it and it decided.
     pub amd: Option<(AmdVerdict, AmdReason)>,
+    /// RTCP sender reports sent (shared mode; RFC 3550 §6.4.1).
+    pub sender_reports: u32,
+    /// The far end's audio, when the plan asked for a recording.
+    pub recording: Option<Recording>,
 }
 
 /// What a started call's media plays and where to.
@@ -67,14 +97,22 @@ pub struct MediaPlan {
     pub prompt: Arc<Prompt>,
     /// Run answering-machine detection on the first seconds received.
     pub amd: Option<AmdConfig>,
+    /// Keep what the far end says, for a WAV file.
+    pub record: bool,
 }
 
-/// A bound RTP port waiting for the far end's SDP. Dropping it frees the port.
+/// A call's RTP port, chosen before the SDP offer goes out. In port-per-call
+/// mode it owns a bound socket; dropping it frees the port.
 #[derive(Debug)]
 pub struct MediaLeg {
-    socket: Option<UdpSocket>,
     port: u16,
-    ports: Arc<PortPool>,
+    kind: LegKind,
+}
+
+#[derive(Debug)]
+enum LegKind {
+    Shared { shard: usize },
+    Own { socket: Option<UdpSocket>, ports: Arc<PortPool> },
 }
 
 impl MediaLeg {
@@ -85,8 +123,10 @@ impl MediaLeg {
 
 impl Drop for MediaLeg {
     fn drop(&mut self) {
-        if self.socket.take().is_some() {
-            self.ports.release(self.port);
+        if let LegKind::Own { socket, ports } = &mut self.kind
+            && socket.take().is_some()
+        {
+            ports.release(self.port);
         }
     }
 }
@@ -144,6 +184,10 @@ pub struct MediaStats {
     pub active_calls: AtomicUsize,
     pub packets_sent: AtomicU64,
     pub packets_received: AtomicU64,
+    /// Packets the kernel would not take (send buffer full): dropped.
+    pub send_failures: AtomicU64,
+    /// Datagrams on a shared socket from no call's address: dropped.
+    pub stray_packets: AtomicU64,
     /// Worst lateness of a tick, in microseconds, since the last read.
     pub max_tick_lateness_us: AtomicU64,
 }
@@ -170,6 +214,34 @@ impl PortPool {
     fn release(&self, port: u16) {
         self.free.lock().expect("port pool poisoned").push_back(port);
     }
+
+    fn exhausted(&self) -> MediaError {
+        MediaError::NoFreePort { min: self.min, max: self.max }
+    }
+
+    /// Binds the first free even port (and, with `rtcp`, the odd one above).
+    fn bind(&self, ip: IpAddr, rtcp: bool) -> Result<(u16, UdpSocket, Option<UdpSocket>), MediaError> {
+        let attempts = usize::from(self.max - self.min) / 2 + 1;
+        for _ in 0..attempts {
+            let Some(port) = self.take() else { break };
+            let bound = UdpSocket::bind(SocketAddr::new(ip, port)).and_then(|socket| {
+                let rtcp = rtcp.then(|| UdpSocket::bind(SocketAddr::new(ip, port + 1))).transpose()?;
+                Ok((socket, rtcp))
+            });
+            match bound {
+                Ok((socket, rtcp)) => {
+                    socket.set_nonblocking(true).expect("setting a UDP socket non-blocking");
+                    if let Some(rtcp) = &rtcp {
+                        rtcp.set_nonblocking(true).expect("setting a UDP socket non-blocking");
+                    }
+                    return Ok((port, socket, rtcp));
+                }
+                // Taken by another process: put it at the back and move on.
+                Err(_) => self.release(port),
+            }
+        }
+        Err(self.exhausted())
+    }
 }
 
 enum Command {
@@ -178,8 +250,9 @@ enum Command {
 
 /// One call as its shard sees it.
 struct ActiveCall {
-    socket: UdpSocket,
-    port: u16,
+    /// Port-per-call mode: the call's own socket and port.
+    own_socket: Option<(UdpSocket, u16)>,
+    remote: SockaddrStorage,
     plan: MediaPlan,
     control: Arc<CallControl>,
     report_to: Option<oneshot::Sender<MediaReport>>,
@@ -187,6 +260,9 @@ struct ActiveCall {
     sequence: u16,
     timestamp: u32,
     next_frame: usize,
+    octets_sent: u32,
+    /// The shard tick at which the next RTCP sender report is due.
+    next_report_tick: u64,
     report: MediaReport,
     /// RFC 4733 §2.5.1.3: one event spans many packets sharing its timestamp.
     last_event_timestamp: Option<u32>,
@@ -195,9 +271,18 @@ struct ActiveCall {
     amd: Option<AnsweringMachineDetector>,
 }
 
+/// A shard's shared sockets (shared mode).
+struct SharedSockets {
+    port: u16,
+    rtp: UdpSocket,
+    rtcp: UdpSocket,
+}
+
 pub struct MediaEngine {
     config: MediaConfig,
     ports: Arc<PortPool>,
+    /// Shared mode: each shard's RTP port.
+    shard_ports: Vec<u16>,
     shards: Vec<mpsc::Sender<Command>>,
     threads: Vec<JoinHandle<()>>,
     next_shard: AtomicUsize,
@@ -211,8 +296,9 @@ impl std::fmt::Debug for MediaEngine {
 }
 
 impl MediaEngine {
-    /// Starts the media loops. They run until the engine is dropped.
-    pub fn start(config: MediaConfig) -> MediaEngine {
+    /// Starts the media loops (binding the shared sockets in shared mode).
+    /// They run until the engine is dropped.
+    pub fn start(config: MediaConfig) -> Result<MediaEngine, MediaError> {
         let shard_count = if config.shards == 0 {
             std::thread::available_parallelism().map(|count| count.get()).unwrap_or(1)
         } else {
@@ -220,70 +306,100 @@ impl MediaEngine {
         };
         let ports = Arc::new(PortPool::new(config.port_min, config.port_max));
         let stats = Arc::new(MediaStats::default());
+        let mut sockets = Vec::new();
+        if config.mode == MediaMode::Shared {
+            for _ in 0..shard_count {
+                let (port, rtp, rtcp) = ports.bind(config.bind_ip, true)?;
+                let rtcp = rtcp.expect("bound with rtcp");
+                batch::size_buffers(&rtp, config.max_calls.div_ceil(shard_count));
+                sockets.push(SharedSockets { port, rtp, rtcp });
+            }
+        }
+        let shard_ports = sockets.iter().map(|sockets| sockets.port).collect();
+        let mut sockets = sockets.into_iter();
         let mut shards = Vec::with_capacity(shard_count);
         let mut threads = Vec::with_capacity(shard_count);
         for index in 0..shard_count {
             let (sender, receiver) = mpsc::channel();
             let ports = Arc::clone(&ports);
             let stats = Arc::clone(&stats);
+            let shared = sockets.next();
             let thread = std::thread::Builder::new()
                 .name(format!("herald-media-{index}"))
-                .spawn(move || Shard::new(receiver, ports, stats).run())
+                .spawn(move || Shard::new(receiver, ports, stats, shared).run())
                 .expect("spawning a media thread");
             shards.push(sender);
             threads.push(thread);
         }
-        MediaEngine { config, ports, shards, threads, next_shard: AtomicUsize::new(0), stats }
+        Ok(MediaEngine { config, ports, shard_ports, shards, threads, next_shard: AtomicUsize::new(0), stats })
     }
 
     pub fn stats(&self) -> &MediaStats {
         &self.stats
     }
 
-    /// Binds an RTP port for a new call; its number goes into the SDP offer.
+    pub fn mode(&self) -> MediaMode {
+        self.config.mode
+    }
+
+    /// Chooses the RTP port for a new call; its number goes into the SDP
+    /// offer. Shared mode: a shard's port, round-robin. Port-per-call mode:
+    /// a freshly bound port of the call's own.
     pub fn open(&self) -> Result<MediaLeg, MediaError> {
-        let attempts = usize::from(self.config.port_max - self.config.port_min) / 2 + 1;
-        for _ in 0..attempts {
-            let Some(port) = self.ports.take() else { break };
-            match UdpSocket::bind(SocketAddr::new(self.config.bind_ip, port)) {
-                Ok(socket) => {
-                    socket.set_nonblocking(true).expect("setting a UDP socket non-blocking");
-                    return Ok(MediaLeg { socket: Some(socket), port, ports: Arc::clone(&self.ports) });
-                }
-                // Taken by another process: put it at the back and move on.
-                Err(_) => self.ports.release(port),
+        match self.config.mode {
+            MediaMode::Shared => {
+                let shard = self.next_shard.fetch_add(1, Ordering::Relaxed) % self.shards.len();
+                Ok(MediaLeg { port: self.shard_ports[shard], kind: LegKind::Shared { shard } })
+            }
+            MediaMode::PortPerCall => {
+                let (port, socket, _) = self.ports.bind(self.config.bind_ip, false)?;
+                Ok(MediaLeg { port, kind: LegKind::Own { socket: Some(socket), ports: Arc::clone(&self.ports) } })
             }
         }
-        Err(MediaError::NoFreePort { min: self.ports.min, max: self.ports.max })
     }
 
     /// Hands the leg to a media loop, which starts sending the prompt on its
     /// next tick.
     pub fn start_call(&self, mut leg: MediaLeg, plan: MediaPlan) -> Result<CallMedia, MediaError> {
-        let socket = leg.socket.take().ok_or(MediaError::ShutDown)?;
+        let (shard, own_socket) = match &mut leg.kind {
+            LegKind::Shared { shard } => (*shard, None),
+            LegKind::Own { socket, .. } => {
+                let socket = socket.take().ok_or(MediaError::ShutDown)?;
+                (self.next_shard.fetch_add(1, Ordering::Relaxed) % self.shards.len(), Some((socket, leg.port)))
+            }
+        };
         let control = Arc::new(CallControl::default());
         let (report_to, report) = oneshot::channel();
         let call = ActiveCall {
-            socket,
-            port: leg.port,
+            own_socket,
+            remote: batch::to_storage(plan.remote),
             control: Arc::clone(&control),
             report_to: Some(report_to),
             ssrc: rand::random(),
             sequence: rand::random(),
             timestamp: rand::random(),
             next_frame: 0,
+            octets_sent: 0,
+            // Set by the shard when the call joins it.
+            next_report_tick: 0,
             // Room for a few keypresses without growing on the media path.
-            report: MediaReport { dtmf: String::with_capacity(32), ..MediaReport::default() },
+            report: MediaReport {
+                dtmf: String::with_capacity(32),
+                recording: plan.record.then(|| Recording::with_capacity(plan.codec, RECORDING_RESERVE)),
+                ..MediaReport::default()
+            },
             last_event_timestamp: None,
             inband_dtmf: plan.telephone_event_payload_type.is_none().then(Box::default),
             amd: plan.amd.map(AnsweringMachineDetector::new),
             plan,
         };
-        let shard = self.next_shard.fetch_add(1, Ordering::Relaxed) % self.shards.len();
         self.shards[shard].send(Command::Start(Box::new(call))).map_err(|_| MediaError::ShutDown)?;
         Ok(CallMedia { control, report: Some(report) })
     }
 }
+
+/// A recording grows past this (30 s of G.711) only for longer calls.
+const RECORDING_RESERVE: usize = 8000 * 30;
 
 impl Drop for MediaEngine {
     fn drop(&mut self) {
@@ -291,28 +407,68 @@ impl Drop for MediaEngine {
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
+        for &port in &self.shard_ports {
+            self.ports.release(port);
+        }
     }
 }
 
+/// One media loop: its calls, and how it moves their packets.
 struct Shard {
     commands: mpsc::Receiver<Command>,
     ports: Arc<PortPool>,
     stats: Arc<MediaStats>,
     calls: Vec<ActiveCall>,
-    send_buffer: [u8; HEADER_LEN + FRAME_SAMPLES],
-    receive_buffer: [u8; 2048],
+    io: ShardIo,
+    ticks: u64,
+}
+
+enum ShardIo {
+    Shared {
+        sockets: SharedSockets,
+        /// Which call (index into `calls`) each far-end address belongs to.
+        by_remote: HashMap<SocketAddr, usize>,
+        send: Box<SendBatch>,
+        receive: Box<ReceiveBatch>,
+        rtcp_buffer: Box<[u8; 512]>,
+    },
+    PerCall {
+        send_buffer: [u8; PACKET_LEN],
+        receive_buffer: Box<[u8; 2048]>,
+    },
+}
+
+/// A 20 ms G.711 RTP packet.
+const PACKET_LEN: usize = HEADER_LEN + FRAME_SAMPLES;
+
+/// Per-tick counts, published to [`MediaStats`] once per tick: no shared
+/// cache line is written per packet.
+#[derive(Default)]
+struct TickCounts {
+    sent: u64,
+    received: u64,
+    send_failures: u64,
+    stray: u64,
 }
 
 impl Shard {
-    fn new(commands: mpsc::Receiver<Command>, ports: Arc<PortPool>, stats: Arc<MediaStats>) -> Shard {
-        Shard {
-            commands,
-            ports,
-            stats,
-            calls: Vec::new(),
-            send_buffer: [0; HEADER_LEN + FRAME_SAMPLES],
-            receive_buffer: [0; 2048],
-        }
+    fn new(
+        commands: mpsc::Receiver<Command>,
+        ports: Arc<PortPool>,
+        stats: Arc<MediaStats>,
+        shared: Option<SharedSockets>,
+    ) -> Shard {
+        let io = match shared {
+            Some(sockets) => ShardIo::Shared {
+                sockets,
+                by_remote: HashMap::new(),
+                send: Box::new(SendBatch::new()),
+                receive: Box::new(ReceiveBatch::new()),
+                rtcp_buffer: Box::new([0; 512]),
+            },
+            None => ShardIo::PerCall { send_buffer: [0; PACKET_LEN], receive_buffer: Box::new([0; 2048]) },
+        };
+        Shard { commands, ports, stats, calls: Vec::new(), io, ticks: 0 }
     }
 
     fn run(mut self) {
@@ -320,14 +476,11 @@ impl Shard {
         loop {
             loop {
                 match self.commands.try_recv() {
-                    Ok(Command::Start(call)) => {
-                        self.stats.active_calls.fetch_add(1, Ordering::Relaxed);
-                        self.calls.push(*call);
-                    }
+                    Ok(Command::Start(call)) => self.admit(*call),
                     Err(mpsc::TryRecvError::Empty) => break,
                     Err(mpsc::TryRecvError::Disconnected) => {
-                        for call in self.calls.drain(..) {
-                            finish(call, &self.ports, &self.stats);
+                        while !self.calls.is_empty() {
+                            self.remove(0);
                         }
                         return;
                     }
@@ -348,61 +501,161 @@ impl Shard {
         }
     }
 
+    fn admit(&mut self, mut call: ActiveCall) {
+        self.stats.active_calls.fetch_add(1, Ordering::Relaxed);
+        // Spread the calls' sender reports over the interval.
+        call.next_report_tick = self.ticks + 1 + u64::from(call.ssrc) % rtcp::REPORT_INTERVAL_TICKS;
+        let index = self.calls.len();
+        if let ShardIo::Shared { by_remote, .. } = &mut self.io {
+            let remote = call.plan.remote;
+            if let Some(previous) = by_remote.insert(remote, index) {
+                // Two calls whose far ends share one address cannot be told
+                // apart on a shared socket: the newer one gets the audio.
+                warn!(%remote, previous, "two calls' media from one address; use media_mode = \"port_per_call\" for this carrier");
+            }
+        }
+        self.calls.push(call);
+    }
+
+    /// Takes the call at `index` out (the last call moves into its place)
+    /// and sends its report.
+    fn remove(&mut self, index: usize) {
+        let call = self.calls.swap_remove(index);
+        if let ShardIo::Shared { by_remote, .. } = &mut self.io {
+            if by_remote.get(&call.plan.remote) == Some(&index) {
+                by_remote.remove(&call.plan.remote);
+            }
+            if let Some(moved) = self.calls.get(index) {
+                by_remote.insert(moved.plan.remote, index);
+            }
+        }
+        finish(call, &self.ports, &self.stats);
+    }
+
     /// One 20 ms step for every call: drain what arrived, send one frame.
     fn tick(&mut self) {
-        // Counted locally and published once per tick: no shared cache line
-        // written per packet.
-        let (mut sent, mut received) = (0u64, 0u64);
+        self.ticks += 1;
         let mut index = 0;
         while index < self.calls.len() {
-            let call = &mut self.calls[index];
-            if call.control.stop.load(Ordering::Acquire) {
-                let call = self.calls.swap_remove(index);
-                finish(call, &self.ports, &self.stats);
+            if self.calls[index].control.stop.load(Ordering::Acquire) {
+                self.remove(index);
                 continue;
             }
-            received += receive_all(call, &mut self.receive_buffer);
-            sent += send_frame(call, &mut self.send_buffer);
             index += 1;
         }
-        self.stats.packets_sent.fetch_add(sent, Ordering::Relaxed);
-        self.stats.packets_received.fetch_add(received, Ordering::Relaxed);
+        let mut counts = TickCounts::default();
+        let calls = &mut self.calls;
+        match &mut self.io {
+            ShardIo::Shared { sockets, by_remote, send, receive, rtcp_buffer } => {
+                let _ = receive.drain(&sockets.rtp, |source, datagram| match by_remote.get(&source) {
+                    Some(&index) => counts.received += on_datagram(&mut calls[index], datagram),
+                    None => counts.stray += 1,
+                });
+                // Receiver reports and the like: read and let go.
+                while sockets.rtcp.recv_from(&mut rtcp_buffer[..]).is_ok() {}
+                for call in calls.iter_mut() {
+                    if send.is_full() {
+                        let flushed = send.flush(&sockets.rtp);
+                        counts.send_failures += flushed.failed;
+                    }
+                    let packet = send.push(call.remote, PACKET_LEN);
+                    next_packet(call, packet.try_into().expect("a packet slot of PACKET_LEN"));
+                    counts.sent += 1;
+                }
+                counts.send_failures += send.flush(&sockets.rtp).failed;
+                counts.sent -= counts.send_failures.min(counts.sent);
+                send_reports(calls, self.ticks, &sockets.rtcp, rtcp_buffer);
+            }
+            ShardIo::PerCall { send_buffer, receive_buffer } => {
+                for call in calls.iter_mut() {
+                    // Out of the call while the call is borrowed for the
+                    // packet, back in after (moving a socket moves an fd).
+                    let Some((socket, port)) = call.own_socket.take() else { continue };
+                    counts.received += receive_own(call, &socket, receive_buffer);
+                    next_packet(call, send_buffer);
+                    match socket.send_to(send_buffer, call.plan.remote) {
+                        Ok(_) => counts.sent += 1,
+                        Err(_) => counts.send_failures += 1,
+                    }
+                    call.own_socket = Some((socket, port));
+                }
+            }
+        }
+        self.stats.packets_sent.fetch_add(counts.sent, Ordering::Relaxed);
+        self.stats.packets_received.fetch_add(counts.received, Ordering::Relaxed);
+        if counts.send_failures > 0 {
+            self.stats.send_failures.fetch_add(counts.send_failures, Ordering::Relaxed);
+        }
+        if counts.stray > 0 {
+            self.stats.stray_packets.fetch_add(counts.stray, Ordering::Relaxed);
+        }
     }
 }
 
-/// Drains the call's socket; returns how many RTP packets arrived.
-fn receive_all(call: &mut ActiveCall, buffer: &mut [u8; 2048]) -> u64 {
+/// Sends the sender reports due this tick, to the port above each far end's
+/// RTP port (RFC 3550 §11).
+fn send_reports(calls: &mut [ActiveCall], tick: u64, socket: &UdpSocket, buffer: &mut [u8; 512]) {
+    let packet: &mut [u8; rtcp::SENDER_REPORT_LEN] =
+        (&mut buffer[..rtcp::SENDER_REPORT_LEN]).try_into().expect("a buffer longer than a report");
+    for call in calls.iter_mut().filter(|call| call.next_report_tick == tick) {
+        call.next_report_tick = tick + rtcp::REPORT_INTERVAL_TICKS;
+        SenderReport {
+            ssrc: call.ssrc,
+            ntp_timestamp: rtcp::ntp_now(),
+            rtp_timestamp: call.timestamp,
+            packet_count: call.report.packets_sent as u32,
+            octet_count: call.octets_sent,
+        }
+        .write(packet);
+        let mut rtcp_remote = call.plan.remote;
+        rtcp_remote.set_port(rtcp_remote.port().wrapping_add(1));
+        if socket.send_to(packet, rtcp_remote).is_ok() {
+            call.report.sender_reports += 1;
+        }
+    }
+}
+
+/// Drains a port-per-call socket; returns how many RTP packets arrived.
+fn receive_own(call: &mut ActiveCall, socket: &UdpSocket, buffer: &mut [u8; 2048]) -> u64 {
     let mut received = 0;
     loop {
-        let length = match call.socket.recv_from(buffer) {
+        let length = match socket.recv_from(buffer) {
             Ok((length, _source)) => length,
             Err(error) if error.kind() == ErrorKind::WouldBlock => return received,
             // ICMP port unreachable surfaces here on Linux; keep going.
             Err(_) => continue,
         };
-        let Ok(packet) = rtp::parse(&buffer[..length]) else { continue };
-        call.report.packets_received += 1;
-        received += 1;
-        if let Some(codec) = G711::from_payload_type(packet.header.payload_type) {
-            listen(call, codec, packet.payload);
-            continue;
-        }
-        if Some(packet.header.payload_type) == call.plan.telephone_event_payload_type {
-            let Some(event) = TelephoneEvent::parse(packet.payload) else { continue };
-            // RFC 4733 §2.5.1.3: count an event once, at its first packet.
-            if call.last_event_timestamp != Some(packet.header.timestamp) {
-                call.last_event_timestamp = Some(packet.header.timestamp);
-                if let Some(digit) = event.digit() {
-                    call.report.dtmf.push(digit);
-                }
-            }
-        }
+        received += on_datagram(call, &buffer[..length]);
     }
 }
 
-/// Runs the call's audio detectors over one received payload. Decodes into
-/// a stack buffer: nothing is allocated.
+/// Handles one datagram from the call's far end; returns 1 if it was RTP.
+fn on_datagram(call: &mut ActiveCall, datagram: &[u8]) -> u64 {
+    let Ok(packet) = rtp::parse(datagram) else { return 0 };
+    call.report.packets_received += 1;
+    if let Some(codec) = G711::from_payload_type(packet.header.payload_type) {
+        listen(call, codec, packet.payload);
+    } else if Some(packet.header.payload_type) == call.plan.telephone_event_payload_type
+        && let Some(event) = TelephoneEvent::parse(packet.payload)
+        // RFC 4733 §2.5.1.3: count an event once, at its first packet.
+        && call.last_event_timestamp != Some(packet.header.timestamp)
+    {
+        call.last_event_timestamp = Some(packet.header.timestamp);
+        if let Some(digit) = event.digit() {
+            call.report.dtmf.push(digit);
+        }
+    }
+    1
+}
+
+/// Runs the call's audio detectors (and recorder) over one received
+/// payload. Decodes into a stack buffer: nothing is allocated.
 fn listen(call: &mut ActiveCall, codec: G711, payload: &[u8]) {
+    if let Some(recording) = call.report.recording.as_mut()
+        && codec == recording.codec
+    {
+        recording.samples.extend_from_slice(payload);
+    }
     if call.inband_dtmf.is_none() && call.amd.as_ref().is_none_or(|amd| amd.decision().is_some()) {
         return;
     }
@@ -423,8 +676,9 @@ fn listen(call: &mut ActiveCall, codec: G711, payload: &[u8]) {
     }
 }
 
-/// Sends the call's next frame; returns 1 if it went out.
-fn send_frame(call: &mut ActiveCall, buffer: &mut [u8; HEADER_LEN + FRAME_SAMPLES]) -> u64 {
+/// Writes the call's next packet (a prompt frame, or silence once the prompt
+/// is over) into `buffer`.
+fn next_packet(call: &mut ActiveCall, buffer: &mut [u8; PACKET_LEN]) {
     let frames = call.plan.prompt.frames(call.plan.codec);
     let payload: &[u8; FRAME_SAMPLES] = match frames.get(call.next_frame) {
         Some(frame) => frame,
@@ -451,11 +705,8 @@ fn send_frame(call: &mut ActiveCall, buffer: &mut [u8; HEADER_LEN + FRAME_SAMPLE
     call.sequence = call.sequence.wrapping_add(1);
     call.timestamp = call.timestamp.wrapping_add(FRAME_SAMPLES as u32);
     call.next_frame += 1;
-    if call.socket.send_to(buffer, call.plan.remote).is_ok() {
-        call.report.packets_sent += 1;
-        return 1;
-    }
-    0
+    call.report.packets_sent += 1;
+    call.octets_sent = call.octets_sent.wrapping_add(FRAME_SAMPLES as u32);
 }
 
 fn silence(codec: G711) -> &'static [u8; FRAME_SAMPLES] {
@@ -475,6 +726,56 @@ fn finish(mut call: ActiveCall, ports: &PortPool, stats: &MediaStats) {
     // Wake anyone still waiting for the prompt: the call is over.
     call.control.prompt_done_flag.store(true, Ordering::Release);
     call.control.prompt_done.notify_waiters();
-    drop(call.socket);
-    ports.release(call.port);
+    if let Some((socket, port)) = call.own_socket.take() {
+        drop(socket);
+        ports.release(port);
+    }
+}
+
+/// The far end's audio as it arrived (G.711, 8 kHz, one channel), in
+/// arrival order; gaps are not filled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recording {
+    pub codec: G711,
+    pub samples: Vec<u8>,
+}
+
+impl Recording {
+    fn with_capacity(codec: G711, samples: usize) -> Recording {
+        Recording { codec, samples: Vec::with_capacity(samples) }
+    }
+
+    pub fn duration(&self) -> Duration {
+        Duration::from_micros(self.samples.len() as u64 * 125)
+    }
+
+    /// A WAV file of the recording, in its own G.711 law (format tag 7 for
+    /// µ-law, 6 for A-law), which players and sox read as they are.
+    pub fn to_wav(&self) -> Vec<u8> {
+        let format_tag: u16 = match self.codec {
+            G711::Pcmu => 7,
+            G711::Pcma => 6,
+        };
+        let data_len = u32::try_from(self.samples.len()).unwrap_or(u32::MAX);
+        let mut wav = Vec::with_capacity(58 + self.samples.len());
+        wav.extend_from_slice(b"RIFF");
+        wav.extend_from_slice(&(50 + data_len).to_le_bytes());
+        wav.extend_from_slice(b"WAVEfmt ");
+        wav.extend_from_slice(&18u32.to_le_bytes());
+        wav.extend_from_slice(&format_tag.to_le_bytes());
+        wav.extend_from_slice(&1u16.to_le_bytes()); // channels
+        wav.extend_from_slice(&8000u32.to_le_bytes()); // sample rate
+        wav.extend_from_slice(&8000u32.to_le_bytes()); // bytes per second
+        wav.extend_from_slice(&1u16.to_le_bytes()); // block align
+        wav.extend_from_slice(&8u16.to_le_bytes()); // bits per sample
+        wav.extend_from_slice(&0u16.to_le_bytes()); // cbSize
+        // Non-PCM formats carry a fact chunk with the sample count.
+        wav.extend_from_slice(b"fact");
+        wav.extend_from_slice(&4u32.to_le_bytes());
+        wav.extend_from_slice(&data_len.to_le_bytes());
+        wav.extend_from_slice(b"data");
+        wav.extend_from_slice(&data_len.to_le_bytes());
+        wav.extend_from_slice(&self.samples);
+        wav
+    }
 }

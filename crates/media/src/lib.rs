@@ -6,15 +6,19 @@
 //! hands it a remote address, a codec and a prompt, and gets a report back.
 
 pub mod amd;
+mod batch;
 pub mod dtmf;
 pub mod engine;
 pub mod g711;
 pub mod prompt;
+pub mod rtcp;
 pub mod rtp;
 pub mod sdp;
 
 pub use amd::{AmdConfig, AmdReason, AmdVerdict, AnsweringMachineDetector};
 pub use dtmf::InbandDtmfDetector;
-pub use engine::{CallMedia, MediaConfig, MediaEngine, MediaError, MediaLeg, MediaPlan, MediaReport, MediaStats};
+pub use engine::{
+    CallMedia, MediaConfig, MediaEngine, MediaError, MediaLeg, MediaMode, MediaPlan, MediaReport, MediaStats, Recording,
+};
 pub use g711::G711;
 pub use prompt::{Frame, Prompt, PromptCache, PromptError};

@@ -248,6 +248,9 @@ async fn place_call(
         listen_after_prompt: Duration::ZERO,
         max_call: Duration::from_secs(shared.config.max_call_secs),
         amd: Some(herald_media::AmdConfig::default()),
+        record_to: (!shared.config.recordings_dir.is_empty()).then(|| {
+            std::path::Path::new(&shared.config.recordings_dir).join(format!("attempt-{}.wav", claim.attempt_id))
+        }),
     };
 
     // A free line on the trunk first, then its next INVITE slot; give up

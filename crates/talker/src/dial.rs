@@ -5,6 +5,7 @@
 //! `herald call` prints it.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -30,6 +31,8 @@ pub struct DialRequest {
     pub max_call: Duration,
     /// Answering-machine detection on the first seconds received, if wanted.
     pub amd: Option<AmdConfig>,
+    /// Write the far end's audio to this WAV file.
+    pub record_to: Option<PathBuf>,
 }
 
 /// Who ended an answered call.
@@ -63,6 +66,10 @@ pub struct CallReport {
     pub prompt_completed: bool,
     pub rtp_packets_sent: u64,
     pub rtp_packets_received: u64,
+    /// RTCP sender reports sent (RFC 3550 §6.4.1; shared media mode).
+    pub rtcp_sender_reports: u32,
+    /// The WAV file the far end's audio was written to.
+    pub recording: Option<PathBuf>,
 }
 
 impl CallReport {
@@ -87,6 +94,8 @@ impl CallReport {
             prompt_completed: false,
             rtp_packets_sent: 0,
             rtp_packets_received: 0,
+            rtcp_sender_reports: 0,
+            recording: None,
         }
     }
 }
@@ -175,6 +184,7 @@ pub async fn dial(
         telephone_event_payload_type: remote.telephone_event_payload_type,
         prompt: request.prompt,
         amd: request.amd,
+        record: request.record_to.is_some(),
     };
     let playing = match media.start_call(leg, plan) {
         Ok(playing) => playing,
@@ -225,5 +235,12 @@ pub async fn dial(
     report.dtmf = media_report.dtmf;
     report.amd_verdict = media_report.amd.map(|(verdict, _)| verdict);
     report.amd_reason = media_report.amd.map(|(_, reason)| reason);
+    report.rtcp_sender_reports = media_report.sender_reports;
+    if let (Some(path), Some(recording)) = (request.record_to, media_report.recording) {
+        match tokio::fs::write(&path, recording.to_wav()).await {
+            Ok(()) => report.recording = Some(path),
+            Err(error) => warn!(%error, path = %path.display(), "cannot write the recording"),
+        }
+    }
     report
 }

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use herald_config::TalkerConfig;
 use herald_coord::Coord;
-use herald_media::{MediaConfig, MediaEngine};
+use herald_media::{MediaConfig, MediaEngine, MediaMode};
 use herald_sip::{SipAgent, SipConfig};
 use herald_store::{DialPlan, Store};
 use tokio::sync::Semaphore;
@@ -46,6 +46,8 @@ pub enum Error {
     Sip(#[from] herald_sip::Error),
     #[error("store: {0}")]
     Store(#[from] herald_store::Error),
+    #[error("media: {0}")]
+    Media(#[from] herald_media::MediaError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -98,7 +100,12 @@ impl Talker {
             port_min: config.rtp_port_min,
             port_max: config.rtp_port_max,
             shards: config.media_shards,
-        });
+            mode: match config.media_mode {
+                herald_config::MediaMode::Shared => MediaMode::Shared,
+                herald_config::MediaMode::PortPerCall => MediaMode::PortPerCall,
+            },
+            max_calls: config.max_calls,
+        })?;
         let capacity = Arc::new(Semaphore::new(config.max_calls));
         let caps = caps::TrunkCaps::new(coord.clone(), Duration::from_secs(config.lease_secs));
         let shared = Arc::new(Shared {
