@@ -86,6 +86,16 @@ pub(crate) enum Command {
         /// Print the summary as JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// The prompt to play (WAV, MP3, OGG or FLAC) [default: the bundled welcome prompt].
+        #[arg(long)]
+        prompt: Option<PathBuf>,
+        /// The trunk's concurrent-line cap.
+        #[arg(long, default_value_t = 10_000)]
+        max_lines: i32,
+        /// What the carrier does: `mix` (loadtest/sipp/uas_mix.xml: by last
+        /// digit) or `answer` (every call answered, e.g. uas_bench.xml).
+        #[arg(long, default_value = "mix", value_parser = ["mix", "answer"])]
+        carrier_script: String,
     },
 }
 
@@ -134,7 +144,7 @@ pub(crate) async fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
         Command::Import { campaign, file } => crate::import::run(&config, campaign, &file).await,
         Command::Call(options) => crate::call::run(options).await,
         Command::User { command: UserCommand::Add(options) } => crate::user::add(&config, options).await,
-        Command::Demo { contacts, carrier, cps, ring_timeout, timeout, json } => {
+        Command::Demo { contacts, carrier, cps, ring_timeout, timeout, json, prompt, max_lines, carrier_script } => {
             crate::demo::run(
                 &config,
                 crate::demo::DemoOptions {
@@ -144,6 +154,9 @@ pub(crate) async fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
                     ring_timeout_secs: ring_timeout,
                     timeout_secs: timeout,
                     json,
+                    prompt,
+                    max_lines,
+                    everyone_answers: carrier_script == "answer",
                 },
             )
             .await

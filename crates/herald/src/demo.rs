@@ -1,6 +1,7 @@
 //! `herald demo`: a campaign against the SIPp demo carrier, end to end.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,11 @@ pub(crate) struct DemoOptions {
     pub ring_timeout_secs: i32,
     pub timeout_secs: u64,
     pub json: bool,
+    /// The prompt file; the bundled welcome prompt when absent.
+    pub prompt: Option<PathBuf>,
+    pub max_lines: i32,
+    /// The carrier answers every call (rather than `uas_mix.xml`'s script).
+    pub everyone_answers: bool,
 }
 
 /// What the demo carrier (`loadtest/sipp/uas_mix.xml`) does with a number,
@@ -43,18 +49,26 @@ pub(crate) async fn run(config: &Config, options: DemoOptions) -> anyhow::Result
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S%.3f");
     let mut trunk = NewTrunk::udp(&format!("demo carrier {stamp}"), &host, port);
     trunk.cps_limit = options.cps;
-    trunk.max_lines = 10_000;
+    trunk.max_lines = options.max_lines;
     let trunk = store.create_trunk(&trunk).await?;
-    let prompt = herald_media::Prompt::decode(herald_talker::DEFAULT_PROMPT_WAV.to_vec(), Some("wav"))?;
+    let (audio, filename) = match &options.prompt {
+        Some(path) => (
+            std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+            path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
+        ),
+        None => (herald_talker::DEFAULT_PROMPT_WAV.to_vec(), "welcome.wav".to_owned()),
+    };
+    let extension = filename.rsplit_once('.').map(|(_, extension)| extension.to_ascii_lowercase());
+    let prompt = herald_media::Prompt::decode(audio.clone(), extension.as_deref())?;
     let prompt_ms = prompt.duration_ms();
     let prompt_id = store
         .create_prompt(&NewPrompt {
-            name: format!("demo welcome {stamp}"),
-            filename: "welcome.wav".into(),
-            content_type: "audio/wav".into(),
-            audio: herald_talker::DEFAULT_PROMPT_WAV.to_vec(),
+            name: format!("demo {filename} {stamp}"),
+            content_type: format!("audio/{}", extension.as_deref().unwrap_or("wav")),
+            filename,
             duration_ms: prompt_ms as i32,
-            sha256: sha2::Sha256::digest(herald_talker::DEFAULT_PROMPT_WAV).to_vec(),
+            sha256: sha2::Sha256::digest(&audio).to_vec(),
+            audio,
         })
         .await?;
     let campaign = store
@@ -117,11 +131,46 @@ pub(crate) async fn run(config: &Config, options: DemoOptions) -> anyhow::Result
             .bind(campaign.id)
             .fetch_all(store.pool())
             .await?;
-    let mismatches = rows.iter().filter(|(phone, outcome)| outcome.as_deref() != Some(expected_outcome(phone))).count();
+    let expect = |phone: &str| if options.everyone_answers { "answered" } else { expected_outcome(phone) };
+    let mismatches = rows.iter().filter(|(phone, outcome)| outcome.as_deref() != Some(expect(phone))).count();
     let mut expected: BTreeMap<&str, i64> = BTreeMap::new();
     for (phone, _) in &rows {
-        *expected.entry(expected_outcome(phone)).or_default() += 1;
+        *expected.entry(expect(phone)).or_default() += 1;
     }
+    let mut failures: BTreeMap<String, i64> = BTreeMap::new();
+    let failed: Vec<(Option<String>, Option<i32>, Option<String>)> = sqlx::query_as(
+        "SELECT outcome, sip_code, sip_reason FROM attempts WHERE campaign_id = $1 AND outcome IS DISTINCT FROM 'answered'",
+    )
+    .bind(campaign.id)
+    .fetch_all(store.pool())
+    .await?;
+    for (outcome, code, reason) in failed {
+        let key = format!(
+            "{} {} {}",
+            outcome.as_deref().unwrap_or("none"),
+            code.map(|code| code.to_string()).unwrap_or_default(),
+            reason.unwrap_or_default()
+        );
+        *failures.entry(key.trim().to_owned()).or_default() += 1;
+    }
+    // The most calls up at once: +1 at each answer, -1 at each end.
+    let (peak_concurrent,): (Option<i64>,) = sqlx::query_as(
+        "SELECT max(up) FROM (SELECT sum(step) OVER (ORDER BY at, step) AS up FROM ( \
+             SELECT answered_at AS at, 1 AS step FROM attempts WHERE campaign_id = $1 AND answered_at IS NOT NULL \
+             UNION ALL \
+             SELECT ended_at, -1 FROM attempts WHERE campaign_id = $1 AND answered_at IS NOT NULL) AS steps) AS running",
+    )
+    .bind(campaign.id)
+    .fetch_one(store.pool())
+    .await?;
+    let (call_seconds, last_answer, first_end): (Option<f64>, Option<f64>, Option<f64>) = sqlx::query_as(
+        "SELECT (sum(talk_ms) / 1000.0)::float8, extract(epoch FROM max(answered_at))::float8, \
+                extract(epoch FROM min(ended_at))::float8 \
+         FROM attempts WHERE campaign_id = $1 AND answered_at IS NOT NULL",
+    )
+    .bind(campaign.id)
+    .fetch_one(store.pool())
+    .await?;
     let (invites, first, last, mean_talk_ms): (i64, Option<f64>, Option<f64>, Option<f64>) = sqlx::query_as(
         "SELECT count(invite_at), extract(epoch FROM min(invite_at))::float8, \
                     extract(epoch FROM max(invite_at))::float8, \
@@ -146,6 +195,13 @@ pub(crate) async fn run(config: &Config, options: DemoOptions) -> anyhow::Result
         "achieved_cps": (achieved_cps * 10.0).round() / 10.0,
         "prompt_ms": prompt_ms,
         "mean_answered_talk_ms": mean_talk_ms.map(|ms| ms.round()),
+        "peak_concurrent_calls": peak_concurrent.unwrap_or(0),
+        "call_seconds": call_seconds.map(|seconds| seconds.round()).unwrap_or(0.0),
+        "not_answered": failures,
+        "first_invite_unix": first,
+        "last_invite_unix": last,
+        "last_answer_unix": last_answer,
+        "first_answered_end_unix": first_end,
         "elapsed_secs": (elapsed * 10.0).round() / 10.0,
     });
     if options.json {

@@ -54,6 +54,8 @@ pub struct AttemptRecord {
     pub amd_verdict: Option<String>,
     pub rtp_packets_sent: Option<i32>,
     pub rtp_packets_received: Option<i32>,
+    /// Where the far end's audio was written (`talker.recordings_dir`).
+    pub recording_path: Option<String>,
 }
 
 impl AttemptRecord {
@@ -81,6 +83,7 @@ impl AttemptRecord {
             amd_verdict: None,
             rtp_packets_sent: None,
             rtp_packets_received: None,
+            recording_path: None,
         }
     }
 }
@@ -194,7 +197,7 @@ impl Store {
             "UPDATE attempts SET outcome = $2, trunk_id = $3, caller_id = $4, sip_call_id = $5, sip_code = $6, \
                  sip_reason = $7, q850_cause = $8, invite_at = $9, ringing_at = $10, answered_at = $11, \
                  ended_at = $12, talk_ms = $13, early_media = $14, dtmf = $15, rtp_packets_sent = $16, \
-                 rtp_packets_received = $17, amd_verdict = $18 \
+                 rtp_packets_received = $17, amd_verdict = $18, recording_path = $19 \
              WHERE id = $1 AND outcome IS NULL",
         )
         .bind(record.attempt_id)
@@ -215,6 +218,7 @@ impl Store {
         .bind(record.rtp_packets_sent)
         .bind(record.rtp_packets_received)
         .bind(&record.amd_verdict)
+        .bind(&record.recording_path)
         .execute(&mut *transaction)
         .await?;
         if written.rows_affected() == 0 {

@@ -286,6 +286,7 @@ async fn place_call(
         record.rtp_packets_sent = Some(report.rtp_packets_sent.min(i32::MAX as u64) as i32);
         record.rtp_packets_received = Some(report.rtp_packets_received.min(i32::MAX as u64) as i32);
     }
+    record.recording_path = report.recording.map(|path| path.display().to_string());
     record
 }
 
