@@ -144,6 +144,8 @@ struct CallControl {
 pub struct CallMedia {
     control: Arc<CallControl>,
     report: Option<oneshot::Receiver<MediaReport>>,
+    /// The shard playing the call, for changes to a running call.
+    shard: mpsc::Sender<Command>,
 }
 
 impl CallMedia {
@@ -160,6 +162,13 @@ impl CallMedia {
             }
             notified.await;
         }
+    }
+
+    /// Sends the call's media to a new far-end address from its next tick
+    /// on (the far end moved it in a re-INVITE or UPDATE, RFC 3264 §8). In
+    /// shared mode what arrives is matched by the new address from then on.
+    pub fn retarget(&self, remote: SocketAddr) {
+        let _ = self.shard.send(Command::Retarget { control: Arc::clone(&self.control), remote });
     }
 
     /// Stops the media (within one tick) and returns what it did.
@@ -246,6 +255,11 @@ impl PortPool {
 
 enum Command {
     Start(Box<ActiveCall>),
+    /// Send the call (known by its control block) to a new address.
+    Retarget {
+        control: Arc<CallControl>,
+        remote: SocketAddr,
+    },
 }
 
 /// One call as its shard sees it.
@@ -394,7 +408,7 @@ impl MediaEngine {
             plan,
         };
         self.shards[shard].send(Command::Start(Box::new(call))).map_err(|_| MediaError::ShutDown)?;
-        Ok(CallMedia { control, report: Some(report) })
+        Ok(CallMedia { control, report: Some(report), shard: self.shards[shard].clone() })
     }
 }
 
@@ -477,6 +491,7 @@ impl Shard {
             loop {
                 match self.commands.try_recv() {
                     Ok(Command::Start(call)) => self.admit(*call),
+                    Ok(Command::Retarget { control, remote }) => self.retarget(&control, remote),
                     Err(mpsc::TryRecvError::Empty) => break,
                     Err(mpsc::TryRecvError::Disconnected) => {
                         while !self.calls.is_empty() {
@@ -515,6 +530,27 @@ impl Shard {
             }
         }
         self.calls.push(call);
+    }
+
+    /// Moves a call's far end to `remote`. Rare (a re-INVITE), so a scan of
+    /// the shard's calls is fine.
+    fn retarget(&mut self, control: &Arc<CallControl>, remote: SocketAddr) {
+        let Some(index) = self.calls.iter().position(|call| Arc::ptr_eq(&call.control, control)) else {
+            return; // the call has already stopped
+        };
+        let call = &mut self.calls[index];
+        let previous = std::mem::replace(&mut call.plan.remote, remote);
+        call.remote = batch::to_storage(remote);
+        if let ShardIo::Shared { by_remote, .. } = &mut self.io {
+            if by_remote.get(&previous) == Some(&index) {
+                by_remote.remove(&previous);
+            }
+            if let Some(other) = by_remote.insert(remote, index)
+                && other != index
+            {
+                warn!(%remote, other, "two calls' media from one address; use media_mode = \"port_per_call\" for this carrier");
+            }
+        }
     }
 
     /// Takes the call at `index` out (the last call moves into its place)
