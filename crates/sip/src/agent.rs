@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, RwLock};
 
@@ -14,7 +14,12 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, warn};
 
-use crate::{Error, Result};
+use crate::{Error, Result, q850_cause};
+
+/// The Q.850 cause (RFC 3326 `Reason`) of each far-end BYE the agent routed
+/// to a dialog, by Call-ID, until the call takes it. rsipstack answers the
+/// BYE itself and tells the call only that it came.
+pub(crate) type ByeCauses = Arc<std::sync::Mutex<HashMap<String, u16>>>;
 
 #[derive(Debug, Clone)]
 pub struct SipConfig {
@@ -35,6 +40,7 @@ pub struct SipAgent {
     pub(crate) dialogs: Arc<DialogLayer>,
     local_addr: SocketAddr,
     allowed_sources: Arc<RwLock<Option<HashSet<IpAddr>>>>,
+    bye_causes: ByeCauses,
     shutdown: CancellationToken,
     tasks: TaskTracker,
 }
@@ -101,12 +107,23 @@ impl SipAgent {
                 () = serve_shutdown.cancelled() => {}
             }
         });
-        tasks.spawn(dispatch_incoming(incoming, Arc::clone(&dialogs), tasks.clone(), shutdown.clone()));
-        Ok(SipAgent { endpoint: inner, dialogs, local_addr, allowed_sources, shutdown, tasks })
+        let bye_causes = ByeCauses::default();
+        tasks.spawn(dispatch_incoming(
+            incoming,
+            Arc::clone(&dialogs),
+            Arc::clone(&bye_causes),
+            tasks.clone(),
+            shutdown.clone(),
+        ));
+        Ok(SipAgent { endpoint: inner, dialogs, local_addr, allowed_sources, bye_causes, shutdown, tasks })
     }
 
     pub(crate) fn endpoint(&self) -> &EndpointInnerRef {
         &self.endpoint
+    }
+
+    pub(crate) fn bye_causes(&self) -> ByeCauses {
+        Arc::clone(&self.bye_causes)
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -139,6 +156,7 @@ impl Drop for SipAgent {
 async fn dispatch_incoming(
     mut incoming: TransactionReceiver,
     dialogs: Arc<DialogLayer>,
+    bye_causes: ByeCauses,
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) {
@@ -154,6 +172,15 @@ async fn dispatch_incoming(
         if in_dialog {
             match dialogs.match_dialog(&transaction) {
                 Some(mut dialog) => {
+                    // RFC 3326: keep the cause a BYE gives for the call's report.
+                    if transaction.original.method == Method::Bye
+                        && let Some(cause) =
+                            transaction.original.header_value("Reason").and_then(|reason| q850_cause(&reason))
+                        && let Ok(call_id) = transaction.original.call_id_header()
+                    {
+                        let call_id = call_id.value().to_owned();
+                        bye_causes.lock().expect("bye causes poisoned").insert(call_id, cause);
+                    }
                     // The dialog answers BYE itself and reports re-INVITE,
                     // UPDATE and OPTIONS to the call's state channel, where
                     // `AnsweredCall` answers them.

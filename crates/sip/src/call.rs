@@ -1,18 +1,20 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use rsipstack::dialog::authenticate::Credential;
-use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason, TransactionHandle};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::prelude::HeadersExt;
-use rsipstack::sip::{Header, Response, StatusCode, Uri};
+use rsipstack::sip::{Header, Method, Request, Response, StatusCode, Uri};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 use tracing::{debug, warn};
 
-use crate::agent::SipAgent;
+use crate::agent::{ByeCauses, SipAgent};
+use crate::session_timer::{Refresher, SessionExpires, SessionTimer, TimerAction};
 use crate::{Error, Result, q850_cause};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,10 +98,34 @@ pub struct FailedCall {
 /// How an answered call ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallEnd {
-    /// The far end sent BYE.
-    RemoteBye,
+    /// The far end sent BYE (RFC 3261 §15.1.2), with the Q.850 cause of its
+    /// `Reason` header (RFC 3326), if it gave one.
+    RemoteBye { q850_cause: Option<u16> },
+    /// RFC 4028 §10: the session timer ran out (no refresh from the carrier,
+    /// or ours failed with 408, 481 or no answer) and Herald sent BYE.
+    SessionExpired,
     /// The dialog ended for another reason (e.g. no ACK, transport failure).
     Other(String),
+}
+
+/// What the far end did to an answered call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallEvent {
+    /// The call is over.
+    Ended(CallEnd),
+    /// A re-INVITE or UPDATE brought a new SDP offer (RFC 3264 §8), already
+    /// answered: media should follow it (e.g. a new address or port).
+    RemoteSdp(String),
+}
+
+/// The outcome of a session refresh we sent: the response, if one came.
+type RefreshOutcome = std::result::Result<Option<Response>, String>;
+
+/// What woke an answered call up.
+enum Wakeup {
+    State(Option<DialogState>),
+    Refreshed(RefreshOutcome),
+    Timer(TimerAction),
 }
 
 /// An answered (confirmed) call. Drop it only after [`AnsweredCall::hangup`]
@@ -112,6 +138,15 @@ pub struct AnsweredCall {
     dialog: InviteDialog,
     states: DialogStateReceiver,
     dialogs: Arc<DialogLayer>,
+    /// Where the agent leaves the Q.850 cause of a BYE it routed here.
+    bye_causes: ByeCauses,
+    /// RFC 4028: the session timer the carrier asked for, if any.
+    session_timer: Option<SessionTimer>,
+    /// The carrier's 2xx listed UPDATE in `Allow`, so our session refreshes
+    /// use it (RFC 3311) rather than re-INVITE.
+    carrier_allows_update: bool,
+    /// Our session refresh in flight; aborted with the call.
+    refresh: Option<AbortOnDropHandle<RefreshOutcome>>,
     ended: Option<CallEnd>,
 }
 
@@ -153,6 +188,9 @@ impl SipAgent {
                 realm: None,
                 auth_username: None,
             }),
+            // RFC 4028 §7.1: we can refresh sessions, so a carrier that
+            // wants session timers may make us the refresher.
+            headers: Some(vec![Header::Supported("timer".into())]),
             ..InviteOption::default()
         };
 
@@ -209,6 +247,19 @@ impl SipAgent {
         };
         let code = response.status_code.code();
         if (200..300).contains(&code) {
+            let session_timer =
+                SessionTimer::from_answer(response.header_value("Session-Expires").as_deref(), Instant::now());
+            if let Some(timer) = &session_timer {
+                debug!(
+                    call_id = %progress.call_id,
+                    interval = ?timer.interval(),
+                    herald_refreshes = timer.herald_refreshes(),
+                    "session timer"
+                );
+            }
+            let carrier_allows_update = response
+                .header_value("Allow")
+                .is_some_and(|allow| allow.split(',').any(|method| method.trim().eq_ignore_ascii_case("UPDATE")));
             return Ok(InviteResult::Answered(AnsweredCall {
                 progress,
                 answered_at: SystemTime::now(),
@@ -217,6 +268,10 @@ impl SipAgent {
                 dialog,
                 states,
                 dialogs: Arc::clone(&self.dialogs),
+                bye_causes: self.bye_causes(),
+                session_timer,
+                carrier_allows_update,
+                refresh: None,
                 ended: None,
             }));
         }
@@ -235,61 +290,230 @@ impl SipAgent {
 }
 
 impl AnsweredCall {
-    /// Waits until the far end hangs up, answering what it sends meanwhile:
-    /// re-INVITE and UPDATE (RFC 3311) get our SDP again (the session does not
-    /// change), OPTIONS gets 200. Cancel-safe: use it in `select!`.
+    /// Waits until the call ends, answering what the far end sends meanwhile
+    /// and keeping the session timer (see [`AnsweredCall::next_event`]).
+    /// Cancel-safe: use it in `select!`.
     pub async fn ended(&mut self) -> CallEnd {
-        if let Some(end) = &self.ended {
-            return end.clone();
-        }
         loop {
-            let Some(state) = self.states.recv().await else {
-                return self.finish(CallEnd::Other("dialog channel closed".to_owned()));
-            };
-            match state {
-                DialogState::Updated(_, request, handle) => {
-                    // RFC 3261 §14.2 / RFC 3311 §5.2: answer a session refresh
-                    // with the session we have.
-                    let body = (!request.body.is_empty()).then(|| self.local_sdp.clone().into_bytes());
-                    let headers = body.as_ref().map(|_| vec![Header::ContentType("application/sdp".into())]);
-                    let _ = handle.respond(StatusCode::OK, headers, body).await;
-                }
-                DialogState::Options(_, _, handle) => {
-                    let _ = handle.reply(StatusCode::OK).await;
-                }
-                DialogState::Info(_, _, handle) | DialogState::Notify(_, _, handle) => {
-                    let _ = handle.reply(StatusCode::OK).await;
-                }
-                DialogState::Terminated(_, reason) => {
-                    let end = match reason {
-                        TerminatedReason::UasBye => CallEnd::RemoteBye,
-                        other => CallEnd::Other(format!("{other:?}")),
-                    };
-                    return self.finish(end);
-                }
-                _ => {}
+            if let CallEvent::Ended(end) = self.next_event().await {
+                return end;
             }
         }
     }
 
+    /// Waits for the next thing the caller must act on: the end of the call,
+    /// or a new SDP from the far end. Meanwhile it answers re-INVITE and
+    /// UPDATE (RFC 3261 §14.2, RFC 3311 §5.2) with our session, OPTIONS,
+    /// INFO and NOTIFY with 200, refreshes the session when we are the
+    /// refresher and ends it when nobody did (RFC 4028 §10). Cancel-safe:
+    /// use it in `select!`.
+    pub async fn next_event(&mut self) -> CallEvent {
+        loop {
+            if let Some(end) = &self.ended {
+                return CallEvent::Ended(end.clone());
+            }
+            let timer = self.session_timer.as_ref().map(SessionTimer::next);
+            let wake_at = timer.map_or_else(far_future, |(at, _)| tokio::time::Instant::from_std(at));
+            let (states, refresh) = (&mut self.states, &mut self.refresh);
+            let wakeup = tokio::select! {
+                state = states.recv() => Wakeup::State(state),
+                joined = async { refresh.as_mut().expect("guarded by is_some").await }, if refresh.is_some() => {
+                    Wakeup::Refreshed(joined.map_err(|error| error.to_string()).and_then(|outcome| outcome))
+                }
+                () = tokio::time::sleep_until(wake_at), if timer.is_some() => {
+                    Wakeup::Timer(timer.map_or(TimerAction::Expire, |(_, action)| action))
+                }
+            };
+            match wakeup {
+                Wakeup::State(None) => {
+                    self.finish(CallEnd::Other("dialog channel closed".to_owned()));
+                }
+                Wakeup::State(Some(state)) => {
+                    if let Some(event) = self.on_dialog_state(state).await {
+                        return event;
+                    }
+                }
+                Wakeup::Refreshed(outcome) => {
+                    self.refresh = None;
+                    self.on_refresh_outcome(outcome).await;
+                }
+                Wakeup::Timer(TimerAction::Refresh) => self.send_refresh(),
+                Wakeup::Timer(TimerAction::Expire) => {
+                    warn!(call_id = %self.progress.call_id, "session timer expired: hanging up");
+                    self.bye_and_finish(CallEnd::SessionExpired).await;
+                }
+            }
+        }
+    }
+
+    async fn on_dialog_state(&mut self, state: DialogState) -> Option<CallEvent> {
+        match state {
+            DialogState::Updated(_, request, handle) => {
+                let offer = self.answer_session_update(&request, &handle).await?;
+                if offer == self.remote_sdp {
+                    return None;
+                }
+                self.remote_sdp = offer.clone();
+                Some(CallEvent::RemoteSdp(offer))
+            }
+            DialogState::Options(_, _, handle)
+            | DialogState::Info(_, _, handle)
+            | DialogState::Notify(_, _, handle) => {
+                let _ = handle.reply(StatusCode::OK).await;
+                None
+            }
+            // Herald neither transfers calls nor takes messages: say so now
+            // rather than let the request wait out its transaction.
+            DialogState::Refer(_, _, handle)
+            | DialogState::Message(_, _, handle)
+            | DialogState::Publish(_, _, handle) => {
+                let _ = handle.reply(StatusCode::NotImplemented).await;
+                None
+            }
+            DialogState::Terminated(_, reason) => {
+                let end = match reason {
+                    TerminatedReason::UasBye => CallEnd::RemoteBye { q850_cause: self.take_bye_cause() },
+                    other => CallEnd::Other(format!("{other:?}")),
+                };
+                Some(CallEvent::Ended(self.finish(end)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Answers a re-INVITE or UPDATE from the far end with 200 OK and our
+    /// session, and returns the SDP offer it carried, if any.
+    ///
+    /// RFC 3261 §14.2: a re-INVITE gets our SDP in the 2xx (the answer to its
+    /// offer, or our offer when it had none); RFC 3311 §5.2: an UPDATE's 2xx
+    /// carries SDP only when the UPDATE offered some. Our session does not
+    /// change, so the same SDP (same `o=` version, RFC 3264 §8) answers.
+    /// RFC 4028 §9: a refresh carrying Session-Expires is echoed with the
+    /// refresher named, and restarts the session timer.
+    async fn answer_session_update(&mut self, request: &Request, handle: &TransactionHandle) -> Option<String> {
+        let mut headers = Vec::new();
+        let requested = request.header_value("Session-Expires");
+        if let Some((expires, require_timer)) =
+            SessionTimer::refreshed_by_carrier(&mut self.session_timer, requested.as_deref(), Instant::now())
+        {
+            headers.push(Header::SessionExpires(expires.header_value().into()));
+            if require_timer {
+                headers.push(Header::Require("timer".into()));
+            }
+        }
+        let offer = (!request.body.is_empty()).then(|| String::from_utf8_lossy(&request.body).into_owned());
+        let body = (offer.is_some() || request.method == Method::Invite).then(|| {
+            headers.push(Header::ContentType("application/sdp".into()));
+            self.local_sdp.clone().into_bytes()
+        });
+        debug!(call_id = %self.progress.call_id, method = %request.method, "answering a session update");
+        if let Err(error) = handle.respond(StatusCode::OK, Some(headers), body).await {
+            debug!(%error, call_id = %self.progress.call_id, "the session update went away unanswered");
+        }
+        offer
+    }
+
+    /// RFC 4028 §7.4: a session refresh of ours — UPDATE without an offer
+    /// when the carrier allows UPDATE (RFC 3311), else a re-INVITE offering
+    /// our unchanged session — with `Session-Expires: N;refresher=uac` and
+    /// `Supported: timer`. It runs as its own task so that `next_event`
+    /// stays cancel-safe; the task ends with the transaction (at most 64*T1)
+    /// or with the call.
+    fn send_refresh(&mut self) {
+        let Some(timer) = self.session_timer.as_mut() else { return };
+        timer.refresh_sent();
+        let expires = SessionExpires { interval: timer.interval(), refresher: Some(Refresher::Uac) };
+        let mut headers =
+            vec![Header::SessionExpires(expires.header_value().into()), Header::Supported("timer".into())];
+        let dialog = self.dialog.clone();
+        let use_update = self.carrier_allows_update;
+        let sdp = self.local_sdp.clone().into_bytes();
+        debug!(call_id = %self.progress.call_id, use_update, "refreshing the session");
+        self.refresh = Some(AbortOnDropHandle::new(tokio::spawn(async move {
+            let sent = if use_update {
+                dialog.update(Some(headers), None).await
+            } else {
+                headers.push(Header::ContentType("application/sdp".into()));
+                dialog.reinvite(Some(headers), Some(sdp)).await
+            };
+            sent.map_err(|error| error.to_string())
+        })));
+    }
+
+    async fn on_refresh_outcome(&mut self, outcome: RefreshOutcome) {
+        let now = Instant::now();
+        let call_id = self.progress.call_id.clone();
+        match outcome {
+            Ok(Some(response)) if response.status_code.kind() == rsipstack::sip::StatusCodeKind::Successful => {
+                debug!(%call_id, "session refreshed");
+                if let Some(timer) = self.session_timer.as_mut() {
+                    timer.refresh_answered(response.header_value("Session-Expires").as_deref(), now);
+                }
+            }
+            Ok(Some(response)) => {
+                let code = response.status_code.code();
+                // RFC 4028 §10: a refresh answered 408 or 481 ends the session.
+                if code == 408 || code == 481 {
+                    warn!(%call_id, code, "session refresh refused: hanging up");
+                    self.bye_and_finish(CallEnd::SessionExpired).await;
+                    return;
+                }
+                // An UPDATE the carrier turned down: use re-INVITE next time.
+                if code == 405 || code == 501 {
+                    self.carrier_allows_update = false;
+                }
+                debug!(%call_id, code, "session refresh failed; retrying before expiry");
+                if let Some(timer) = self.session_timer.as_mut() {
+                    timer.refresh_failed(now);
+                }
+            }
+            // RFC 4028 §10: no response at all (the transaction timed out).
+            Ok(None) | Err(_) => {
+                warn!(%call_id, ?outcome, "session refresh unanswered: hanging up");
+                self.bye_and_finish(CallEnd::SessionExpired).await;
+            }
+        }
+    }
+
+    async fn bye_and_finish(&mut self, end: CallEnd) {
+        self.refresh = None;
+        if let Err(error) = self.dialog.bye().await {
+            debug!(%error, call_id = %self.progress.call_id, "bye failed");
+        }
+        self.finish(end);
+    }
+
+    fn take_bye_cause(&self) -> Option<u16> {
+        self.bye_causes.lock().expect("bye causes poisoned").remove(&self.progress.call_id)
+    }
+
     fn finish(&mut self, end: CallEnd) -> CallEnd {
+        self.refresh = None;
+        self.take_bye_cause();
         self.dialogs.remove_dialog(&self.dialog.id());
         self.ended = Some(end.clone());
         end
     }
 
-    /// Sends BYE (RFC 3261 §15.1.1) unless the far end already hung up, and
-    /// waits briefly for the dialog to close.
+    /// Sends BYE (RFC 3261 §15.1.1) unless the call already ended, and waits
+    /// briefly for the dialog to close.
     pub async fn hangup(mut self) {
         if self.ended.is_some() {
             return;
         }
+        self.refresh = None;
         if let Err(error) = self.dialog.bye().await {
             debug!(%error, call_id = %self.progress.call_id, "bye failed");
         }
         let _ = tokio::time::timeout(Duration::from_secs(2), self.ended()).await;
         self.dialogs.remove_dialog(&self.dialog.id());
+        self.take_bye_cause();
     }
+}
+
+/// A deadline that never comes, for a disabled timer branch.
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(86_400 * 365)
 }
 
 pub(crate) fn parse_uri(text: &str) -> Result<Uri> {

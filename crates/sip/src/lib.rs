@@ -6,6 +6,8 @@
 //! (rsipstack, pinned to an exact version) can be replaced without touching
 //! them. The stack does the RFC 3261 transaction work: retransmissions and
 //! Timers A–K (§17), ACK for 2xx (§13.2.2.4), digest challenges (§22.2).
+//! In-dialog requests reach the call as events; this crate answers them
+//! (re-INVITE, UPDATE, OPTIONS) and keeps RFC 4028 session timers.
 //!
 //! This crate never touches a database, never plays audio, and never decides
 //! what a call means: it reports SIP facts (codes, Reason headers, timings).
@@ -14,11 +16,12 @@ mod agent;
 mod call;
 mod options;
 mod reason;
+mod session_timer;
 
 pub use agent::{SipAgent, SipConfig};
 pub use call::{
-    AnsweredCall, CallEnd, DigestCredential, FailedCall, InviteProgress, InviteResult, OutboundInvite, SipTransport,
-    TrunkTarget,
+    AnsweredCall, CallEnd, CallEvent, DigestCredential, FailedCall, InviteProgress, InviteResult, OutboundInvite,
+    SipTransport, TrunkTarget,
 };
 pub use options::TrunkProbe;
 pub use reason::q850_cause;

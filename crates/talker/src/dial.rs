@@ -10,12 +10,16 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use herald_media::{AmdConfig, AmdReason, AmdVerdict, MediaEngine, MediaPlan, Prompt, sdp};
-use herald_sip::{CallEnd, InviteResult, OutboundInvite, SipAgent, TrunkTarget};
+use herald_media::{AmdConfig, AmdReason, AmdVerdict, CallMedia, MediaEngine, MediaPlan, Prompt, sdp};
+use herald_sip::{AnsweredCall, CallEnd, CallEvent, InviteResult, OutboundInvite, SipAgent, TrunkTarget};
 use herald_types::Outcome;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
+
+/// The `sip_reason` of an answered call that Herald ended because its
+/// session timer ran out (RFC 4028 §10).
+pub const SESSION_EXPIRED: &str = "session expired (RFC 4028 session timer)";
 
 /// What to call and what to play.
 #[derive(Debug, Clone)]
@@ -198,27 +202,20 @@ pub async fn dial(
         }
     };
 
-    let max_call = tokio::time::sleep(request.max_call);
-    tokio::pin!(max_call);
-    let mut remote_end: Option<CallEnd> = None;
-    tokio::select! {
-        () = playing.prompt_played() => {}
-        end = call.ended() => remote_end = Some(end),
-        () = &mut max_call => warn!("call reached its maximum length"),
-        () = cancel.cancelled() => debug!("call aborted"),
-    }
-    if remote_end.is_none() && !request.listen_after_prompt.is_zero() && !cancel.is_cancelled() {
-        tokio::select! {
-            () = tokio::time::sleep(request.listen_after_prompt) => {}
-            end = call.ended() => remote_end = Some(end),
-            () = &mut max_call => warn!("call reached its maximum length"),
-            () = cancel.cancelled() => debug!("call aborted"),
-        }
-    }
+    let remote_end = converse(&mut call, &playing, request.listen_after_prompt, request.max_call, cancel).await;
     let media_report = playing.stop().await;
     match remote_end {
+        // RFC 4028 §10: the session timer ran out and we sent the BYE.
+        Some(CallEnd::SessionExpired) => {
+            debug!("session expired");
+            report.sip_reason = Some(SESSION_EXPIRED.to_owned());
+            report.hangup_by = Some(HangupBy::Herald);
+        }
         Some(end) => {
             debug!(?end, "far end hung up");
+            if let CallEnd::RemoteBye { q850_cause } = end {
+                report.q850_cause = q850_cause;
+            }
             report.hangup_by = Some(HangupBy::Remote);
         }
         None => {
@@ -243,4 +240,51 @@ pub async fn dial(
         }
     }
     report
+}
+
+/// The answered part of a call: the prompt, then `listen` more, until the
+/// far end hangs up (its [`CallEnd`]), `max_call` passes or `cancel` fires
+/// (`None`: Herald is to hang up). Media follows the far end when a
+/// re-INVITE or UPDATE moves it.
+async fn converse(
+    call: &mut AnsweredCall,
+    playing: &CallMedia,
+    listen: Duration,
+    max_call: Duration,
+    cancel: &CancellationToken,
+) -> Option<CallEnd> {
+    let max_call = tokio::time::sleep(max_call);
+    tokio::pin!(max_call);
+    // Set once the prompt is over: when listening ends.
+    let mut listen_until: Option<tokio::time::Instant> = None;
+    loop {
+        let listen_end = tokio::time::sleep_until(listen_until.unwrap_or_else(tokio::time::Instant::now));
+        tokio::select! {
+            () = playing.prompt_played(), if listen_until.is_none() => {
+                if listen.is_zero() || cancel.is_cancelled() {
+                    return None;
+                }
+                listen_until = Some(tokio::time::Instant::now() + listen);
+            }
+            () = listen_end, if listen_until.is_some() => return None,
+            event = call.next_event() => match event {
+                CallEvent::Ended(end) => return Some(end),
+                CallEvent::RemoteSdp(offer) => match sdp::parse_remote(&offer) {
+                    Ok(remote) => {
+                        debug!(remote = %remote.address, "far end moved its media");
+                        playing.retarget(remote.address);
+                    }
+                    Err(error) => warn!(%error, "unusable SDP in a re-INVITE or UPDATE: media unchanged"),
+                },
+            },
+            () = &mut max_call => {
+                warn!("call reached its maximum length");
+                return None;
+            }
+            () = cancel.cancelled() => {
+                debug!("call aborted");
+                return None;
+            }
+        }
+    }
 }

@@ -33,7 +33,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{Instrument, info, info_span, warn};
 
-pub use dial::{CallReport, DialRequest, HangupBy, dial};
+pub use dial::{CallReport, DialRequest, HangupBy, SESSION_EXPIRED, dial};
 
 /// The bundled prompt (`sounds/welcome.wav`): played when a campaign names
 /// none, by `herald call` without `--prompt`, and by the demo.
