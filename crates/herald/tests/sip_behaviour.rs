@@ -282,6 +282,32 @@ async fn herald_refreshes_the_session_when_the_carrier_makes_it_the_refresher() 
     assert!(!requests_from_herald(&messages, "BYE").is_empty(), "Herald hung up after its prompt");
 }
 
+/// RFC 4028 §7.4: a carrier whose `Allow` has no UPDATE gets its refreshes
+/// as re-INVITEs offering Herald's unchanged session, each ACKed.
+#[tokio::test]
+async fn herald_refreshes_with_reinvite_when_the_carrier_does_not_allow_update() {
+    let sink = RtpSink::bind().await;
+    let mut arguments = media_at(&sink);
+    arguments.extend(["-set", "se", "4", "-set", "refresh_with", "invite"].map(str::to_owned));
+    let mut carrier = SippCarrier::start("uas_session_timer.xml", &strs(&arguments));
+    let report = herald_call(&carrier, &TestPrompt::tone(1000), &["--listen", "2"]).await;
+    assert_eq!(report["outcome"], "answered", "{report}");
+    assert!(report["sip_reason"].is_null(), "the session did not expire: {report}");
+    assert_carrier_content(&mut carrier).await;
+
+    let messages = carrier.messages();
+    assert!(requests_from_herald(&messages, "UPDATE").is_empty(), "no UPDATE to a carrier that does not allow it");
+    let invites = requests_from_herald(&messages, "INVITE");
+    let initial_cseq = invites[0].header("CSeq").expect("CSeq").to_owned();
+    let refreshes: Vec<_> =
+        invites.iter().filter(|invite| invite.header("CSeq") != Some(initial_cseq.as_str())).collect();
+    let refresh = refreshes.first().unwrap_or_else(|| panic!("no re-INVITE refresh:\n{}", carrier.message_log()));
+    assert_eq!(session_expires(refresh).as_deref(), Some("4;refresher=uac"), "{}", refresh.text);
+    assert!(refresh.text.contains("m=audio "), "the re-INVITE offers Herald's session:\n{}", refresh.text);
+    let acks = requests_from_herald(&messages, "ACK");
+    assert!(acks.len() >= 2, "the answer and the refresh's 200 are both ACKed:\n{}", carrier.message_log());
+}
+
 /// RFC 4028 §9: with `refresher=uas` the carrier refreshes (an UPDATE 1.5 s
 /// in); Herald answers it 200 with the interval echoed, the carrier named as
 /// refresher and `Require: timer`, and the refresh restarts the timer: the
