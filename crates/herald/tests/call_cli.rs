@@ -5,7 +5,8 @@ mod support;
 use std::process::Command;
 
 use support::{
-    RtpSink, ScratchDir, SippCarrier, TestPrompt, assert_g711_stream, repo_root, talk_back_audio, talk_back_dtmf,
+    RtpSink, ScratchDir, SippCarrier, TestPrompt, assert_g711_stream, herald_json, repo_root, talk_back_audio,
+    talk_back_dtmf,
 };
 
 fn herald_call(carrier: &SippCarrier, extra: &[&str], scratch: &ScratchDir) -> serde_json::Value {
@@ -44,21 +45,9 @@ async fn answered_call_plays_the_prompt_and_reports_timings() {
     let prompt_path = scratch.path().join(&prompt.filename);
     std::fs::write(&prompt_path, &prompt.audio).unwrap();
     let prompt_arg = prompt_path.to_string_lossy().into_owned();
-    let report = tokio::task::spawn_blocking({
-        let scratch_path = scratch.path().to_owned();
-        let trunk = carrier.sip_addr().to_string();
-        move || {
-            let output = Command::new(env!("CARGO_BIN_EXE_herald"))
-                .args(["call", "--trunk", &trunk, "--to", "+15550100124", "--prompt", &prompt_arg, "--listen", "1"])
-                .current_dir(scratch_path)
-                .output()
-                .expect("running herald call");
-            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-            serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
-        }
-    })
-    .await
-    .unwrap();
+    let trunk = carrier.sip_addr().to_string();
+    let arguments = ["call", "--trunk", &trunk, "--to", "+15550100124", "--prompt", &prompt_arg, "--listen", "1"];
+    let report = herald_json(arguments.map(str::to_owned).to_vec(), scratch.path()).await;
     assert_eq!(report["outcome"], "answered", "{report}");
     assert_eq!(report["sip_code"], 200);
     assert_eq!(report["prompt_completed"], true);
@@ -87,18 +76,7 @@ async fn call_with_far_end(sink: &RtpSink, extra: &[&str]) -> serde_json::Value 
         .collect();
     arguments.extend(["--prompt".to_owned(), prompt_path.to_string_lossy().into_owned()]);
     arguments.extend(extra.iter().map(|s| s.to_string()));
-    let directory = scratch.path().to_owned();
-    tokio::task::spawn_blocking(move || {
-        let output = Command::new(env!("CARGO_BIN_EXE_herald"))
-            .args(&arguments)
-            .current_dir(directory)
-            .output()
-            .expect("running herald call");
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
-    })
-    .await
-    .unwrap()
+    herald_json(arguments, scratch.path()).await
 }
 
 #[tokio::test]

@@ -10,7 +10,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -18,7 +17,7 @@ use herald_store::Store;
 use sqlx::PgPool;
 use support::{
     Direction, RtpSink, ScratchDir, SipMessage, SippCarrier, TestPrompt, assert_every_contact_done_once,
-    assert_g711_stream, repo_root, run_talker_until_done, running_campaign, talk_back_audio,
+    assert_g711_stream, herald_json, repo_root, run_talker_until_done, running_campaign, talk_back_audio,
 };
 
 /// `-set rtp_ip 127.0.0.1 -set rtp_port <sink>`: the carrier's SDP points at
@@ -43,22 +42,7 @@ async fn herald_call(carrier: &SippCarrier, prompt: &TestPrompt, extra: &[&str])
             .to_vec();
     arguments.extend(["--prompt".to_owned(), prompt_path.to_string_lossy().into_owned()]);
     arguments.extend(extra.iter().map(|argument| argument.to_string()));
-    let directory = scratch.path().to_owned();
-    tokio::task::spawn_blocking(move || {
-        let output = Command::new(env!("CARGO_BIN_EXE_herald"))
-            .args(&arguments)
-            .current_dir(directory)
-            .env_remove("HERALD_CALL_USERNAME")
-            .env("RUST_LOG", "herald_sip=debug,herald_talker=debug")
-            .output()
-            .expect("running herald call");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "herald call failed: {stderr}");
-        serde_json::from_slice::<serde_json::Value>(&output.stdout)
-            .unwrap_or_else(|error| panic!("not JSON ({error}): {}", String::from_utf8_lossy(&output.stdout)))
-    })
-    .await
-    .expect("the herald call task")
+    herald_json(arguments, scratch.path()).await
 }
 
 fn time_of(report: &serde_json::Value, field: &str) -> DateTime<Utc> {
@@ -244,20 +228,28 @@ fn session_expires(message: &SipMessage) -> Option<String> {
     message.header("Session-Expires").map(|value| value.replace(' ', ""))
 }
 
+/// Calls `uas_session_timer.xml` run with `settings` (`-set se 4 ...`):
+/// 1 s of prompt, then `listen` seconds. Checks the call was answered and
+/// SIPp content; returns the carrier (for its trace) and the report.
+async fn session_timer_call(settings: &[&str], listen: &str) -> (SippCarrier, serde_json::Value) {
+    let sink = RtpSink::bind().await;
+    let mut arguments = media_at(&sink);
+    arguments.extend(settings.iter().map(|setting| setting.to_string()));
+    let mut carrier = SippCarrier::start("uas_session_timer.xml", &strs(&arguments));
+    let report = herald_call(&carrier, &TestPrompt::tone(1000), &["--listen", listen]).await;
+    assert_eq!(report["outcome"], "answered", "{report}");
+    assert_eq!(report["hangup_by"], "herald", "{report}");
+    assert_carrier_content(&mut carrier).await;
+    (carrier, report)
+}
+
 /// RFC 4028 §7.2 / §10: the carrier's 200 says `Session-Expires:
 /// 4;refresher=uac`, so Herald refreshes (UPDATE, the carrier allows it) once
 /// half the interval has passed, and again after each refresh.
 #[tokio::test]
 async fn herald_refreshes_the_session_when_the_carrier_makes_it_the_refresher() {
-    let sink = RtpSink::bind().await;
-    let mut arguments = media_at(&sink);
-    arguments.extend(["-set", "se", "4", "-set", "st_mode", "uac"].map(str::to_owned));
-    let mut carrier = SippCarrier::start("uas_session_timer.xml", &strs(&arguments));
-    let report = herald_call(&carrier, &TestPrompt::tone(1000), &["--listen", "4"]).await;
-    assert_eq!(report["outcome"], "answered", "{report}");
-    assert_eq!(report["hangup_by"], "herald", "{report}");
+    let (carrier, report) = session_timer_call(&["-set", "se", "4", "-set", "st_mode", "uac"], "4").await;
     assert!(report["sip_reason"].is_null(), "the session did not expire: {report}");
-    assert_carrier_content(&mut carrier).await;
 
     let messages = carrier.messages();
     let invite = &requests_from_herald(&messages, "INVITE")[0];
@@ -286,14 +278,8 @@ async fn herald_refreshes_the_session_when_the_carrier_makes_it_the_refresher() 
 /// as re-INVITEs offering Herald's unchanged session, each ACKed.
 #[tokio::test]
 async fn herald_refreshes_with_reinvite_when_the_carrier_does_not_allow_update() {
-    let sink = RtpSink::bind().await;
-    let mut arguments = media_at(&sink);
-    arguments.extend(["-set", "se", "4", "-set", "refresh_with", "invite"].map(str::to_owned));
-    let mut carrier = SippCarrier::start("uas_session_timer.xml", &strs(&arguments));
-    let report = herald_call(&carrier, &TestPrompt::tone(1000), &["--listen", "2"]).await;
-    assert_eq!(report["outcome"], "answered", "{report}");
+    let (carrier, report) = session_timer_call(&["-set", "se", "4", "-set", "refresh_with", "invite"], "2").await;
     assert!(report["sip_reason"].is_null(), "the session did not expire: {report}");
-    assert_carrier_content(&mut carrier).await;
 
     let messages = carrier.messages();
     assert!(requests_from_herald(&messages, "UPDATE").is_empty(), "no UPDATE to a carrier that does not allow it");
@@ -314,20 +300,13 @@ async fn herald_refreshes_with_reinvite_when_the_carrier_does_not_allow_update()
 /// call outlives the first interval's expiry.
 #[tokio::test]
 async fn a_carrier_refresh_is_answered_and_restarts_the_session_timer() {
-    let sink = RtpSink::bind().await;
-    let mut arguments = media_at(&sink);
-    arguments.extend(["-set", "se", "8", "-set", "st_mode", "uas"].map(str::to_owned));
-    let mut carrier = SippCarrier::start("uas_session_timer.xml", &strs(&arguments));
     // Without the refresh Herald would hang up at 5.3 s (8 s - 8/3); the
     // call is 1 s of prompt and 5 s of listening; after the refresh at
     // 1.5 s the BYE would be due at 6.8 s.
-    let report = herald_call(&carrier, &TestPrompt::tone(1000), &["--listen", "5"]).await;
-    assert_eq!(report["outcome"], "answered", "{report}");
+    let (carrier, report) = session_timer_call(&["-set", "se", "8", "-set", "st_mode", "uas"], "5").await;
     assert!(report["sip_reason"].is_null(), "the refreshed session did not expire: {report}");
-    assert_eq!(report["hangup_by"], "herald", "{report}");
     let talk_ms = report["talk_ms"].as_u64().expect("talk time");
     assert!(talk_ms >= 5700, "the call ran past the first interval's BYE time: {talk_ms} ms");
-    assert_carrier_content(&mut carrier).await;
 
     let messages = carrier.messages();
     let answer = responses_from_herald(&messages, "UPDATE");
@@ -342,15 +321,8 @@ async fn a_carrier_refresh_is_answered_and_restarts_the_session_timer() {
 /// ends the session itself, with BYE, a third of the interval before expiry.
 #[tokio::test]
 async fn herald_hangs_up_when_the_session_expires_unrefreshed() {
-    let sink = RtpSink::bind().await;
-    let mut arguments = media_at(&sink);
-    arguments.extend(["-set", "se", "3", "-set", "st_mode", "uas_silent"].map(str::to_owned));
-    let mut carrier = SippCarrier::start("uas_session_timer.xml", &strs(&arguments));
-    let report = herald_call(&carrier, &TestPrompt::tone(1000), &["--listen", "10"]).await;
-    assert_eq!(report["outcome"], "answered", "{report}");
-    assert_eq!(report["hangup_by"], "herald", "{report}");
+    let (carrier, report) = session_timer_call(&["-set", "se", "3", "-set", "st_mode", "uas_silent"], "10").await;
     assert_eq!(report["sip_reason"].as_str(), Some(herald_talker::SESSION_EXPIRED), "{report}");
-    assert_carrier_content(&mut carrier).await;
 
     let messages = carrier.messages();
     let bye = requests_from_herald(&messages, "BYE");

@@ -964,6 +964,26 @@ pub(crate) async fn database_url(pool: &PgPool) -> String {
 
 // ---------------------------------------------------------------- processes
 
+/// Runs `herald <arguments>` (e.g. `call --trunk …`) to completion in
+/// `directory`, off the async runtime, and parses its stdout as JSON.
+/// Panics with its stderr if it fails.
+pub(crate) async fn herald_json(arguments: Vec<String>, directory: &Path) -> serde_json::Value {
+    let directory = directory.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let output = Command::new(env!("CARGO_BIN_EXE_herald"))
+            .args(&arguments)
+            .current_dir(directory)
+            .env_remove("HERALD_CALL_USERNAME")
+            .output()
+            .expect("running herald");
+        assert!(output.status.success(), "herald {arguments:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice::<serde_json::Value>(&output.stdout)
+            .unwrap_or_else(|error| panic!("not JSON ({error}): {}", String::from_utf8_lossy(&output.stdout)))
+    })
+    .await
+    .expect("the herald task")
+}
+
 /// A `herald` process (the binary under test), logging to a file.
 pub(crate) struct HeraldProcess {
     child: Option<Child>,
