@@ -177,9 +177,9 @@ async fn far_end_bye_mid_prompt_ends_the_call_at_once() {
 // ------------------------------------------------------------ re-INVITE / UPDATE
 
 /// RFC 3261 §14.2 and RFC 3311 §5.2: the carrier's re-INVITE (moving its
-/// media to another port) and UPDATE are answered 200 OK, the re-INVITE's
-/// with Herald's SDP, and Herald's RTP follows the media to its new port
-/// (RFC 3264 §8).
+/// media to another port), UPDATE and offerless re-INVITE are answered 200
+/// OK, the re-INVITEs' with Herald's SDP, and Herald's RTP follows the media
+/// to its new port (RFC 3264 §8).
 #[tokio::test]
 async fn reinvite_and_update_from_the_carrier_are_answered_and_media_follows() {
     let first = RtpSink::bind().await;
@@ -195,11 +195,20 @@ async fn reinvite_and_update_from_the_carrier_are_answered_and_media_follows() {
     assert_carrier_content(&mut carrier).await;
 
     let messages = carrier.messages();
-    let reinvite_answers = responses_from_herald(&messages, "INVITE");
-    let reinvite_ok =
-        reinvite_answers.iter().find(|message| message.status() == Some(200)).expect("Herald answered the re-INVITE");
-    assert!(reinvite_ok.text.contains("m=audio "), "the 200 carries Herald's SDP:\n{}", reinvite_ok.text);
-    assert!(reinvite_ok.header("Contact").is_some(), "a 2xx to a target refresh has a Contact (RFC 3261 §12.1.1)");
+    // The re-INVITE with an offer (CSeq 1) and the one without (CSeq 3):
+    // each 200 carries Herald's SDP, the answer or an offer (RFC 3261 §14.2).
+    for cseq in ["1 INVITE", "3 INVITE"] {
+        let reinvite_ok = messages
+            .iter()
+            .find(|message| {
+                message.direction == Direction::FromHerald
+                    && message.status() == Some(200)
+                    && message.header("CSeq") == Some(cseq)
+            })
+            .unwrap_or_else(|| panic!("Herald did not answer the re-INVITE {cseq}:\n{}", carrier.message_log()));
+        assert!(reinvite_ok.text.contains("m=audio "), "the 200 carries Herald's SDP:\n{}", reinvite_ok.text);
+        assert!(reinvite_ok.header("Contact").is_some(), "a 2xx to a target refresh has a Contact (RFC 3261 §12.1.1)");
+    }
     assert!(!requests_from_herald(&messages, "ACK").is_empty(), "Herald ACKed the carrier's 200 to its INVITE");
     let update_answers = responses_from_herald(&messages, "UPDATE");
     assert_eq!(update_answers.first().and_then(|message| message.status()), Some(200), "Herald answered the UPDATE");

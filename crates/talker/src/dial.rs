@@ -54,6 +54,8 @@ pub struct CallReport {
     /// The final response code (200 when answered).
     pub sip_code: Option<u16>,
     pub sip_reason: Option<String>,
+    /// The Q.850 cause of a `Reason` header (RFC 3326): the final
+    /// response's when unanswered, the far end's BYE's when it hung up.
     pub q850_cause: Option<u16>,
     pub call_id: Option<String>,
     pub invite_at: Option<DateTime<Utc>>,
