@@ -388,14 +388,18 @@ impl AnsweredCall {
     /// offer, or our offer when it had none); RFC 3311 §5.2: an UPDATE's 2xx
     /// carries SDP only when the UPDATE offered some. Our session does not
     /// change, so the same SDP (same `o=` version, RFC 3264 §8) answers.
-    /// RFC 4028 §9: a refresh carrying Session-Expires is echoed with the
-    /// refresher named, and restarts the session timer.
+    /// RFC 4028 §9: a refresh is answered with the session's Session-Expires
+    /// and its refresher named, and restarts the session timer.
     async fn answer_session_update(&mut self, request: &Request, handle: &TransactionHandle) -> Option<String> {
         let mut headers = Vec::new();
         let requested = request.header_value("Session-Expires");
-        if let Some((expires, require_timer)) =
-            SessionTimer::refreshed_by_carrier(&mut self.session_timer, requested.as_deref(), Instant::now())
-        {
+        let carrier_supports_timer = request.header_contains_token("Supported", "timer");
+        if let Some((expires, require_timer)) = SessionTimer::refreshed_by_carrier(
+            &mut self.session_timer,
+            requested.as_deref(),
+            carrier_supports_timer,
+            Instant::now(),
+        ) {
             headers.push(Header::SessionExpires(expires.header_value().into()));
             if require_timer {
                 headers.push(Header::Require("timer".into()));

@@ -150,30 +150,35 @@ impl SessionTimer {
         self.refresh_at = (room >= Duration::from_secs(1)).then(|| now + room / 2);
     }
 
-    /// RFC 4028 §9: the carrier sent a session refresh (re-INVITE or UPDATE)
-    /// and we answer it 2xx. Returns the Session-Expires for our response
-    /// (the request's, with the refresher filled in), and whether the
+    /// RFC 4028 §9: the carrier sent a re-INVITE or UPDATE and we answer it
+    /// 2xx. Returns the Session-Expires for our response, and whether the
     /// response must carry `Require: timer` (it must when the refresher is
-    /// the request's sender, `uac`).
+    /// the request's sender, `uac`); `None` when the session has no timer
+    /// and the request asks for none.
+    ///
+    /// The interval is the request's, else the running timer's (a request
+    /// without Session-Expires would otherwise switch the timer off, §9, so
+    /// the 2xx says it stays on). The refresher is the request's, else kept
+    /// as it was, else the carrier's when it sent `Supported: timer`; a
+    /// carrier that did not cannot be made the refresher, so Herald is.
     pub(crate) fn refreshed_by_carrier(
         timer: &mut Option<SessionTimer>,
         request_session_expires: Option<&str>,
+        carrier_supports_timer: bool,
         now: Instant,
     ) -> Option<(SessionExpires, bool)> {
-        let Some(mut expires) = request_session_expires.and_then(SessionExpires::parse) else {
-            // A re-INVITE or UPDATE without Session-Expires still refreshes
-            // a running timer (RFC 4028 §10), keeping its interval and roles.
-            if let Some(running) = timer.as_mut() {
-                *running = SessionTimer::new(running.interval, running.herald_refreshes, now);
+        let (interval, refresher) = match (request_session_expires.and_then(SessionExpires::parse), timer.as_ref()) {
+            (Some(requested), _) => (requested.interval, requested.refresher),
+            (None, Some(running)) => {
+                // Seen from this request: the carrier is its UAC.
+                let kept = if running.herald_refreshes { Refresher::Uas } else { Refresher::Uac };
+                (running.interval, Some(kept).filter(|&kept| kept == Refresher::Uas || carrier_supports_timer))
             }
-            return None;
+            (None, None) => return None,
         };
-        // The request's sender (the carrier) refreshes unless it said uas:
-        // §9 lets the UAS pick when the request did not.
-        let refresher = expires.refresher.unwrap_or(Refresher::Uac);
-        expires.refresher = Some(refresher);
-        *timer = Some(SessionTimer::new(expires.interval, refresher == Refresher::Uas, now));
-        Some((expires, refresher == Refresher::Uac))
+        let refresher = refresher.unwrap_or(if carrier_supports_timer { Refresher::Uac } else { Refresher::Uas });
+        *timer = Some(SessionTimer::new(interval, refresher == Refresher::Uas, now));
+        Some((SessionExpires { interval, refresher: Some(refresher) }, refresher == Refresher::Uac))
     }
 }
 
@@ -247,26 +252,49 @@ mod tests {
         let start = Instant::now();
         let mut timer = SessionTimer::from_answer(Some("90;refresher=uas"), start);
         let later = start + 40 * SECOND;
-        let (expires, require_timer) =
-            SessionTimer::refreshed_by_carrier(&mut timer, Some("120"), later).expect("a Session-Expires to answer");
-        assert_eq!(expires.header_value(), "120;refresher=uac");
+        let (expires, require_timer) = SessionTimer::refreshed_by_carrier(&mut timer, Some("120"), true, later)
+            .expect("a Session-Expires to answer");
+        assert_eq!(expires.header_value(), "120;refresher=uac", "the carrier, which supports timers, refreshes");
         assert!(require_timer, "§9: refresher=uac in a 2xx needs Require: timer");
         // The carrier refreshes: BYE 32 s before the new expiry.
         assert_eq!(timer.as_ref().unwrap().next(), (later + 88 * SECOND, TimerAction::Expire));
 
         // The carrier hands the refreshes to Herald.
         let (expires, require_timer) =
-            SessionTimer::refreshed_by_carrier(&mut timer, Some("60;refresher=uas"), later).unwrap();
+            SessionTimer::refreshed_by_carrier(&mut timer, Some("60;refresher=uas"), true, later).unwrap();
         assert_eq!(expires.header_value(), "60;refresher=uas");
         assert!(!require_timer);
         assert_eq!(timer.as_ref().unwrap().next(), (later + 30 * SECOND, TimerAction::Refresh));
+    }
 
-        // A refresh without Session-Expires restarts a running timer.
+    #[test]
+    fn a_carrier_without_timer_support_cannot_be_the_refresher() {
+        let start = Instant::now();
+        let mut timer = None;
+        let (expires, require_timer) =
+            SessionTimer::refreshed_by_carrier(&mut timer, Some("120"), false, start).unwrap();
+        assert_eq!(expires.header_value(), "120;refresher=uas");
+        assert!(!require_timer);
+        assert!(timer.unwrap().herald_refreshes());
+    }
+
+    #[test]
+    fn a_request_without_session_expires_keeps_a_running_timer_on() {
+        let start = Instant::now();
+        let later = start + 40 * SECOND;
+        // The carrier refreshes, and keeps doing so.
         let mut running = SessionTimer::from_answer(Some("90;refresher=uas"), start);
-        assert!(SessionTimer::refreshed_by_carrier(&mut running, None, later).is_none());
-        assert_eq!(running.unwrap().expires_at(), later + 90 * SECOND);
+        let (expires, require_timer) = SessionTimer::refreshed_by_carrier(&mut running, None, true, later).unwrap();
+        assert_eq!(expires.header_value(), "90;refresher=uac");
+        assert!(require_timer);
+        assert_eq!(running.as_ref().unwrap().expires_at(), later + 90 * SECOND);
+        // Without Supported: timer the carrier cannot stay the refresher.
+        let (expires, _) = SessionTimer::refreshed_by_carrier(&mut running, None, false, later).unwrap();
+        assert_eq!(expires.header_value(), "90;refresher=uas");
+        assert!(running.unwrap().herald_refreshes());
+        // No timer, none asked for: nothing to say.
         let mut none = None;
-        assert!(SessionTimer::refreshed_by_carrier(&mut none, None, later).is_none());
+        assert!(SessionTimer::refreshed_by_carrier(&mut none, None, true, later).is_none());
         assert!(none.is_none());
     }
 }
