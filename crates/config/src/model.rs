@@ -96,6 +96,18 @@ pub enum MediaMode {
     PortPerCall,
 }
 
+/// `talker.media_priority`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaPriority {
+    Normal,
+    /// nice -20.
+    #[default]
+    High,
+    /// SCHED_FIFO.
+    Realtime,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TalkerConfig {
@@ -109,6 +121,8 @@ pub struct TalkerConfig {
     pub media_shards: usize,
     /// How calls' RTP is carried: shared sockets or a port per call.
     pub media_mode: MediaMode,
+    /// Scheduling priority of the media threads.
+    pub media_priority: MediaPriority,
     /// Where answered calls' far-end audio is written as WAV; empty = off.
     pub recordings_dir: String,
     /// Calls this node holds at once; it leases no more contacts than this.
@@ -145,6 +159,7 @@ impl Default for TalkerConfig {
             rtp_port_max: 39999,
             media_shards: 0,
             media_mode: MediaMode::Shared,
+            media_priority: MediaPriority::High,
             recordings_dir: String::new(),
             max_calls: 3000,
             claim_batch: 200,

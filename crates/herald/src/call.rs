@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use herald_media::{MediaConfig, MediaEngine, MediaMode, Prompt};
+use herald_media::{MediaConfig, MediaEngine, MediaMode, MediaPriority, Prompt};
 use herald_sip::{DigestCredential, SipAgent, SipConfig, SipTransport, TrunkTarget};
 use herald_talker::{DialRequest, dial};
 use tokio_util::sync::CancellationToken;
@@ -95,6 +95,8 @@ pub(crate) async fn run(options: CallOptions) -> anyhow::Result<ExitCode> {
         shards: 1,
         mode: if options.port_per_call { MediaMode::PortPerCall } else { MediaMode::Shared },
         max_calls: 1,
+        // One call: no contention worth raising privileges over.
+        priority: MediaPriority::Normal,
     })?;
     let request = DialRequest {
         trunk: TrunkTarget { host, port, transport, credential, from_domain: None },

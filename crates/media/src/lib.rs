@@ -18,7 +18,8 @@ pub mod sdp;
 pub use amd::{AmdConfig, AmdReason, AmdVerdict, AnsweringMachineDetector};
 pub use dtmf::InbandDtmfDetector;
 pub use engine::{
-    CallMedia, MediaConfig, MediaEngine, MediaError, MediaLeg, MediaMode, MediaPlan, MediaReport, MediaStats, Recording,
+    CallMedia, MediaConfig, MediaEngine, MediaError, MediaLeg, MediaMode, MediaPlan, MediaPriority, MediaReport,
+    MediaStats, Recording,
 };
 pub use g711::G711;
 pub use prompt::{Frame, Prompt, PromptCache, PromptError};

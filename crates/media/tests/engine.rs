@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use herald_media::rtcp::SenderReport;
 use herald_media::rtp::{self, RtpHeader, TelephoneEvent};
-use herald_media::{G711, MediaConfig, MediaEngine, MediaMode, MediaPlan, Prompt};
+use herald_media::{G711, MediaConfig, MediaEngine, MediaMode, MediaPlan, MediaPriority, Prompt};
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -21,6 +21,7 @@ fn engine(mode: MediaMode, port_min: u16) -> MediaEngine {
         shards: 2,
         mode,
         max_calls: 16,
+        priority: MediaPriority::Normal,
     })
     .expect("starting the media engine")
 }

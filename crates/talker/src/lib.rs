@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use herald_config::TalkerConfig;
 use herald_coord::Coord;
-use herald_media::{MediaConfig, MediaEngine, MediaMode};
+use herald_media::{MediaConfig, MediaEngine, MediaMode, MediaPriority};
 use herald_sip::{SipAgent, SipConfig};
 use herald_store::{DialPlan, Store};
 use tokio::sync::Semaphore;
@@ -105,6 +105,11 @@ impl Talker {
                 herald_config::MediaMode::PortPerCall => MediaMode::PortPerCall,
             },
             max_calls: config.max_calls,
+            priority: match config.media_priority {
+                herald_config::MediaPriority::Normal => MediaPriority::Normal,
+                herald_config::MediaPriority::High => MediaPriority::High,
+                herald_config::MediaPriority::Realtime => MediaPriority::Realtime,
+            },
         })?;
         let capacity = Arc::new(Semaphore::new(config.max_calls));
         let caps = caps::TrunkCaps::new(coord.clone(), Duration::from_secs(config.lease_secs));
