@@ -139,6 +139,7 @@ def main():
     parser.add_argument("--call-secs", type=float, default=2, help="cps: seconds each call lasts")
     parser.add_argument("--shards", type=int, default=0, help="Talker media loops (0 = one per core)")
     parser.add_argument("--media-mode", choices=["shared", "port_per_call"], default="shared")
+    parser.add_argument("--media-priority", choices=["high", "realtime", "normal"], default="high")
     parser.add_argument("--peer-workers", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--talker-wrapper", default="", help="prefix for the talker command (e.g. 'heaptrack -o F')")
@@ -182,6 +183,7 @@ def main():
     env["HERALD__TALKER__CLAIM_INTERVAL_MS"] = "100"
     env["HERALD__TALKER__MEDIA_SHARDS"] = str(args.shards)
     env["HERALD__TALKER__MEDIA_MODE"] = args.media_mode
+    env["HERALD__TALKER__MEDIA_PRIORITY"] = args.media_priority
     env["HERALD__TALKER__TRUNK_PROBE_SECS"] = "0"
     env["HERALD__TALKER__MAX_CALL_SECS"] = str(int(prompt_secs + 60))
     env["HERALD__LOG__LEVEL"] = "warn"
@@ -301,7 +303,7 @@ def main():
     report = {
         "mode": args.mode,
         "settings": {"calls": contacts, "cps": cps, "call_secs": prompt_secs, "media_mode": args.media_mode,
-                     "media_shards": args.shards, "peer_workers": args.peer_workers, "cores": os.cpu_count()},
+                     "media_shards": args.shards, "media_priority": args.media_priority, "peer_workers": args.peer_workers, "cores": os.cpu_count()},
         "achieved_cps": campaign.get("achieved_cps"),
         "outcomes": campaign.get("outcomes"),
         "failed_calls": contacts - campaign.get("outcomes", {}).get("answered", 0),

@@ -3,6 +3,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, RwLock};
 
 use rsipstack::EndpointBuilder;
+use rsipstack::dialog::dialog::DialogStateSender;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Method, StatusCode};
@@ -14,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, warn};
 
+use crate::routes::DialogRoutes;
 use crate::{Error, Result, q850_cause};
 
 /// The Q.850 cause (RFC 3326 `Reason`) of each far-end BYE the agent routed
@@ -41,6 +43,9 @@ pub struct SipAgent {
     local_addr: SocketAddr,
     allowed_sources: Arc<RwLock<Option<HashSet<IpAddr>>>>,
     bye_causes: ByeCauses,
+    /// Every dialog's states go into this one channel (see [`DialogRoutes`]).
+    pub(crate) state_sender: DialogStateSender,
+    pub(crate) routes: DialogRoutes,
     shutdown: CancellationToken,
     tasks: TaskTracker,
 }
@@ -115,7 +120,20 @@ impl SipAgent {
             tasks.clone(),
             shutdown.clone(),
         ));
-        Ok(SipAgent { endpoint: inner, dialogs, local_addr, allowed_sources, bye_causes, shutdown, tasks })
+        let (state_sender, states) = dialogs.new_dialog_state_channel();
+        let routes = DialogRoutes::default();
+        tasks.spawn(routes.clone().dispatch(states, shutdown.clone()));
+        Ok(SipAgent {
+            endpoint: inner,
+            dialogs,
+            local_addr,
+            allowed_sources,
+            bye_causes,
+            state_sender,
+            routes,
+            shutdown,
+            tasks,
+        })
     }
 
     pub(crate) fn endpoint(&self) -> &EndpointInnerRef {

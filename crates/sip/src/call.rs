@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use rsipstack::dialog::authenticate::Credential;
-use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason, TransactionHandle};
+use rsipstack::dialog::dialog::{DialogState, TerminatedReason, TransactionHandle};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
@@ -14,6 +14,7 @@ use tokio_util::task::AbortOnDropHandle;
 use tracing::{debug, warn};
 
 use crate::agent::{ByeCauses, SipAgent};
+use crate::routes::{RouteGuard, StateReceiver};
 use crate::session_timer::{Refresher, SessionExpires, SessionTimer, TimerAction};
 use crate::{Error, Result, q850_cause};
 
@@ -136,7 +137,9 @@ pub struct AnsweredCall {
     pub remote_sdp: String,
     local_sdp: String,
     dialog: InviteDialog,
-    states: DialogStateReceiver,
+    states: StateReceiver,
+    /// Keeps `states` fed until the call is dropped.
+    _route: RouteGuard,
     dialogs: Arc<DialogLayer>,
     /// Where the agent leaves the Q.850 cause of a BYE it routed here.
     bye_causes: ByeCauses,
@@ -194,9 +197,13 @@ impl SipAgent {
             ..InviteOption::default()
         };
 
-        let (state_sender, mut states) = self.dialogs.new_dialog_state_channel();
+        // Our own Call-ID, so the call's route exists before the stack can
+        // report anything about it.
+        let call_id = format!("{:032x}@herald", rand::random::<u128>());
+        let (route, mut states) = self.routes.register(&call_id);
+        let option = InviteOption { call_id: Some(call_id), ..option };
         let invite_at = SystemTime::now();
-        let (dialog, mut outcome) = self.dialogs.do_invite_async(option, state_sender)?;
+        let (dialog, mut outcome) = self.dialogs.do_invite_async(option, self.state_sender.clone())?;
         let mut progress =
             InviteProgress { call_id: dialog.id().call_id.clone(), invite_at, ringing_at: None, early_media: false };
         let ring_timer = tokio::time::sleep(invite.ring_timeout);
@@ -267,6 +274,7 @@ impl SipAgent {
                 local_sdp: invite.sdp_offer,
                 dialog,
                 states,
+                _route: route,
                 dialogs: Arc::clone(&self.dialogs),
                 bye_causes: self.bye_causes(),
                 session_timer,
@@ -316,7 +324,7 @@ impl AnsweredCall {
             let wake_at = timer.map_or_else(far_future, |(at, _)| tokio::time::Instant::from_std(at));
             let (states, refresh) = (&mut self.states, &mut self.refresh);
             let wakeup = tokio::select! {
-                state = states.recv() => Wakeup::State(state),
+                state = states.recv() => Wakeup::State(state.map(|state| *state)),
                 joined = async { refresh.as_mut().expect("guarded by is_some").await }, if refresh.is_some() => {
                     Wakeup::Refreshed(joined.map_err(|error| error.to_string()).and_then(|outcome| outcome))
                 }

@@ -16,6 +16,7 @@ mod agent;
 mod call;
 mod options;
 mod reason;
+mod routes;
 mod session_timer;
 
 pub use agent::{SipAgent, SipConfig};

@@ -46,39 +46,48 @@ pub(crate) async fn run_attempt(
     claim: ClaimedAttempt,
     cancel: CancellationToken,
 ) {
+    // Every await below is boxed: a spawned task's allocation is the size of
+    // its largest await state, held for the whole call, and the store's and
+    // Redis's futures are kilobytes. Boxed, each lives only while it runs
+    // (≈ 10 KiB less per concurrent call; see loadtest/README.md).
     shared.metrics.calls_active.inc();
     let plan = &rules.plan;
     let hours = CallingHours::of(rules, &claim);
     // Lists, the number's daily cap and the calling window are checked again
     // at dial time: any may have changed since the contact became due.
     let now = Utc::now();
-    let lists = check_lists(shared, plan, &claim).await;
+    let lists = Box::pin(check_lists(shared, plan, &claim)).await;
     if let ListCheck::Refused(reason) = lists {
         info!(reason, "not dialed: lists");
-        if let Err(error) = shared.store.skip_claim(&shared.node_id, &claim, reason).await {
+        if let Err(error) = Box::pin(shared.store.skip_claim(&shared.node_id, &claim, reason)).await {
             warn!(%error, "skipping the contact failed: the reaper will re-queue it");
         }
     } else if lists == ListCheck::Unknown {
         // Never dial a number the lists could not vouch for; try again soon.
         if let Err(error) =
-            shared.store.defer_claim(&shared.node_id, &claim, now + STORE_ERROR_RECHECK, "lists_unavailable").await
+            Box::pin(shared.store.defer_claim(&shared.node_id, &claim, now + STORE_ERROR_RECHECK, "lists_unavailable"))
+                .await
         {
             warn!(%error, "deferring the contact failed: the reaper will re-queue it");
         }
-    } else if let Some(allowed_at) = number_capped_until(shared, &claim, now).await {
+    } else if let Some(allowed_at) = Box::pin(number_capped_until(shared, &claim, now)).await {
         info!(%allowed_at, "number's daily cap reached: deferred");
-        if let Err(error) = shared.store.defer_claim(&shared.node_id, &claim, allowed_at, "number_daily_cap").await {
+        if let Err(error) =
+            Box::pin(shared.store.defer_claim(&shared.node_id, &claim, allowed_at, "number_daily_cap")).await
+        {
             warn!(%error, "deferring the contact failed: the reaper will re-queue it");
         }
     } else if let Some(reopens_at) = hours.closed_until(now) {
         info!(%reopens_at, "outside the calling window: deferred");
-        if let Err(error) = shared.store.defer_claim(&shared.node_id, &claim, reopens_at, "outside_window").await {
+        if let Err(error) =
+            Box::pin(shared.store.defer_claim(&shared.node_id, &claim, reopens_at, "outside_window")).await
+        {
             warn!(%error, "deferring the contact failed: the reaper will re-queue it");
         }
     } else {
-        let record = place_call(shared, plan, &claim, &cancel).await;
+        let record = Box::pin(place_call(shared, plan, &claim, &cancel)).await;
         let next = next_step(rules, &claim, &hours, record.outcome);
-        record_outcome(shared, &record, next).await;
+        Box::pin(record_outcome(shared, &record, next)).await;
     }
     shared.metrics.calls_active.dec();
     shared.active.lock().expect("active calls poisoned").remove(&claim.contact_id);
@@ -220,7 +229,7 @@ async fn place_call(
     cancel: &CancellationToken,
 ) -> AttemptRecord {
     let mut record = AttemptRecord::for_claim(claim, Outcome::Failed);
-    let (trunk, pacer) = match trunk_for(shared, plan).await {
+    let (trunk, pacer) = match Box::pin(trunk_for(shared, plan)).await {
         Ok(found) => found,
         Err(error) => {
             warn!(%error, "cannot dial");
@@ -229,7 +238,7 @@ async fn place_call(
         }
     };
     record.trunk_id = Some(trunk.id);
-    let prompt = match shared.resources.prompt(plan.prompt_id).await {
+    let prompt = match Box::pin(shared.resources.prompt(plan.prompt_id)).await {
         Ok(prompt) => prompt,
         Err(error) => {
             warn!(%error, "cannot dial");
@@ -255,18 +264,18 @@ async fn place_call(
 
     // A free line on the trunk first, then its next INVITE slot; give up
     // if told to stop meanwhile.
-    if !shared.caps.take_line(&trunk, claim.attempt_id, cancel).await {
+    if !Box::pin(shared.caps.take_line(&trunk, claim.attempt_id, cancel)).await {
         record.sip_reason = Some("aborted while waiting for a free line".to_owned());
         return record;
     }
-    if !shared.caps.invite_slot(&trunk, &pacer, cancel).await {
-        shared.caps.release_line(claim.attempt_id).await;
+    if !Box::pin(shared.caps.invite_slot(&trunk, &pacer, cancel)).await {
+        Box::pin(shared.caps.release_line(claim.attempt_id)).await;
         record.sip_reason = Some("aborted before dialing".to_owned());
         return record;
     }
     shared.metrics.invites_sent.inc();
     let report = dial(&shared.sip, &shared.media, shared.config.media_ip, request, cancel).await;
-    shared.caps.release_line(claim.attempt_id).await;
+    Box::pin(shared.caps.release_line(claim.attempt_id)).await;
     record.outcome = report.outcome;
     record.sip_call_id = report.call_id;
     record.sip_code = report.sip_code.map(i32::from);

@@ -133,7 +133,9 @@ pub async fn dial(
         sdp_offer: sdp::offer(rand::random::<u32>().into(), media_ip, leg.port()),
         ring_timeout: request.ring_timeout,
     };
-    let result = match sip.invite(invite, cancel).await {
+    // Boxed, here and below: a call's task keeps only what the answered
+    // phase needs; the INVITE's (large) state is freed once it is over.
+    let result = match Box::pin(sip.invite(invite, cancel)).await {
         Ok(result) => result,
         Err(error) => {
             warn!(%error, "invite failed");
@@ -178,7 +180,7 @@ pub async fn dial(
         Err(error) => {
             warn!(%error, "answer without usable SDP: hanging up");
             report.sip_reason = Some(format!("unusable SDP answer: {error}"));
-            call.hangup().await;
+            Box::pin(call.hangup()).await;
             report.hangup_by = Some(HangupBy::Herald);
             report.ended_at = Utc::now();
             return report;
@@ -197,7 +199,7 @@ pub async fn dial(
         Err(error) => {
             warn!(%error, "media failed: hanging up");
             report.sip_reason = Some(error.to_string());
-            call.hangup().await;
+            Box::pin(call.hangup()).await;
             report.hangup_by = Some(HangupBy::Herald);
             report.ended_at = Utc::now();
             return report;
@@ -221,7 +223,7 @@ pub async fn dial(
             report.hangup_by = Some(HangupBy::Remote);
         }
         None => {
-            call.hangup().await;
+            Box::pin(call.hangup()).await;
             report.hangup_by = Some(HangupBy::Herald);
         }
     }
@@ -236,7 +238,7 @@ pub async fn dial(
     report.amd_reason = media_report.amd.map(|(_, reason)| reason);
     report.rtcp_sender_reports = media_report.sender_reports;
     if let (Some(path), Some(recording)) = (request.record_to, media_report.recording) {
-        match tokio::fs::write(&path, recording.to_wav()).await {
+        match Box::pin(tokio::fs::write(&path, recording.to_wav())).await {
             Ok(()) => report.recording = Some(path),
             Err(error) => warn!(%error, path = %path.display(), "cannot write the recording"),
         }
