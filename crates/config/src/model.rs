@@ -102,9 +102,9 @@ pub enum MediaMode {
 pub enum MediaPriority {
     Normal,
     /// nice -20.
-    #[default]
     High,
     /// SCHED_FIFO.
+    #[default]
     Realtime,
 }
 
@@ -159,7 +159,7 @@ impl Default for TalkerConfig {
             rtp_port_max: 39999,
             media_shards: 0,
             media_mode: MediaMode::Shared,
-            media_priority: MediaPriority::High,
+            media_priority: MediaPriority::Realtime,
             recordings_dir: String::new(),
             max_calls: 3000,
             claim_batch: 200,

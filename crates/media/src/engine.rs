@@ -75,11 +75,11 @@ pub enum MediaPriority {
     /// The highest time-sharing priority (nice -20): wins the CPU from other
     /// threads as soon as it wakes. Needs CAP_SYS_NICE (or root); without
     /// it the loops run at normal priority and say so in the log.
-    #[default]
     High,
     /// SCHED_FIFO (priority 10): preempts every time-sharing thread. Needs
     /// CAP_SYS_NICE; the kernel's RT throttling still leaves 5 % of each
-    /// second to others.
+    /// second to others. What the load test measured (loadtest/README.md).
+    #[default]
     Realtime,
 }
 
@@ -375,14 +375,19 @@ impl MediaEngine {
         let mut sockets = sockets.into_iter();
         let mut shards = Vec::with_capacity(shard_count);
         let mut threads = Vec::with_capacity(shard_count);
+        // The loops tick evenly spread over the period, not together: their
+        // bursts of system calls then do not contend for the same sockets'
+        // locks, and the node's CPU use is smooth rather than spiky.
+        let start = Instant::now() + TICK;
         for index in 0..shard_count {
+            let first_tick = start + TICK * index as u32 / shard_count as u32;
             let (sender, receiver) = mpsc::channel();
             let ports = Arc::clone(&ports);
             let stats = Arc::clone(&stats);
             let shared = sockets.next();
             let thread = std::thread::Builder::new()
                 .name(format!("herald-media-{index}"))
-                .spawn(move || Shard::new(receiver, ports, stats, shared).run(priority))
+                .spawn(move || Shard::new(receiver, ports, stats, shared).run(priority, first_tick))
                 .expect("spawning a media thread");
             shards.push(sender);
             threads.push(thread);
@@ -527,9 +532,9 @@ impl Shard {
         Shard { commands, ports, stats, calls: Vec::new(), io, ticks: 0 }
     }
 
-    fn run(mut self, priority: MediaPriority) {
+    fn run(mut self, priority: MediaPriority, first_tick: Instant) {
         apply_priority(priority);
-        let mut next_tick = Instant::now() + TICK;
+        let mut next_tick = first_tick;
         loop {
             loop {
                 match self.commands.try_recv() {

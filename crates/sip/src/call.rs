@@ -337,18 +337,20 @@ impl AnsweredCall {
                     self.finish(CallEnd::Other("dialog channel closed".to_owned()));
                 }
                 Wakeup::State(Some(state)) => {
-                    if let Some(event) = self.on_dialog_state(state).await {
+                    // Boxed (as below): rare paths, whose futures would
+                    // otherwise sit in every call's state for its whole life.
+                    if let Some(event) = Box::pin(self.on_dialog_state(state)).await {
                         return event;
                     }
                 }
                 Wakeup::Refreshed(outcome) => {
                     self.refresh = None;
-                    self.on_refresh_outcome(outcome).await;
+                    Box::pin(self.on_refresh_outcome(outcome)).await;
                 }
                 Wakeup::Timer(TimerAction::Refresh) => self.send_refresh(),
                 Wakeup::Timer(TimerAction::Expire) => {
                     warn!(call_id = %self.progress.call_id, "session timer expired: hanging up");
-                    self.bye_and_finish(CallEnd::SessionExpired).await;
+                    Box::pin(self.bye_and_finish(CallEnd::SessionExpired)).await;
                 }
             }
         }
