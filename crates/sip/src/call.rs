@@ -123,6 +123,11 @@ pub enum CallEvent {
 type RefreshOutcome = std::result::Result<Option<Response>, String>;
 
 /// What woke an answered call up.
+/// A boxed future with its type erased: it takes no room in the caller's
+/// state, and the compiler proves it `Send` here rather than through every
+/// caller (which otherwise overflows the trait solver's depth).
+type Boxed<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 enum Wakeup {
     State(Option<DialogState>),
     Refreshed(RefreshOutcome),
@@ -339,18 +344,21 @@ impl AnsweredCall {
                 Wakeup::State(Some(state)) => {
                     // Boxed (as below): rare paths, whose futures would
                     // otherwise sit in every call's state for its whole life.
-                    if let Some(event) = Box::pin(self.on_dialog_state(state)).await {
+                    let handled: Boxed<'_, Option<CallEvent>> = Box::pin(self.on_dialog_state(state));
+                    if let Some(event) = handled.await {
                         return event;
                     }
                 }
                 Wakeup::Refreshed(outcome) => {
                     self.refresh = None;
-                    Box::pin(self.on_refresh_outcome(outcome)).await;
+                    let handled: Boxed<'_, ()> = Box::pin(self.on_refresh_outcome(outcome));
+                    handled.await;
                 }
                 Wakeup::Timer(TimerAction::Refresh) => self.send_refresh(),
                 Wakeup::Timer(TimerAction::Expire) => {
                     warn!(call_id = %self.progress.call_id, "session timer expired: hanging up");
-                    Box::pin(self.bye_and_finish(CallEnd::SessionExpired)).await;
+                    let ended: Boxed<'_, ()> = Box::pin(self.bye_and_finish(CallEnd::SessionExpired));
+                    ended.await;
                 }
             }
         }

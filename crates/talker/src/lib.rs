@@ -58,6 +58,15 @@ pub struct Talker {
 }
 
 /// What every call task of this node shares.
+// Proves `Shared: Send + Sync` here, shallowly, once. Without it the proof
+// happens inside each call task's `Send` check, nested under the task's
+// future types, and the SIP stack's and sqlx's internals then push it past
+// the trait solver's depth limit.
+const _: fn() = || {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Shared>();
+};
+
 pub(crate) struct Shared {
     pub(crate) node_id: String,
     pub(crate) config: TalkerConfig,
