@@ -117,6 +117,23 @@ def find_pid(argv):
     return None
 
 
+def cpu_by_name(names):
+    """CPU seconds of every process whose comm is in `names` (e.g. the
+    Postgres backends), summed; processes that exit meanwhile drop out."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as comm:
+                if comm.read().strip() not in names:
+                    continue
+            total += cpu_seconds(int(entry))
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
 def interpolate(samples, at):
     """Value of a (time, value) series at `at`, linearly interpolated."""
     before = [s for s in samples if s[0] <= at]
@@ -224,7 +241,7 @@ def main():
     peer_json = run_dir / "rtp-peer.json"
     sipp_stats = run_dir / "sipp-stats.csv"
     try:
-        start("rtp-peer", [str(peer), "run", "--streams", str(streams), "--port", str(peer_port),
+        peer_process = start("rtp-peer", [str(peer), "run", "--streams", str(streams), "--port", str(peer_port),
                            "--workers", str(args.peer_workers), "--seconds", "3600", "--idle-exit", "0",
                            "--json", str(peer_json)])
         sipp = start("sipp", ["sipp", "-sf", "loadtest/sipp/uas_bench.xml", "-inf", str(inf), "-i", "127.0.0.1",
@@ -242,6 +259,7 @@ def main():
         idle_rss = rss_bytes(talker_pid)
 
         samples = []  # (unix time, talker cpu s, talker rss bytes, machine busy ticks, machine total ticks)
+        others = []  # (unix time, sipp cpu s, rtp-peer cpu s, postgres cpu s, redis cpu s)
         demo_out = run_dir / "demo.json"
         demo = subprocess.Popen(
             [str(herald), "demo", "--contacts", str(contacts), "--cps", str(cps), "--carrier", "127.0.0.1:5080",
@@ -254,6 +272,8 @@ def main():
         while demo.poll() is None:
             busy, total = machine_busy()
             samples.append((time.time(), cpu_seconds(talker_pid), rss_bytes(talker_pid), busy, total))
+            others.append((time.time(), cpu_seconds(sipp.pid), cpu_seconds(peer_process.pid),
+                           cpu_by_name({"postgres"}), cpu_by_name({"redis-server"})))
             if time.time() - last_print > 10:
                 last_print = time.time()
                 print(f"  t={samples[-1][0] - samples[0][0]:5.0f} s  talker cpu {samples[-1][1]:7.1f} s  "
@@ -300,8 +320,15 @@ def main():
     call_seconds = campaign.get("call_seconds", 0)
     total_cpu = samples[-1][1] - samples[0][1]
 
+    def cores(series, column):
+        points = [(o[0], o[column]) for o in series]
+        return round((interpolate(points, window[1]) - interpolate(points, window[0])) / window_secs, 3) \
+            if window_secs > 0 and points else None
+
     report = {
         "mode": args.mode,
+        "other_cores_in_window": {"sipp": cores(others, 1), "rtp_peer": cores(others, 2),
+                                  "postgres": cores(others, 3), "redis": cores(others, 4)},
         "settings": {"calls": contacts, "cps": cps, "call_secs": prompt_secs, "media_mode": args.media_mode,
                      "media_shards": args.shards, "media_priority": args.media_priority, "peer_workers": args.peer_workers, "cores": os.cpu_count()},
         "achieved_cps": campaign.get("achieved_cps"),
@@ -359,7 +386,7 @@ def main():
   far end: send lateness  p50 {lateness.get('p50')} us, p99 {lateness.get('p99')} us, max {lateness.get('max')} us
   talker CPU              {report['talker_cores_in_window']} cores over {report['steady_window_secs']} s steady window; {report['talker_cpu_us_per_call_second']} us per call-second
   talker RSS              idle {report['talker_idle_rss_mib']} MiB, peak {report['talker_peak_rss_mib']} MiB, {report['talker_rss_kib_per_call']} KiB per call
-  machine busy            {report['machine_busy_cores_in_window']} cores (talker + SIPp + rtp-peer + Postgres)
+  machine busy            {report['machine_busy_cores_in_window']} cores; besides the Talker: {report['other_cores_in_window']}
   SIPp                    {sipp_summary}""")
     if "raw_udp_bench" in report:
         print(f"  raw udp-bench (talker side) {report['raw_udp_bench']['talker_side_cpu_us_per_stream_second']} us per "

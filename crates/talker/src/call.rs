@@ -44,6 +44,7 @@ pub(crate) async fn run_attempt(
     shared: &Arc<Shared>,
     rules: &CampaignRules,
     claim: ClaimedAttempt,
+    waiting: Option<crate::caps::Waiting>,
     cancel: CancellationToken,
 ) {
     // Every await below is boxed: a spawned task's allocation is the size of
@@ -85,7 +86,7 @@ pub(crate) async fn run_attempt(
             warn!(%error, "deferring the contact failed: the reaper will re-queue it");
         }
     } else {
-        let record = Box::pin(place_call(shared, plan, &claim, &cancel)).await;
+        let record = Box::pin(place_call(shared, plan, &claim, waiting, &cancel)).await;
         let next = next_step(rules, &claim, &hours, record.outcome);
         Box::pin(record_outcome(shared, &record, next)).await;
     }
@@ -226,6 +227,7 @@ async fn place_call(
     shared: &Shared,
     plan: &DialPlan,
     claim: &ClaimedAttempt,
+    waiting: Option<crate::caps::Waiting>,
     cancel: &CancellationToken,
 ) -> AttemptRecord {
     let mut record = AttemptRecord::for_claim(claim, Outcome::Failed);
@@ -273,6 +275,7 @@ async fn place_call(
         record.sip_reason = Some("aborted before dialing".to_owned());
         return record;
     }
+    drop(waiting);
     shared.metrics.invites_sent.inc();
     let report = dial(&shared.sip, &shared.media, shared.config.media_ip, request, cancel).await;
     Box::pin(shared.caps.release_line(claim.attempt_id)).await;

@@ -7,8 +7,8 @@
 //! the shared count is right again after an outage.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use herald_coord::{Coord, SlotReservation};
@@ -24,6 +24,10 @@ use crate::pacing::TrunkPacer;
 const MAX_SLOT_WAIT: Duration = Duration::from_secs(2);
 /// How often a call waiting for a free line asks again.
 const LINE_POLL: Duration = Duration::from_millis(100);
+/// A node claims contacts for a trunk at most this far ahead of the
+/// trunk's CPS: more would only wait for INVITE slots, holding leases other
+/// nodes could dial, and asking Redis for slots over and over.
+const DIAL_AHEAD: Duration = Duration::from_secs(2);
 
 pub(crate) struct TrunkCaps {
     coord: Option<Coord>,
@@ -34,11 +38,50 @@ pub(crate) struct TrunkCaps {
     lines: Mutex<HashMap<i64, i64>>,
     /// How long a line lease lasts without renewal.
     line_ttl: Duration,
+    /// Contacts claimed for each trunk whose INVITE has not gone out yet.
+    waiting: Mutex<HashMap<i64, Arc<AtomicUsize>>>,
+    /// Each trunk's queue for booking INVITE slots (see `invite_slot`).
+    booking: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// One claimed contact waiting to be dialed on a trunk; dropped once its
+/// INVITE goes out (or it leaves undialed).
+pub(crate) struct Waiting(Arc<AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl TrunkCaps {
     pub(crate) fn new(coord: Option<Coord>, line_ttl: Duration) -> TrunkCaps {
-        TrunkCaps { coord, live_talkers: AtomicUsize::new(1), lines: Mutex::default(), line_ttl }
+        TrunkCaps {
+            coord,
+            live_talkers: AtomicUsize::new(1),
+            lines: Mutex::default(),
+            line_ttl,
+            waiting: Mutex::default(),
+            booking: Mutex::default(),
+        }
+    }
+
+    fn waiting_count(&self, trunk_id: i64) -> Arc<AtomicUsize> {
+        Arc::clone(self.waiting.lock().expect("waiting poisoned").entry(trunk_id).or_default())
+    }
+
+    /// How many more contacts this node may claim for `trunk` now: its
+    /// CPS × [`DIAL_AHEAD`], less those already waiting.
+    pub(crate) fn dial_ahead_room(&self, trunk: &Trunk) -> usize {
+        let ahead = (trunk.cps_limit * DIAL_AHEAD.as_secs_f64()).ceil().max(1.0) as usize;
+        ahead.saturating_sub(self.waiting_count(trunk.id).load(Ordering::Relaxed))
+    }
+
+    /// Counts a claimed contact as waiting for `trunk_id` until dropped.
+    pub(crate) fn waiting(&self, trunk_id: i64) -> Waiting {
+        let count = self.waiting_count(trunk_id);
+        count.fetch_add(1, Ordering::Relaxed);
+        Waiting(count)
     }
 
     pub(crate) fn set_live_talkers(&self, count: usize) {
@@ -51,8 +94,18 @@ impl TrunkCaps {
 
     /// Waits until this trunk may receive the next INVITE; false if
     /// cancelled first.
+    ///
+    /// The node's calls for a trunk take turns (a fair queue) to book their
+    /// slot: one booking in flight per trunk, and a call that finds the
+    /// cluster's next two seconds booked waits at the head of the queue
+    /// rather than every waiting call asking Redis again and again.
     pub(crate) async fn invite_slot(&self, trunk: &Trunk, pacer: &TrunkPacer, cancel: &CancellationToken) -> bool {
-        loop {
+        let turn = self.booking_turn(trunk.id);
+        let booking = tokio::select! {
+            booking = turn.lock() => booking,
+            () = cancel.cancelled() => return false,
+        };
+        let wait = loop {
             let wait = match &self.coord {
                 Some(coord) => match coord.reserve_invite_slot(trunk.id, trunk.cps_limit, MAX_SLOT_WAIT).await {
                     Ok(SlotReservation::Reserved { wait }) => Some(wait),
@@ -69,15 +122,21 @@ impl TrunkCaps {
                 },
                 None => None,
             };
-            let wait = match wait {
+            break match wait {
                 Some(wait) => wait,
                 None => {
                     pacer.set_rate(self.local_share(trunk.cps_limit));
                     pacer.reserve().saturating_duration_since(tokio::time::Instant::now())
                 }
             };
-            return sleep_or_cancel(wait, cancel).await;
-        }
+        };
+        // Booked: the next call may book while this one waits for its slot.
+        drop(booking);
+        sleep_or_cancel(wait, cancel).await
+    }
+
+    fn booking_turn(&self, trunk_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        Arc::clone(self.booking.lock().expect("booking poisoned").entry(trunk_id).or_default())
     }
 
     /// Waits for a free line on the trunk for this attempt; false if

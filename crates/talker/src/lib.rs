@@ -210,7 +210,15 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
         if room == 0 {
             break;
         }
-        let limit = room.min(shared.config.claim_batch);
+        // No further ahead of the trunk's CPS than DIAL_AHEAD (caps.rs).
+        let trunk_room = match shared.resources.trunk(plan.trunk_id) {
+            Ok(Some((trunk, _))) => shared.caps.dial_ahead_room(&trunk) as i64,
+            _ => i64::MAX,
+        };
+        let limit = room.min(shared.config.claim_batch).min(trunk_room);
+        if limit == 0 {
+            continue;
+        }
         let claims = shared.store.claim_due(&shared.node_id, plan.id, limit, shared.config.lease_secs).await?;
         // Parse the campaign's rules once for the whole batch.
         let plan = Arc::new(call::CampaignRules::new(plan));
@@ -221,11 +229,12 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
             shared.active.lock().expect("active calls poisoned").insert(claim.contact_id, cancel.clone());
             let span =
                 info_span!("call", attempt = claim.attempt_id, contact = claim.contact_id, campaign = plan.plan.id);
+            let waiting = plan.plan.trunk_id.map(|trunk_id| shared.caps.waiting(trunk_id));
             let shared = Arc::clone(shared);
             let plan = Arc::clone(&plan);
             calls.spawn(
                 async move {
-                    call::run_attempt(&shared, &plan, claim, cancel).await;
+                    call::run_attempt(&shared, &plan, claim, waiting, cancel).await;
                     drop(permit);
                 }
                 .instrument(span),
