@@ -112,9 +112,15 @@ pub(crate) async fn run(config: &Config, campaign: i64, file: &Path) -> anyhow::
     let window = herald_policy::CallingWindow::from_campaign_json(&store.campaign(campaign).await?.calling_window)
         .context("the campaign's calling window")?;
     let (contacts, mut errors) = schedule_first_calls(contacts, errors, window.as_ref(), chrono::Utc::now());
+    // COPY in chunks: each a transaction of its own, with progress between.
     let mut imported = 0;
-    for chunk in contacts.chunks(5000) {
-        imported += store.insert_contacts(campaign, chunk).await?;
+    let mut done = 0;
+    for chunk in contacts.chunks(50_000) {
+        imported += store.copy_contacts(campaign, chunk).await?;
+        done += chunk.len();
+        if contacts.len() > 50_000 {
+            eprintln!("  {done} of {} rows loaded", contacts.len());
+        }
     }
     errors.sort_by_key(|error| error.line);
     for error in &errors {

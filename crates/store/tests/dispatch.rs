@@ -140,3 +140,39 @@ async fn retries_come_back_when_due(pool: PgPool) {
     assert!(store.claim_due("a", campaign, 10, 60).await.unwrap().is_empty(), "not due yet");
     assert!(store.complete_finished_campaigns().await.unwrap().is_empty(), "a retry is pending");
 }
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn copy_loads_contacts_and_skips_numbers_already_there(pool: PgPool) {
+    let store = Store::from_pool(pool);
+    let campaign = running_campaign(&store, 3).await;
+    let awkward = serde_json::json!({"note": "tab\there, back\\slash\nand a newline", "name": "Zoë"});
+    let new: Vec<NewContact> = (1..6)
+        .map(|index| NewContact {
+            // +1555000000{1,2} are already in the campaign.
+            phone: E164::parse(&format!("+1555{index:07}")).unwrap(),
+            tags: awkward.clone(),
+            timezone: (index == 4).then(|| "Europe/Berlin".to_owned()),
+            import_line: Some(index + 1),
+            next_eligible_at: (index == 5).then(|| "2030-01-01T09:00:00Z".parse().unwrap()),
+        })
+        .collect();
+    // Two of five are duplicates, and the chunk repeats a row of its own.
+    let mut chunk = new.clone();
+    chunk.push(new[4].clone());
+    assert_eq!(store.copy_contacts(campaign, &chunk).await.unwrap(), 3);
+    type Row = (String, serde_json::Value, Option<String>, Option<i32>, chrono::DateTime<Utc>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT phone, tags, timezone, import_line, next_eligible_at FROM contacts \
+         WHERE campaign_id = $1 AND phone > '+15550000002' ORDER BY phone",
+    )
+    .bind(campaign)
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|row| row.1 == awkward), "tags survive COPY's escaping: {rows:?}");
+    assert_eq!(rows[1].0, "+15550000004");
+    assert_eq!(rows[1].2.as_deref(), Some("Europe/Berlin"));
+    assert_eq!(rows[1].3, Some(5));
+    assert_eq!(rows[2].4, "2030-01-01T09:00:00Z".parse::<chrono::DateTime<Utc>>().unwrap());
+}

@@ -12,6 +12,12 @@
 //! The Talker never talks to another service: it meets the Scheduler and
 //! the UI only in Postgres and Redis.
 
+// Proving a call task `Send` walks through the SIP stack's and sqlx's types
+// (sockets inside pools inside the shared state), and with some feature
+// combinations of sqlx that walk exceeds the default depth of 128; see also
+// the shallow `Shared: Send + Sync` proof below. A compile-time limit only.
+#![recursion_limit = "256"]
+
 mod call;
 mod caps;
 mod dial;
