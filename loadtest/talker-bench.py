@@ -30,7 +30,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -38,25 +37,7 @@ import time
 import wave
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def sh(command, **kwargs):
-    return subprocess.run(command, check=True, cwd=ROOT, **kwargs)
-
-
-def infra_env():
-    sh(["scripts/infra.sh", "up"], stdout=subprocess.DEVNULL)
-    out = subprocess.run(["scripts/infra.sh", "env"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    env = dict(os.environ)
-    for line in out.splitlines():
-        line = line.strip()
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            env[key] = value.strip("'\"")
-    return env
+from benchlib import ROOT, Processes, cpu_seconds, find_pid, fresh_database, infra_env, rss_bytes, sh
 
 
 def write_prompt(path, seconds):
@@ -72,49 +53,11 @@ def write_prompt(path, seconds):
         out.writeframes(bytes(frames))
 
 
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    # utime and stime are fields 14 and 15; fields[0] here is field 3.
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def rss_bytes(pid):
-    with open(f"/proc/{pid}/statm") as statm:
-        return int(statm.read().split()[1]) * PAGE
-
-
 def machine_busy():
     with open("/proc/stat") as stat:
         cpu = [int(v) for v in stat.readline().split()[1:]]
     idle = cpu[3] + cpu[4]
     return sum(cpu) - idle, sum(cpu)
-
-
-def wait_port(port, seconds=30):
-    import socket
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"talker-bench: nothing listening on {port} after {seconds} s")
-
-
-def find_pid(argv):
-    """The pid of the process whose command line is exactly `argv`."""
-    wanted = "\0".join(argv) + "\0"
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/cmdline") as cmdline:
-                    if cmdline.read() == wanted:
-                        return int(entry)
-            except OSError:
-                pass
-    return None
 
 
 def cpu_by_name(names):
@@ -186,13 +129,7 @@ def main():
     udp_bench = target / "release/udp-bench"
 
     # A database of its own, so earlier campaigns do not compete.
-    base_url = env["HERALD__DATABASE__URL"]
-    bench_db = "herald_bench"
-    admin_url = base_url.rsplit("/", 1)[0] + "/postgres"
-    subprocess.run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {bench_db} WITH (FORCE)"], check=True,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {bench_db}"], check=True, stdout=subprocess.DEVNULL)
-    env["HERALD__DATABASE__URL"] = base_url.rsplit("/", 1)[0] + "/" + bench_db
+    fresh_database(env, "herald_bench")
     env["HERALD__REDIS__KEY_PREFIX"] = f"bench{int(time.time())}"
     env["HERALD__TALKER__SIP_LISTEN"] = "127.0.0.1:5072"
     env["HERALD__TALKER__MAX_CALLS"] = str(max_lines + 100)
@@ -216,27 +153,12 @@ def main():
     prompt = run_dir / "prompt.wav"
     write_prompt(prompt, prompt_secs)
 
-    processes = []
-
-    def start(name, command, env=env):
-        log = open(run_dir / f"{name}.log", "w")
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
-        processes.append((name, process))
-        return process
+    processes = Processes(run_dir, env)
+    start = processes.start
 
     def stop_all():
         talker_pid = find_pid([str(herald), "talker"])
-        if talker_pid:
-            os.kill(talker_pid, signal.SIGTERM)
-        for _, process in reversed(processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for _, process in reversed(processes):
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        processes.stop_all([talker_pid] if talker_pid else [])
 
     peer_json = run_dir / "rtp-peer.json"
     sipp_stats = run_dir / "sipp-stats.csv"
@@ -253,9 +175,7 @@ def main():
         time.sleep(3)
         # With a wrapper (heaptrack, perf) the process to watch is its child.
         talker_pid = find_pid([str(herald), "talker"]) or talker.pid
-        for name, process in processes:
-            if process.poll() is not None:
-                raise SystemExit(f"talker-bench: {name} exited early; see {run_dir / (name + '.log')}")
+        processes.check_alive()
         idle_rss = rss_bytes(talker_pid)
 
         samples = []  # (unix time, talker cpu s, talker rss bytes, machine busy ticks, machine total ticks)

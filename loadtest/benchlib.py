@@ -1,0 +1,115 @@
+"""Helpers shared by the load-test runners (talker-bench.py, cluster-run.py):
+the infrastructure's settings, a scratch database, /proc sampling and the
+processes a run starts and must stop."""
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def sh(command, **kwargs):
+    return subprocess.run(command, check=True, cwd=ROOT, **kwargs)
+
+
+def infra_env():
+    """Brings the infrastructure up and returns the environment with its
+    connection settings (what `eval "$(scripts/infra.sh env)"` exports)."""
+    sh(["scripts/infra.sh", "up"], stdout=subprocess.DEVNULL)
+    out = subprocess.run(["scripts/infra.sh", "env"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    env = dict(os.environ)
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("export "):
+            key, _, value = line[len("export "):].partition("=")
+            env[key] = value.strip("'\"")
+    return env
+
+
+def fresh_database(env, name):
+    """Drops and recreates database `name` next to the configured one and
+    points HERALD__DATABASE__URL at it."""
+    base_url = env["HERALD__DATABASE__URL"]
+    admin_url = base_url.rsplit("/", 1)[0] + "/postgres"
+    for statement in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
+        subprocess.run(["psql", admin_url, "-qc", statement], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    env["HERALD__DATABASE__URL"] = base_url.rsplit("/", 1)[0] + "/" + name
+    return env["HERALD__DATABASE__URL"]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    # utime and stime are fields 14 and 15; fields[0] here is field 3.
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/statm") as statm:
+        return int(statm.read().split()[1]) * PAGE
+
+
+def find_pid(argv):
+    """The pid of the process whose command line is exactly `argv`."""
+    wanted = "\0".join(argv) + "\0"
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline") as cmdline:
+                    if cmdline.read() == wanted:
+                        return int(entry)
+            except OSError:
+                pass
+    return None
+
+
+class Processes:
+    """The processes a run starts, logging to `run_dir/<name>.log`; stopped
+    (SIGTERM, then SIGKILL after 30 s) in reverse order."""
+
+    def __init__(self, run_dir, env):
+        self.run_dir = run_dir
+        self.env = env
+        self.started = []
+
+    def start(self, name, command, env=None):
+        log = open(self.run_dir / f"{name}.log", "w")
+        process = subprocess.Popen(command, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+        self.started.append((name, process))
+        return process
+
+    def check_alive(self):
+        for name, process in self.started:
+            if process.poll() is not None:
+                raise SystemExit(f"{name} exited early; see {self.run_dir / (name + '.log')}")
+
+    def stop_all(self, extra_pids=()):
+        for pid in extra_pids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+        for _, process in reversed(self.started):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for _, process in reversed(self.started):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait_for(predicate, seconds, what):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"timed out after {seconds} s waiting for {what}")
