@@ -15,7 +15,7 @@ mod limits;
 
 use std::time::Duration;
 
-pub use limits::SlotReservation;
+pub use limits::{SEND_JITTER_ALLOWANCE, SlotReservation, emission_interval};
 
 use deadpool_redis::sentinel::{Config as SentinelPoolConfig, Connection, Hook, HookError, Pool, SentinelServerType};
 use deadpool_redis::{PoolConfig, Runtime, Timeouts};

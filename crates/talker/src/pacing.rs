@@ -40,8 +40,9 @@ impl TrunkPacer {
     }
 }
 
+/// The same spacing as the cluster-wide limiter (jitter allowance included).
 fn interval_for(cps: f64) -> Duration {
-    Duration::from_secs_f64(1.0 / cps.max(0.001))
+    herald_coord::emission_interval(cps)
 }
 
 #[cfg(test)]
@@ -53,11 +54,12 @@ mod tests {
         let pacer = TrunkPacer::new(20.0);
         let start = Instant::now();
         let slots: Vec<Duration> = (0..5).map(|_| pacer.reserve() - start).collect();
-        assert_eq!(slots, (0..5).map(|index| Duration::from_millis(50 * index)).collect::<Vec<_>>());
+        // 20 CPS: 1.02 s / 20 = 51 ms apart (the 20 ms jitter allowance).
+        assert_eq!(slots, (0..5).map(|index| Duration::from_millis(51 * index)).collect::<Vec<_>>());
         // An idle trunk does not bank slots for a later burst.
         tokio::time::advance(Duration::from_secs(10)).await;
         let now = Instant::now();
         assert_eq!(pacer.reserve(), now);
-        assert_eq!(pacer.reserve(), now + Duration::from_millis(50));
+        assert_eq!(pacer.reserve(), now + Duration::from_millis(51));
     }
 }
