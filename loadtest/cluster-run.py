@@ -181,16 +181,11 @@ def master_port(env):
 
 
 def redis_pid(port):
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline") as cmdline:
-                argv = cmdline.read().split("\0")
-        except OSError:
-            continue
-        if argv and argv[0].endswith("redis-server") and any(f":{port}" in arg for arg in argv):
-            return int(entry)
+    """The process id of the Redis server on `port` (from INFO server)."""
+    out = subprocess.run(["redis-cli", "-p", str(port), "INFO", "server"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if line.startswith("process_id:"):
+            return int(line.split(":", 1)[1])
     return None
 
 
@@ -274,13 +269,16 @@ def main():
             if args.kill and not killed_redis and elapsed >= args.redis_kill_at:
                 port = master_port(env)
                 pid = redis_pid(port) if port else None
-                if pid:
-                    os.kill(pid, signal.SIGKILL)
-                    events.append({"at": round(elapsed, 1), "event": f"kill -9 redis master :{port}"})
-                    print(f"  t={elapsed:.0f} s: kill -9 the Redis master (:{port})", file=sys.stderr)
+                if not pid:
+                    raise SystemExit(f"cluster-run: cannot find the Redis master (port {port})")
+                os.kill(pid, signal.SIGKILL)
+                events.append({"at": round(elapsed, 1), "event": f"kill -9 redis master :{port}"})
+                print(f"  t={elapsed:.0f} s: kill -9 the Redis master (:{port})", file=sys.stderr)
                 killed_redis = True
             time.sleep(0.5)
         time.sleep(5)  # BYE retransmissions and the last messages reach the traces
+        if args.kill:
+            events.append({"event": f"Redis master after the run: :{master_port(env)}"})
     finally:
         processes.stop_all()
         if args.kill:
