@@ -98,18 +98,36 @@ def parse_trace(path):
 def carrier_figures(messages, cps_cap, lines_cap):
     """INVITEs per sliding second, concurrent calls and cap use, as the carrier saw them."""
     invites = {}
+    callees = {}
     ends = {}
+    carrier_hangups = set()
     for at, direction, first, call_id in messages:
         if call_id is None:
             continue
         if direction == "in" and first.startswith("INVITE ") and call_id not in invites:
             invites[call_id] = at
+            uri = first.split()[1]
+            callees[call_id] = uri.split(":", 1)[-1].split("@", 1)[0]
         if direction == "in" and first.startswith(("BYE ", "CANCEL ")):
             ends.setdefault(call_id, at)
+        # The carrier's own BYE: Herald never hung up (a killed Talker's
+        # call), and uas_answer.xml's 120 s guard ended it.
+        if direction == "out" and first.startswith("BYE ") and call_id in invites:
+            ends.setdefault(call_id, at)
+            carrier_hangups.add(call_id)
         if direction == "out" and first.startswith("SIP/2.0 ") and call_id in invites:
             code = int(first.split()[1])
             if code >= 300:
                 ends.setdefault(call_id, at)
+    # A callee in two calls at once, as the carrier saw it.
+    by_callee = {}
+    for call_id, start in invites.items():
+        by_callee.setdefault(callees[call_id], []).append((start, ends.get(call_id, float("inf"))))
+    callees_in_two_calls = 0
+    for calls in by_callee.values():
+        calls.sort()
+        if any(later[0] < earlier[1] for earlier, later in zip(calls, calls[1:])):
+            callees_in_two_calls += 1
     times = sorted(invites.values())
     # Most INVITEs in any window [t, t + 1 s), windows starting at an INVITE.
     most, first = 0, 0
@@ -123,9 +141,11 @@ def carrier_figures(messages, cps_cap, lines_cap):
             over.append(round(times[last], 3))
     # Concurrent calls: +1 at the INVITE, -1 at the end (BYE, CANCEL, error).
     events = []
+    horizon = max((message[0] for message in messages), default=0.0)
     for call_id, start in invites.items():
         events.append((start, 1))
-        events.append((ends.get(call_id, start), -1))
+        # A call the trace never saw end was up until the trace's last message.
+        events.append((ends.get(call_id, horizon), -1))
     events.sort(key=lambda event: (event[0], event[1]))
     up = peak = 0
     timeline = []
@@ -160,6 +180,8 @@ def carrier_figures(messages, cps_cap, lines_cap):
         "first_windows_over_cap": over[:10],
         "most_concurrent_calls": peak,
         "calls_without_end": sum(1 for call_id in invites if call_id not in ends),
+        "calls_the_carrier_hung_up": len(carrier_hangups),
+        "callees_in_two_calls_at_once": callees_in_two_calls,
         **use,
     }
 
@@ -276,7 +298,10 @@ def main():
                 print(f"  t={elapsed:.0f} s: kill -9 the Redis master (:{port})", file=sys.stderr)
                 killed_redis = True
             time.sleep(0.5)
-        time.sleep(5)  # BYE retransmissions and the last messages reach the traces
+        # BYE retransmissions and the last messages reach the traces; with
+        # --kill, the dead Talker's calls are still up at the carriers until
+        # their 120 s guard hangs them up: wait for that too.
+        time.sleep(130 if args.kill else 5)
         if args.kill:
             events.append({"event": f"Redis master after the run: :{master_port(env)}"})
     finally:
@@ -325,7 +350,9 @@ def main():
               f"({figures['windows_over_cps_cap']} windows over the cap), most concurrent "
               f"{figures['most_concurrent_calls']}; while contacts remained: {figures.get('mean_cps')} CPS "
               f"({figures.get('cps_cap_use')} of the cap), {figures.get('mean_concurrent_calls')} lines "
-              f"({figures.get('line_cap_use')} of the cap)")
+              f"({figures.get('line_cap_use')} of the cap); callees in two calls at once "
+              f"{figures['callees_in_two_calls_at_once']}, calls the carrier had to hang up "
+              f"{figures['calls_the_carrier_hung_up']}, never ended {figures['calls_without_end']}")
     print(f"  contacts not done {not_done}, attempts left open {open_attempts}, contacts without exactly one "
           f"final attempt {report['contacts_without_exactly_one_final_attempt']}, overlapping attempts "
           f"{report['overlapping_attempts_of_one_contact']}")

@@ -13,6 +13,8 @@
 
 mod limits;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub use limits::{SEND_JITTER_ALLOWANCE, SlotReservation, emission_interval};
@@ -47,6 +49,8 @@ pub struct Coord {
     timeout: Duration,
     /// Every key starts with this (`redis.key_prefix`).
     prefix: String,
+    /// Connections made to a master so far (see [`Coord::connections_made`]).
+    connections_made: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Coord {
@@ -83,15 +87,32 @@ impl Coord {
             },
             ..PoolConfig::default()
         });
+        let connections_made = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&connections_made);
         let pool = pool_config
             .builder()
             .map_err(|error| Error::Pool(error.to_string()))?
             .runtime(Runtime::Tokio1)
-            .post_create(Hook::async_fn(|connection, _| Box::pin(async move { require_master(connection).await })))
+            .post_create(Hook::async_fn(move |connection, _| {
+                let counter = Arc::clone(&counter);
+                Box::pin(async move {
+                    require_master(connection).await?;
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                })
+            }))
             .pre_recycle(Hook::async_fn(|connection, _| Box::pin(async move { require_master(connection).await })))
             .build()
             .map_err(|error| Error::Pool(error.to_string()))?;
-        Ok(Coord { pool, timeout, prefix: config.key_prefix.clone() })
+        Ok(Coord { pool, timeout, prefix: config.key_prefix.clone(), connections_made })
+    }
+
+    /// How many connections to a master the pool has made. It moves when
+    /// the pool grows and when it reconnects — after a Sentinel failover,
+    /// to a master that may lack the last writes of the old one (replication
+    /// is asynchronous): callers holding leases re-register them then.
+    pub fn connections_made(&self) -> u64 {
+        self.connections_made.load(Ordering::Relaxed)
     }
 
     async fn connection(&self) -> Result<Connection> {

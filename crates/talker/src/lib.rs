@@ -157,6 +157,7 @@ impl Talker {
         let renewal = tokio::spawn(renew_leases(Arc::clone(&shared), hang_up_all.clone()));
         let trunk_refresh = tokio::spawn(refresh_trunks(Arc::clone(&shared), hang_up_all.clone()));
         let trunk_probes = tokio::spawn(probe_trunks(Arc::clone(&shared), hang_up_all.clone()));
+        let line_watch = tokio::spawn(reregister_lines_on_reconnect(Arc::clone(&shared), hang_up_all.clone()));
 
         let claim_interval = Duration::from_millis(shared.config.claim_interval_ms);
         while !shutdown.is_cancelled() {
@@ -186,6 +187,7 @@ impl Talker {
         }
         hang_up_all.cancel();
         let _ = renewal.await;
+        let _ = line_watch.await;
         let _ = trunk_refresh.await;
         let _ = trunk_probes.await;
         shared.sip.shutdown().await;
@@ -249,6 +251,27 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
         }
     }
     Ok(started)
+}
+
+/// After Redis reconnects (a Sentinel failover, an outage), re-registers this
+/// node's line leases at once rather than at the next renewal: the new
+/// master may have lost the last acquisitions, and until they are back it
+/// would grant lines over the trunk's cap.
+async fn reregister_lines_on_reconnect(shared: Arc<Shared>, stop: CancellationToken) {
+    let Some(coord) = shared.coord.clone() else { return };
+    let mut seen = coord.connections_made();
+    let mut ticker = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        let now = coord.connections_made();
+        if now != seen {
+            seen = now;
+            shared.caps.renew_lines().await;
+        }
+    }
 }
 
 /// Renews this node's leases every third of their length. A call whose
