@@ -265,6 +265,9 @@ def main():
                 "HERALD__TALKER__RTP_PORT_MIN": str(20000 + 5000 * index),
                 "HERALD__TALKER__RTP_PORT_MAX": str(24999 + 5000 * index),
                 "HERALD__TALKER__LEASE_SECS": "15",
+                # Longer than the carriers' 120 s guard: a killed Talker's
+                # lines stay counted while its orphaned calls are still up.
+                "HERALD__TALKER__MAX_CALL_SECS": "150",
             }
             talkers.append(processes.start(f"talker-{index + 1}", [herald, "talker"], env=talker_env))
         time.sleep(3)

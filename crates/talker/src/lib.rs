@@ -127,7 +127,13 @@ impl Talker {
             },
         })?;
         let capacity = Arc::new(Semaphore::new(config.max_calls));
-        let caps = caps::TrunkCaps::new(coord.clone(), Duration::from_secs(config.lease_secs));
+        // A line lease outlives its node by as long as the node's calls could
+        // have lasted: a killed Talker's calls stay up at the carrier (nobody
+        // is left to send their BYE) until the carrier's own timers end them,
+        // and their lines must stay counted meanwhile. Calls that end
+        // normally release their line at once.
+        let line_ttl = Duration::from_secs(config.max_call_secs.max(config.lease_secs));
+        let caps = caps::TrunkCaps::new(coord.clone(), line_ttl);
         let shared = Arc::new(Shared {
             node_id,
             resources: resources::Resources::new(store.clone()),
