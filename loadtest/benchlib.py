@@ -2,10 +2,13 @@
 the infrastructure's settings, a scratch database, /proc sampling and the
 processes a run starts and must stop."""
 
+import math
 import os
 import signal
+import struct
 import subprocess
 import time
+import wave
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +44,19 @@ def fresh_database(env, name):
                        stderr=subprocess.DEVNULL)
     env["HERALD__DATABASE__URL"] = base_url.rsplit("/", 1)[0] + "/" + name
     return env["HERALD__DATABASE__URL"]
+
+
+def write_prompt(path, seconds):
+    """A quiet 440 Hz tone, 8 kHz mono 16-bit: real audio for the codec."""
+    rate = 8000
+    frames = bytearray()
+    for n in range(int(rate * seconds)):
+        frames += struct.pack("<h", int(3000 * math.sin(2 * math.pi * 440 * n / rate)))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(bytes(frames))
 
 
 def cpu_seconds(pid):

@@ -26,36 +26,21 @@ lost and none in two calls at once. Prints a summary and writes JSON
 
 import argparse
 import json
-import math
 import os
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import time
-import wave
 from datetime import datetime
 from pathlib import Path
 
-from benchlib import ROOT, Processes, fresh_database, infra_env, sh
+from benchlib import ROOT, Processes, write_prompt, fresh_database, infra_env, sh
 
 CARRIERS = [
     {"name": "A", "port": 5091, "media_port": 16100, "cps": 20, "lines": 30},
     {"name": "B", "port": 5092, "media_port": 16200, "cps": 50, "lines": 100},
 ]
-
-
-def write_prompt(path, seconds):
-    rate = 8000
-    frames = bytearray()
-    for n in range(int(rate * seconds)):
-        frames += struct.pack("<h", int(3000 * math.sin(2 * math.pi * 440 * n / rate)))
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(bytes(frames))
 
 
 def parse_trace(path):

@@ -27,30 +27,14 @@ calls it) and builds herald and herald-udp-bench in release.
 
 import argparse
 import json
-import math
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import time
-import wave
 from pathlib import Path
 
-from benchlib import ROOT, Processes, cpu_seconds, find_pid, fresh_database, infra_env, rss_bytes, sh
-
-
-def write_prompt(path, seconds):
-    """A quiet 440 Hz tone, 8 kHz mono 16-bit: real audio for the codec."""
-    rate = 8000
-    frames = bytearray()
-    for n in range(int(rate * seconds)):
-        frames += struct.pack("<h", int(3000 * math.sin(2 * math.pi * 440 * n / rate)))
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(bytes(frames))
+from benchlib import ROOT, Processes, write_prompt, cpu_seconds, find_pid, fresh_database, infra_env, rss_bytes, sh
 
 
 def machine_busy():

@@ -85,25 +85,41 @@ impl Default for RedisConfig {
     }
 }
 
-/// `talker.media_mode`.
+/// `talker.media_mode`: how calls' RTP is carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MediaMode {
-    /// One RTP socket per media loop, batched system calls.
+    /// Every call of a media loop shares that loop's one RTP socket (and
+    /// the RTCP socket on the port above it); what arrives is matched to its
+    /// call by source address, so the far end must send from the address its
+    /// SDP gave (symmetric RTP, RFC 4961 — what carriers' media gateways do).
+    /// Packets go out and come in with `sendmmsg`/`recvmmsg`, 64 per system
+    /// call: the cheapest design measured (`loadtest/udp-bench`).
     #[default]
     Shared,
-    /// One RTP socket per call.
+    /// One RTP socket and port per call, one system call per packet: for a
+    /// far end that sends from an address other than its SDP's (behind NAT,
+    /// or several calls' media from one address), since whatever reaches a
+    /// call's own port is that call's. No RTCP in this mode.
     PortPerCall,
 }
 
-/// `talker.media_priority`.
+/// `talker.media_priority`: scheduling of the media threads. A media loop sleeps most of each tick
+/// and must wake on time: preempted mid-tick, every call after the point of
+/// preemption goes out late. Raising its priority costs the rest of the
+/// node little, since it uses little CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MediaPriority {
+    /// The default time-sharing priority.
     Normal,
-    /// nice -20.
+    /// The highest time-sharing priority (nice -20): wins the CPU from other
+    /// threads as soon as it wakes. Needs CAP_SYS_NICE (or root); without
+    /// it the loops run at normal priority and say so in the log.
     High,
-    /// SCHED_FIFO.
+    /// SCHED_FIFO (priority 10): preempts every time-sharing thread. Needs
+    /// CAP_SYS_NICE; the kernel's RT throttling still leaves 5 % of each
+    /// second to others. What the load test measured (loadtest/README.md).
     #[default]
     Realtime,
 }

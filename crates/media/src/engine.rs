@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+pub use herald_config::{MediaMode, MediaPriority};
 use nix::sys::socket::SockaddrStorage;
 use tokio::sync::{Notify, oneshot};
 use tracing::warn;
@@ -30,25 +31,6 @@ use crate::rtp::{self, HEADER_LEN, RtpHeader, TelephoneEvent};
 /// The packetisation interval of every stream.
 pub const TICK: Duration = Duration::from_millis(20);
 
-/// How calls' RTP is carried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MediaMode {
-    /// Every call of a media loop shares that loop's one RTP socket (and
-    /// the RTCP socket on the port above it); what arrives is matched to its
-    /// call by source address, so the far end must send from the address its
-    /// SDP gave (symmetric RTP, RFC 4961 — what carriers' media gateways do).
-    /// Packets go out and come in with `sendmmsg`/`recvmmsg`, 64 per system
-    /// call: the cheapest design measured (`loadtest/udp-bench`).
-    #[default]
-    Shared,
-    /// One RTP socket and port per call, one system call per packet: for a
-    /// far end that sends from an address other than its SDP's (behind NAT,
-    /// or several calls' media from one address), since whatever reaches a
-    /// call's own port is that call's. No RTCP in this mode.
-    PortPerCall,
-}
-
 #[derive(Debug, Clone)]
 pub struct MediaConfig {
     pub bind_ip: IpAddr,
@@ -61,26 +43,6 @@ pub struct MediaConfig {
     pub max_calls: usize,
     /// How the media threads are scheduled against everything else.
     pub priority: MediaPriority,
-}
-
-/// Scheduling of the media threads. A media loop sleeps most of each tick
-/// and must wake on time: preempted mid-tick, every call after the point of
-/// preemption goes out late. Raising its priority costs the rest of the
-/// node little, since it uses little CPU.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MediaPriority {
-    /// The default time-sharing priority.
-    Normal,
-    /// The highest time-sharing priority (nice -20): wins the CPU from other
-    /// threads as soon as it wakes. Needs CAP_SYS_NICE (or root); without
-    /// it the loops run at normal priority and say so in the log.
-    High,
-    /// SCHED_FIFO (priority 10): preempts every time-sharing thread. Needs
-    /// CAP_SYS_NICE; the kernel's RT throttling still leaves 5 % of each
-    /// second to others. What the load test measured (loadtest/README.md).
-    #[default]
-    Realtime,
 }
 
 fn apply_priority(priority: MediaPriority) {

@@ -123,9 +123,8 @@ pub enum CallEvent {
 type RefreshOutcome = std::result::Result<Option<Response>, String>;
 
 /// What woke an answered call up.
-/// A boxed future with its type erased: it takes no room in the caller's
-/// state, and the compiler proves it `Send` here rather than through every
-/// caller (which otherwise overflows the trait solver's depth).
+/// A boxed future with its type erased: a rare path's state takes no room in
+/// the caller's future.
 type Boxed<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 enum Wakeup {

@@ -245,11 +245,7 @@ impl Store {
         .bind(next_eligible_at)
         .bind(record.contact_id)
         .bind(record.lease_epoch);
-        // Type-erased: the query's future is deep enough that proving the
-        // Talker's call task `Send` through it overflows the trait solver.
-        let fetch: std::pin::Pin<Box<dyn Future<Output = Result<(i64,), sqlx::Error>> + Send + '_>> =
-            Box::pin(query.fetch_one(&self.pool));
-        let (written,) = fetch.await?;
+        let (written,) = query.fetch_one(&self.pool).await?;
         Ok(if written == 1 { FinishResult::Recorded } else { FinishResult::AlreadyFinal })
     }
 

@@ -14,8 +14,8 @@
 
 // Proving a call task `Send` walks through the SIP stack's and sqlx's types
 // (sockets inside pools inside the shared state), and with some feature
-// combinations of sqlx that walk exceeds the default depth of 128; see also
-// the shallow `Shared: Send + Sync` proof below. A compile-time limit only.
+// combinations of sqlx that walk exceeds the default depth of 128. A
+// compile-time limit only.
 #![recursion_limit = "256"]
 
 mod call;
@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use herald_config::TalkerConfig;
 use herald_coord::Coord;
-use herald_media::{MediaConfig, MediaEngine, MediaMode, MediaPriority};
+use herald_media::{MediaConfig, MediaEngine};
 use herald_sip::{SipAgent, SipConfig};
 use herald_store::{DialPlan, Store};
 use tokio::sync::Semaphore;
@@ -64,15 +64,6 @@ pub struct Talker {
 }
 
 /// What every call task of this node shares.
-// Proves `Shared: Send + Sync` here, shallowly, once. Without it the proof
-// happens inside each call task's `Send` check, nested under the task's
-// future types, and the SIP stack's and sqlx's internals then push it past
-// the trait solver's depth limit.
-const _: fn() = || {
-    fn shareable<T: Send + Sync>() {}
-    shareable::<Shared>();
-};
-
 pub(crate) struct Shared {
     pub(crate) node_id: String,
     pub(crate) config: TalkerConfig,
@@ -115,16 +106,9 @@ impl Talker {
             port_min: config.rtp_port_min,
             port_max: config.rtp_port_max,
             shards: config.media_shards,
-            mode: match config.media_mode {
-                herald_config::MediaMode::Shared => MediaMode::Shared,
-                herald_config::MediaMode::PortPerCall => MediaMode::PortPerCall,
-            },
+            mode: config.media_mode,
             max_calls: config.max_calls,
-            priority: match config.media_priority {
-                herald_config::MediaPriority::Normal => MediaPriority::Normal,
-                herald_config::MediaPriority::High => MediaPriority::High,
-                herald_config::MediaPriority::Realtime => MediaPriority::Realtime,
-            },
+            priority: config.media_priority,
         })?;
         let capacity = Arc::new(Semaphore::new(config.max_calls));
         // A line lease outlives its node by as long as the node's calls could
