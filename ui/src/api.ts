@@ -1,0 +1,314 @@
+// Herald's REST API (/api/v1): types, fetch with the session's CSRF token,
+// errors as ApiError, and uploads with progress.
+
+export const API = "/api/v1";
+
+export type Role = "admin" | "manager" | "viewer";
+
+export interface User {
+  id: number;
+  email: string;
+  display_name: string | null;
+  role: Role;
+  disabled: boolean;
+  created_at: string;
+}
+
+export interface Trunk {
+  id: number;
+  name: string;
+  host: string;
+  port: number;
+  transport: "udp" | "tcp";
+  auth_username: string | null;
+  cps_limit: number;
+  max_lines: number;
+  enabled: boolean;
+}
+
+export interface Prompt {
+  id: number;
+  name: string;
+  filename: string;
+  content_type: string;
+  duration_ms: number;
+  created_at: string;
+}
+
+export type CampaignStatus = "draft" | "scheduled" | "running" | "paused" | "completed" | "stopped" | "archived";
+
+/** Weekday keys ("mon"…"sun") → ["HH:MM-HH:MM", …], plus "holidays". */
+export type CallingWindow = Record<string, string[]>;
+
+export interface Campaign {
+  id: number;
+  name: string;
+  status: CampaignStatus;
+  trunk_id: number | null;
+  prompt_id: number | null;
+  caller_id: string | null;
+  max_attempts: number;
+  ring_timeout_secs: number;
+  cps_cap: number | null;
+  concurrency_cap: number | null;
+  timezone: string;
+  calling_window: CallingWindow;
+  retry_rules: unknown;
+  started_at: string | null;
+  completed_at: string | null;
+  created_at: string;
+}
+
+export type Outcomes = Record<string, number>;
+
+export interface Summary {
+  campaign_id: number;
+  status: CampaignStatus;
+  contacts: number;
+  queued: number;
+  leased: number;
+  done: number;
+  outcomes: Outcomes;
+  attempts: number;
+  first_invite_at: string | null;
+  last_ended_at: string | null;
+}
+
+export interface Preflight {
+  blockers: string[];
+  [key: string]: unknown;
+}
+
+export interface Import {
+  id: number;
+  campaign_id: number;
+  state: "waiting" | "running" | "done" | "failed";
+  bytes_read: number;
+  rows_read: number;
+  imported: number;
+  duplicates: number;
+  rejected: number;
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface Attempt {
+  id: number;
+  contact_id: number;
+  phone: string;
+  attempt_no: number;
+  outcome: string | null;
+  sip_code: number | null;
+  sip_reason: string | null;
+  q850_cause: number | null;
+  trunk_id: number | null;
+  caller_id: string | null;
+  invite_at: string | null;
+  answered_at: string | null;
+  ended_at: string | null;
+  talk_ms: number | null;
+  dtmf: string | null;
+  amd_verdict: string | null;
+  early_media: boolean | null;
+}
+
+export interface Report {
+  outcomes: Outcomes;
+  by_minute: { minute: string; outcomes: Outcomes }[];
+  sip_codes: Record<string, number>;
+  average_talk_ms: number | null;
+}
+
+export interface NumberList {
+  id: number;
+  name: string;
+  kind: "black" | "white";
+  campaign_id: number | null;
+  [key: string]: unknown;
+}
+
+export interface ListEntry {
+  pattern: string;
+  is_prefix: boolean;
+  reason: string | null;
+  expires_at: string | null;
+  created_at: string;
+}
+
+export interface Dashboard {
+  campaigns: { id: number; name: string; status: CampaignStatus; contacts: number; done: number; outcomes: Outcomes }[];
+  trunks: { id: number; name: string; cps_limit: number; max_lines: number; lines_in_use: number }[];
+}
+
+/** One attempt as the live event stream carries it. */
+export interface LiveAttempt {
+  id: number;
+  campaign_id: number;
+  contact_id: number;
+  phone: string;
+  outcome: string;
+  sip_code: number | null;
+  trunk_id: number | null;
+  talk_ms: number | null;
+  ended_at: string | number | null;
+  /** ms since the epoch when the attempt was committed. */
+  written_at: number;
+}
+
+/** A Talker node's `tick` event. */
+export interface Tick {
+  node: string;
+  at: number;
+  interval_ms: number;
+  active_calls: { total: number; by_trunk: Record<string, number>; by_campaign: Record<string, number> };
+  dialed_by_trunk: Record<string, number>;
+  attempts: LiveAttempt[];
+}
+
+export interface Items<T> {
+  items: T[];
+  next?: string | null;
+}
+
+/** An error answer from the API: `{"error": {code, message, fields}}`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken: string | null = null;
+let onUnauthenticated: (() => void) | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Called when an API answer says the session is gone (401). */
+export function setUnauthenticatedHandler(handler: () => void): void {
+  onUnauthenticated = handler;
+}
+
+function unsafe(method: string): boolean {
+  return !["GET", "HEAD", "OPTIONS"].includes(method);
+}
+
+async function errorFrom(response: Response): Promise<ApiError> {
+  let code = "http_" + response.status;
+  let message = `${response.status} ${response.statusText}`;
+  let fields: Record<string, string> = {};
+  try {
+    const body = await response.json();
+    if (body && body.error) {
+      code = body.error.code ?? code;
+      message = body.error.message ?? message;
+      fields = body.error.fields ?? {};
+    }
+  } catch {
+    // Not JSON: keep the status line.
+  }
+  return new ApiError(response.status, code, message, fields);
+}
+
+function handleUnauthenticated(path: string, error: ApiError): void {
+  if (error.status === 401 && !path.startsWith("/auth/") && onUnauthenticated) onUnauthenticated();
+}
+
+/**
+ * One API call. `body`: a plain object is sent as JSON; a Blob (a File) is
+ * sent raw with `contentType` (or the Blob's type).
+ */
+export async function api<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  let payload: BodyInit | undefined;
+  if (body instanceof Blob) {
+    payload = body;
+    headers["Content-Type"] = contentType || body.type || "application/octet-stream";
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers["Content-Type"] = "application/json";
+  }
+  if (unsafe(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(API + path, { method, headers, body: payload, credentials: "same-origin" });
+  } catch (error) {
+    throw new ApiError(0, "network", `Herald did not answer (${(error as Error).message})`);
+  }
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    handleUnauthenticated(path, error);
+    throw error;
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export const get = <T>(path: string) => api<T>("GET", path);
+export const post = <T>(path: string, body?: unknown) => api<T>("POST", path, body ?? {});
+export const patch = <T>(path: string, body: unknown) => api<T>("PATCH", path, body);
+export const del = <T>(path: string) => api<T>("DELETE", path);
+
+/**
+ * Sends `file` as the raw body of `method path` with XMLHttpRequest, so that
+ * the bytes sent can be shown; resolves with the JSON answer.
+ */
+export function uploadWithProgress<T>(
+  method: string,
+  path: string,
+  file: Blob,
+  contentType: string,
+  onProgress: (sent: number, total: number) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open(method, API + path);
+    request.setRequestHeader("Content-Type", contentType);
+    request.setRequestHeader("Accept", "application/json");
+    if (csrfToken) request.setRequestHeader("X-CSRF-Token", csrfToken);
+    request.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    request.onerror = () => reject(new ApiError(0, "network", "the upload was interrupted"));
+    request.onload = () => {
+      let body: unknown = undefined;
+      try {
+        body = request.responseText ? JSON.parse(request.responseText) : undefined;
+      } catch {
+        body = undefined;
+      }
+      if (request.status >= 200 && request.status < 300) {
+        resolve(body as T);
+        return;
+      }
+      const error = (body as { error?: { code?: string; message?: string; fields?: Record<string, string> } })?.error;
+      const apiError = new ApiError(
+        request.status,
+        error?.code ?? "http_" + request.status,
+        error?.message ?? `${request.status} ${request.statusText}`,
+        error?.fields ?? {},
+      );
+      handleUnauthenticated(path, apiError);
+      reject(apiError);
+    };
+    request.send(file);
+  });
+}
+
+/** Every page of a paged list (`next` cursors), up to `limit` items. */
+export async function getAll<T>(path: string, limit = 10_000): Promise<T[]> {
+  const items: T[] = [];
+  let after: string | null | undefined = undefined;
+  do {
+    const separator = path.includes("?") ? "&" : "?";
+    const page: Items<T> = await get<Items<T>>(after ? `${path}${separator}after=${encodeURIComponent(after)}` : path);
+    items.push(...page.items);
+    after = page.next;
+  } while (after && items.length < limit);
+  return items;
+}

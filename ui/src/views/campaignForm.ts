@@ -1,0 +1,142 @@
+// The campaign form, for creating and editing: dialling settings and the
+// calling window (weekday × "HH:MM-HH:MM" ranges, plus blackout dates).
+import { get, type Campaign, type CallingWindow, type Items, type Prompt, type Trunk } from "../api";
+import { h } from "../dom";
+import { field, formAlert, input, optionalNumber, select, values } from "../forms";
+
+const WEEKDAYS: [string, string][] = [
+  ["mon", "Monday"],
+  ["tue", "Tuesday"],
+  ["wed", "Wednesday"],
+  ["thu", "Thursday"],
+  ["fri", "Friday"],
+  ["sat", "Saturday"],
+  ["sun", "Sunday"],
+];
+/** Herald's key for the dates the window stays shut. */
+const BLACKOUT_KEY = "blackout_dates";
+const RANGE = /^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/;
+
+function timeZones(): string[] {
+  try {
+    return (Intl as unknown as { supportedValuesOf(key: string): string[] }).supportedValuesOf("timeZone");
+  } catch {
+    return ["UTC", "Europe/London", "Europe/Paris", "Europe/Berlin", "America/New_York", "America/Chicago", "America/Los_Angeles", "Asia/Tokyo"];
+  }
+}
+
+export interface CampaignFormParts {
+  form: HTMLFormElement;
+  submit: HTMLButtonElement;
+  /** The JSON body for POST/PATCH /campaigns; throws a message for a bad calling window. */
+  body(): Record<string, unknown>;
+}
+
+export async function campaignForm(campaign: Campaign | null, submitText: string): Promise<CampaignFormParts> {
+  const [trunks, prompts] = await Promise.all([get<Items<Trunk>>("/trunks"), get<Items<Prompt>>("/prompts")]);
+  const trunkSelect = select(
+    "trunk_id",
+    [{ value: "", text: trunks.items.length ? "— choose a trunk —" : "— no trunks yet —" }, ...trunks.items.map((trunk) => ({ value: String(trunk.id), text: `${trunk.name} (${trunk.host}:${trunk.port})${trunk.enabled ? "" : " — disabled"}` }))],
+    campaign?.trunk_id != null ? String(campaign.trunk_id) : trunks.items.length === 1 ? String(trunks.items[0].id) : "",
+  );
+  const promptSelect = select(
+    "prompt_id",
+    [{ value: "", text: prompts.items.length ? "— choose a prompt —" : "— no prompts yet —" }, ...prompts.items.map((prompt) => ({ value: String(prompt.id), text: `${prompt.name} (${(prompt.duration_ms / 1000).toFixed(1)} s)` }))],
+    campaign?.prompt_id != null ? String(campaign.prompt_id) : prompts.items.length === 1 ? String(prompts.items[0].id) : "",
+  );
+  const zoneList = h("datalist", { id: "timezones" }, timeZones().map((zone) => h("option", { value: zone })));
+
+  const saved: CallingWindow = campaign?.calling_window ?? {};
+  const restricted = Object.keys(saved).length > 0;
+  const restrict = input("restrict_hours", { type: "checkbox", checked: restricted });
+  const dayInputs = WEEKDAYS.map(([key, name]) => {
+    const ranges = restricted ? (saved[key] ?? []).join(", ") : ["sat", "sun"].includes(key) ? "" : "09:00-20:00";
+    return field(name, input(`window_${key}`, { value: ranges, placeholder: "closed" }));
+  });
+  const blackout = (saved[BLACKOUT_KEY] ?? saved.holidays ?? []).join(", ");
+  const windowEditor = h(
+    "div",
+    { class: "window-editor", hidden: !restricted },
+    h("p", { class: "hint" }, "Local time of each contact. Ranges like 09:00-12:00, 14:00-20:00; leave a day empty to never call on it."),
+    h("div", { class: "days" }, dayInputs),
+    field("No calls on these dates", input("window_blackout", { value: blackout, placeholder: "2026-12-25, 2027-01-01" }), "Holidays, as YYYY-MM-DD separated by commas."),
+  );
+  restrict.addEventListener("change", () => (windowEditor.hidden = !restrict.checked));
+
+  const submit = h("button", { type: "submit", class: "primary" }, submitText);
+  const form = h(
+    "form",
+    { class: "card form", novalidate: true },
+    formAlert(),
+    h(
+      "fieldset",
+      null,
+      h("legend", null, "What to call with"),
+      field("Name", input("name", { required: true, value: campaign?.name ?? "", autocomplete: "off" })),
+      field("Trunk", trunkSelect, trunks.items.length ? "The carrier trunk the calls go through." : "Add a trunk first (Trunks page)."),
+      field("Prompt", promptSelect, prompts.items.length ? "The message played when someone answers." : "Upload a prompt first (Prompts page)."),
+      field("Caller ID", input("caller_id", { value: campaign?.caller_id ?? "", placeholder: "+12025550100", autocomplete: "off" }), "The number people see, in E.164."),
+    ),
+    h(
+      "fieldset",
+      null,
+      h("legend", null, "How to dial"),
+      h(
+        "div",
+        { class: "row" },
+        field("Max attempts per contact", input("max_attempts", { type: "number", min: 1, max: 20, value: campaign?.max_attempts ?? 1 })),
+        field("Ring timeout (seconds)", input("ring_timeout_secs", { type: "number", min: 5, max: 300, value: campaign?.ring_timeout_secs ?? 30 })),
+        field("Calls per second cap", input("cps_cap", { type: "number", min: 0, step: "any", value: campaign?.cps_cap ?? "", placeholder: "trunk's limit" })),
+        field("Concurrent calls cap", input("concurrency_cap", { type: "number", min: 1, value: campaign?.concurrency_cap ?? "", placeholder: "trunk's lines" })),
+      ),
+    ),
+    h(
+      "fieldset",
+      null,
+      h("legend", null, "When to call"),
+      field("Time zone", input("timezone", { value: campaign?.timezone ?? "UTC", list: "timezones", autocomplete: "off" }), "For schedules; calling hours follow each contact's own zone."),
+      zoneList,
+      field("Only call during set hours", restrict),
+      h("p", { class: "field-error", "data-error-for": "calling_window", hidden: true }),
+      windowEditor,
+    ),
+    h("div", { class: "actions" }, submit),
+  );
+
+  function callingWindow(): CallingWindow {
+    if (!restrict.checked) return {};
+    const result: CallingWindow = {};
+    const data = values(form);
+    for (const [key, name] of WEEKDAYS) {
+      const ranges = (data[`window_${key}`] ?? "").split(/[,\s]+/).filter(Boolean);
+      for (const range of ranges) {
+        if (!RANGE.test(range)) throw new Error(`${name}: "${range}" is not a range like 09:00-17:00`);
+      }
+      result[key] = ranges;
+    }
+    const dates = (data.window_blackout ?? "").split(/[,\s]+/).filter(Boolean);
+    for (const date of dates) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`"${date}" is not a date like 2026-12-25`);
+    }
+    if (dates.length) result[BLACKOUT_KEY] = dates;
+    return result;
+  }
+
+  function body(): Record<string, unknown> {
+    const data = values(form);
+    return {
+      name: data.name,
+      trunk_id: data.trunk_id ? Number(data.trunk_id) : null,
+      prompt_id: data.prompt_id ? Number(data.prompt_id) : null,
+      caller_id: data.caller_id || null,
+      max_attempts: optionalNumber(data.max_attempts) ?? 1,
+      ring_timeout_secs: optionalNumber(data.ring_timeout_secs) ?? 30,
+      cps_cap: optionalNumber(data.cps_cap) ?? null,
+      concurrency_cap: optionalNumber(data.concurrency_cap) ?? null,
+      timezone: data.timezone || "UTC",
+      calling_window: callingWindow(),
+    };
+  }
+
+  return { form, submit, body };
+}

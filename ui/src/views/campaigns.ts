@@ -1,0 +1,100 @@
+// Campaigns: the list (with a getting-started checklist) and the create form.
+import { get, post, type Campaign, type Items, type Prompt, type Trunk } from "../api";
+import { formatTime, h, replace } from "../dom";
+import { busy, flash, showErrors } from "../forms";
+import { navigate } from "../router";
+import { canWrite } from "../session";
+import { campaignForm } from "./campaignForm";
+
+function gettingStarted(trunks: number, prompts: number, campaigns: Campaign[]): HTMLElement | null {
+  const running = campaigns.some((campaign) => ["running", "completed"].includes(campaign.status));
+  if (running) return null;
+  const step = (done: boolean, content: (string | Node)[]) =>
+    h("li", { class: done ? "done" : "" }, h("span", { class: "tick", "aria-hidden": "true" }, done ? "✓" : "○"), h("span", { class: "visually-hidden" }, done ? "Done: " : "To do: "), ...content);
+  return h(
+    "section",
+    { class: "card steps", "aria-labelledby": "steps-title" },
+    h("h2", { id: "steps-title" }, "From nothing to a running campaign"),
+    h(
+      "ol",
+      null,
+      step(trunks > 0, [h("a", { href: "#/trunks" }, "Add a trunk"), " — the carrier's SIP address your calls go through."]),
+      step(prompts > 0, [h("a", { href: "#/prompts" }, "Upload a prompt"), " — the recording people hear (WAV, MP3, OGG or FLAC)."]),
+      step(campaigns.length > 0, [h("a", { href: "#/campaigns/new" }, "Create a campaign"), " with that trunk and prompt."]),
+      step(false, ["Open the campaign, upload your contacts (a CSV file with a phone column) and press ", h("strong", null, "Start"), "."]),
+    ),
+  );
+}
+
+export async function campaignsView(main: HTMLElement) {
+  const [campaigns, trunks, prompts] = await Promise.all([
+    get<Items<Campaign>>("/campaigns"),
+    get<Items<Trunk>>("/trunks"),
+    get<Items<Prompt>>("/prompts"),
+  ]);
+  const trunkNames = new Map(trunks.items.map((trunk) => [trunk.id, trunk.name]));
+  const showArchived = h("input", { type: "checkbox", id: "show-archived" });
+  const tableWrap = h("div", { class: "table-wrap" });
+
+  function renderTable(): void {
+    const rows = campaigns.items.filter((campaign) => showArchived.checked || campaign.status !== "archived").sort((a, b) => b.id - a.id);
+    if (!rows.length) {
+      replace(tableWrap, h("p", { class: "muted" }, campaigns.items.length ? "Only archived campaigns." : "No campaigns yet."));
+      return;
+    }
+    replace(
+      tableWrap,
+      h(
+        "table",
+        { "data-testid": "campaigns" },
+        h("thead", null, h("tr", null, ["Name", "Status", "Trunk", "Created", "Started", "Completed"].map((text) => h("th", { scope: "col" }, text)))),
+        h(
+          "tbody",
+          null,
+          rows.map((campaign) =>
+            h(
+              "tr",
+              null,
+              h("th", { scope: "row" }, h("a", { href: `#/campaigns/${campaign.id}` }, campaign.name)),
+              h("td", null, h("span", { class: `badge status-${campaign.status}` }, campaign.status)),
+              h("td", null, campaign.trunk_id ? trunkNames.get(campaign.trunk_id) ?? `#${campaign.trunk_id}` : "–"),
+              h("td", null, formatTime(campaign.created_at)),
+              h("td", null, formatTime(campaign.started_at)),
+              h("td", null, formatTime(campaign.completed_at)),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+  showArchived.addEventListener("change", renderTable);
+  renderTable();
+
+  replace(
+    main,
+    h(
+      "div",
+      { class: "page-head" },
+      h("h1", { tabindex: "-1" }, "Campaigns"),
+      canWrite() ? h("a", { class: "button primary", href: "#/campaigns/new" }, "New campaign") : null,
+    ),
+    canWrite() ? gettingStarted(trunks.items.length, prompts.items.length, campaigns.items) : null,
+    h("section", { class: "card" }, h("div", { class: "field check" }, showArchived, h("label", { for: "show-archived" }, "Show archived campaigns")), tableWrap),
+  );
+}
+
+export async function newCampaignView(main: HTMLElement) {
+  const { form, submit, body } = await campaignForm(null, "Create campaign");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const created = await busy(submit, () => post<Campaign>("/campaigns", body()));
+      flash(`Campaign “${created.name}” created. Next: upload its contacts.`);
+      navigate(`/campaigns/${created.id}`);
+    } catch (error) {
+      showErrors(form, error);
+    }
+  });
+  replace(main, h("p", { class: "crumbs" }, h("a", { href: "#/campaigns" }, "Campaigns"), " / new"), h("h1", { tabindex: "-1" }, "New campaign"), form);
+}
+
