@@ -1,0 +1,428 @@
+// Herald's browser test: a campaign manager's whole path through the web UI,
+// against a real Herald, real Postgres/Redis, a real SIPp carrier and
+// Debian's Chromium (playwright-core drives it; no browser download).
+//
+//   sign in → add a trunk → upload a prompt and play it → create a campaign
+//   → upload contacts with column mapping (one bad row, reported by line)
+//   → open the live dashboard → start → watch calls, outcomes and the
+//   event latency change live → wait for completion → export the report CSV.
+//
+// Environment:
+//   HERALD_URL                 e.g. http://127.0.0.1:18080 (required)
+//   HERALD_ADMIN_EMAIL         an admin's email (required)
+//   HERALD_ADMIN_PASSWORD      and password (required)
+//   CARRIER_HOST, CARRIER_PORT the SIPp carrier (uas_mix.xml: numbers ending
+//                              0-5 answer, 6-7 busy, 8-9 ring until cancelled)
+//   PROMPT_WAV                 a WAV file to upload (required)
+//   CONTACTS_CSV               contacts with a header row (required); rows whose
+//                              phone column holds no digits are the bad ones
+//   ARTIFACTS_DIR              screenshots and the exported CSV (default ui/test-results)
+//   CHROMIUM                   browser binary (default /usr/bin/chromium)
+//   MIN_LIVE_ATTEMPTS          attempts that must arrive over SSE (default 20)
+//   MAX_LATENCY_MS             bound on commit → browser latency (default 1000)
+//   CAMPAIGN_TIMEOUT_SECS      how long the campaign may take (default 240)
+//   HEADFUL=1                  show the browser
+//
+// Prints one line per step, a JSON line with the measured latencies
+// ({"browser_sse_latency_ms": …}) and exits non-zero on the first failure.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) fail(`environment variable ${name} is required`);
+  return value;
+}
+
+function fail(message) {
+  console.error(`browser-test: FAILED: ${message}`);
+  process.exit(1);
+}
+
+const BASE = required("HERALD_URL").replace(/\/+$/, "");
+const ADMIN_EMAIL = required("HERALD_ADMIN_EMAIL");
+const ADMIN_PASSWORD = required("HERALD_ADMIN_PASSWORD");
+const CARRIER_HOST = process.env.CARRIER_HOST || "127.0.0.1";
+const CARRIER_PORT = required("CARRIER_PORT");
+const PROMPT_WAV = path.resolve(required("PROMPT_WAV"));
+const CONTACTS_CSV = path.resolve(required("CONTACTS_CSV"));
+const ARTIFACTS_DIR = path.resolve(process.env.ARTIFACTS_DIR || path.join(HERE, "..", "test-results"));
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const MIN_LIVE_ATTEMPTS = Number(process.env.MIN_LIVE_ATTEMPTS || 20);
+const MAX_LATENCY_MS = Number(process.env.MAX_LATENCY_MS || 1000);
+const CAMPAIGN_TIMEOUT_MS = Number(process.env.CAMPAIGN_TIMEOUT_SECS || 240) * 1000;
+const STAMP = new Date().toISOString().replace(/[-:TZ.]/g, "").slice(0, 14);
+
+fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+
+// ---------------------------------------------------------------- helpers
+
+function log(message) {
+  console.log(`browser-test: ${message}`);
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+let shotNumber = 0;
+async function screenshot(page, name) {
+  shotNumber += 1;
+  const file = path.join(ARTIFACTS_DIR, `${String(shotNumber).padStart(2, "0")}-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.png`);
+  await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+  return file;
+}
+
+/** Runs one step, screenshots `page` after it (also when it fails). */
+async function step(page, name, action) {
+  const started = Date.now();
+  log(`▶ ${name}`);
+  try {
+    const result = await action();
+    await screenshot(page(), name);
+    log(`✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return result;
+  } catch (error) {
+    const file = await screenshot(page(), `failed-${name}`);
+    throw new Error(`${name}: ${error.message.split("\n")[0]} (screenshot ${file})`);
+  }
+}
+
+/** Waits until `probe()` returns a truthy value, polling every `everyMs`. */
+async function until(description, probe, timeoutMs, everyMs = 250) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${description}`);
+}
+
+/** Selects the option of `select` whose text contains `text`. */
+async function selectByText(select, text) {
+  const value = await select.evaluate((element, wanted) => {
+    const option = [...element.options].find((candidate) => candidate.textContent.includes(wanted));
+    return option ? option.value : null;
+  }, text);
+  check(value !== null, `no option containing “${text}”`);
+  await select.selectOption(value);
+}
+
+function numberIn(text) {
+  const digits = (text ?? "").replace(/[^\d]/g, "");
+  return digits ? Number(digits) : 0;
+}
+
+/** RFC 4180 records (quoted fields, doubled quotes). */
+function parseCsv(text) {
+  const records = [];
+  let record = [], value = "", quoted = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (quoted) {
+      if (char === '"' && text[index + 1] === '"') { value += '"'; index++; }
+      else if (char === '"') quoted = false;
+      else value += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ",") { record.push(value); value = ""; }
+    else if (char === "\n" || char === "\r") {
+      if (char === "\r" && text[index + 1] === "\n") index++;
+      record.push(value); records.push(record); record = []; value = "";
+    } else value += char;
+  }
+  if (value !== "" || record.length) { record.push(value); records.push(record); }
+  return records.filter((row) => !(row.length === 1 && row[0] === ""));
+}
+
+/** What uas_mix.xml does with a number, by its last digit. */
+function expectedOutcome(phone) {
+  const digit = phone.replace(/\D/g, "").slice(-1);
+  if ("012345".includes(digit)) return "answered";
+  if ("67".includes(digit)) return "busy";
+  return "no_answer";
+}
+
+function percentile(sorted, share) {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
+}
+
+// ---------------------------------------------------------------- the contacts file
+
+const contactsText = fs.readFileSync(CONTACTS_CSV, "utf8");
+const contactRecords = parseCsv(contactsText);
+const contactHeader = contactRecords[0].map((name) => name.trim());
+const phoneIndex = contactHeader.indexOf("phone");
+if (phoneIndex < 0) fail(`${CONTACTS_CSV} has no "phone" column`);
+const zoneColumn = contactHeader.find((name) => /^(tz|timezone)$/i.test(name)) ?? null;
+const goodPhones = new Set();
+const badLines = [];
+contactRecords.slice(1).forEach((record, index) => {
+  const phone = record[phoneIndex] ?? "";
+  // Line numbers as Herald reports them: the header is line 1.
+  if (/\d{6,}/.test(phone.replace(/\D/g, "")) && /^\+?[\d\s()-]+$/.test(phone.trim())) goodPhones.add("+" + phone.replace(/\D/g, ""));
+  else badLines.push(index + 2);
+});
+if (!badLines.length) fail(`${CONTACTS_CSV} should hold at least one bad row`);
+const expectedContacts = goodPhones.size;
+
+// ---------------------------------------------------------------- the flow
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: process.env.HEADFUL !== "1",
+  args: ["--no-sandbox", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"],
+});
+const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+context.setDefaultTimeout(20_000);
+const pageErrors = [];
+function watch(page, name) {
+  page.on("pageerror", (error) => pageErrors.push(`${name}: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") log(`(${name} console) ${message.text()}`);
+  });
+  page.on("dialog", (dialog) => dialog.accept());
+}
+const page = await context.newPage();
+watch(page, "main");
+let dashboard = null;
+let current = page;
+const on = () => current;
+
+const names = { trunk: `SIPp carrier ${STAMP}`, prompt: `Welcome ${STAMP}`, campaign: `Browser test ${STAMP}` };
+let campaignId = null;
+let latencyReport = null;
+
+try {
+  await step(on, "sign in", async () => {
+    await page.goto(`${BASE}/`);
+    await page.getByLabel("Email", { exact: true }).fill(ADMIN_EMAIL);
+    await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD + "-wrong");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const alert = page.locator(".form-alert");
+    await alert.waitFor({ state: "visible" });
+    log(`  a wrong password shows: “${(await alert.innerText()).trim()}”`);
+    await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("navigation", { name: "Main" }).waitFor();
+    await page.getByRole("heading", { name: "Live dashboard" }).waitFor();
+    check((await page.getByTestId("signed-in-as").innerText()).length > 0, "no signed-in user shown");
+  });
+
+  await step(on, "add a trunk", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trunks" }).click();
+    await page.getByRole("heading", { name: "Add a trunk" }).waitFor();
+    // An empty form first: the API's field messages must sit next to their inputs.
+    await page.getByRole("button", { name: "Add trunk" }).click();
+    const nameError = page.locator('[data-error-for="name"], [data-error-for="host"]').first();
+    await nameError.waitFor({ state: "visible" });
+    log(`  an empty trunk form shows next to its field: “${(await nameError.innerText()).trim()}”`);
+    await page.getByLabel("Name", { exact: true }).fill(names.trunk);
+    await page.getByLabel("Host", { exact: true }).fill(CARRIER_HOST);
+    await page.getByLabel("Port", { exact: true }).fill(String(CARRIER_PORT));
+    await page.getByLabel("Calls per second limit", { exact: true }).fill("20");
+    await page.getByLabel("Lines", { exact: true }).fill("100");
+    await page.getByRole("button", { name: "Add trunk" }).click();
+    await page.getByTestId("trunks").getByRole("rowheader", { name: names.trunk }).waitFor();
+  });
+
+  await step(on, "upload a prompt and play it", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Prompts" }).click();
+    await page.getByRole("heading", { name: "Upload a prompt" }).waitFor();
+    await page.getByLabel("Audio file", { exact: true }).setInputFiles(PROMPT_WAV);
+    await page.getByLabel("Name", { exact: true }).fill(names.prompt);
+    await page.getByRole("button", { name: "Upload prompt" }).click();
+    const item = page.locator("[data-prompt]").filter({ has: page.getByRole("heading", { name: names.prompt }) });
+    await item.waitFor();
+    const duration = await item.locator("audio").evaluate(
+      (audio) =>
+        new Promise((resolve, reject) => {
+          if (audio.readyState >= 1 && audio.duration > 0) return resolve(audio.duration);
+          audio.addEventListener("loadedmetadata", () => resolve(audio.duration), { once: true });
+          audio.addEventListener("error", () => reject(new Error(`audio element error ${audio.error?.code}: ${audio.error?.message}`)), { once: true });
+          setTimeout(() => reject(new Error("no loadedmetadata within 10 s")), 10_000);
+        }),
+    );
+    check(Number.isFinite(duration) && duration > 0, `the prompt's audio has duration ${duration}`);
+    log(`  the browser decodes the prompt: ${duration.toFixed(2)} s`);
+  });
+
+  await step(on, "create a campaign", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "New campaign" }).click();
+    await page.getByRole("heading", { name: "New campaign" }).waitFor();
+    await page.getByLabel("Name", { exact: true }).fill(names.campaign);
+    await selectByText(page.getByLabel("Trunk", { exact: true }), names.trunk);
+    await selectByText(page.getByLabel("Prompt", { exact: true }), names.prompt);
+    await page.getByLabel("Caller ID", { exact: true }).fill("+12025550100");
+    await page.getByLabel("Max attempts per contact", { exact: true }).fill("1");
+    await page.getByLabel("Ring timeout (seconds)", { exact: true }).fill("5");
+    await page.getByLabel("Time zone", { exact: true }).fill("UTC");
+    await page.getByRole("button", { name: "Create campaign" }).click();
+    await page.waitForURL(/#\/campaigns\/\d+$/);
+    campaignId = Number(page.url().match(/#\/campaigns\/(\d+)$/)[1]);
+    await page.getByRole("heading", { name: names.campaign }).waitFor();
+    check((await page.getByTestId("campaign-status").innerText()).trim() === "draft", "a new campaign is not a draft");
+    log(`  campaign ${campaignId}`);
+  });
+
+  await step(on, "upload contacts with column mapping", async () => {
+    await page.getByLabel("Contacts file (CSV)", { exact: true }).setInputFiles(CONTACTS_CSV);
+    await page.getByLabel("Phone number column", { exact: true }).selectOption("phone");
+    if (zoneColumn) await page.getByLabel("Time zone column", { exact: true }).selectOption(zoneColumn);
+    await page.getByRole("button", { name: "Upload contacts" }).click();
+    await page.locator('[data-testid="import-state"][data-state="done"], [data-testid="import-state"][data-state="failed"]').waitFor({ timeout: 60_000 });
+    const state = await page.getByTestId("import-state").getAttribute("data-state");
+    const counts = await page.getByTestId("import-counts").innerText();
+    log(`  ${counts}`);
+    check(state === "done", `the import ended ${state}: ${await page.getByTestId("import-state").innerText()}`);
+    const imported = numberIn(counts.match(/([\d,.\s]+) imported/)?.[1]);
+    const rejected = numberIn(counts.match(/([\d,.\s]+) rejected/)?.[1]);
+    check(imported === expectedContacts, `imported ${imported} contacts, expected ${expectedContacts}`);
+    check(rejected === badLines.length, `rejected ${rejected} rows, expected ${badLines.length}`);
+    const lines = (await page.getByTestId("error-line").allInnerTexts()).map((text) => Number(text.trim()));
+    check(
+      badLines.every((line) => lines.includes(line)),
+      `the rejected rows are reported on lines [${lines}], expected [${badLines}]`,
+    );
+    log(`  bad row reported on line ${lines.join(", ")}`);
+    await until("the summary to count the contacts", async () => numberIn(await page.getByTestId("summary-contacts").innerText()) === expectedContacts, 10_000);
+    log(`  preflight: ${(await page.getByTestId("blockers").innerText()).replace(/\s+/g, " ")}`);
+  });
+
+  await step(() => dashboard ?? page, "open the live dashboard", async () => {
+    dashboard = await context.newPage();
+    watch(dashboard, "dashboard");
+    await dashboard.goto(`${BASE}/#/dashboard?campaign=${campaignId}`);
+    await dashboard.getByRole("heading", { name: "Live dashboard" }).waitFor();
+    await until("the event stream to connect", async () => (await dashboard.getByTestId("feed-state").getAttribute("class"))?.includes("live"), 15_000);
+    log(`  ${await dashboard.getByTestId("feed-state").innerText()}`);
+  });
+
+  await step(on, "start the campaign", async () => {
+    await page.bringToFront();
+    await page.getByRole("button", { name: "Start", exact: true }).click();
+    await until("the campaign to run", async () => ["running", "completed"].includes((await page.getByTestId("campaign-status").innerText()).trim()), 10_000);
+    await page.getByRole("button", { name: "Pause" }).or(page.getByRole("button", { name: "Archive" })).first().waitFor();
+  });
+
+  current = dashboard;
+  await step(on, "watch the dashboard change live", async () => {
+    await dashboard.bringToFront();
+    const seen = { activeMax: 0, totals: new Set(), cpsMax: 0 };
+    await until(
+      `${MIN_LIVE_ATTEMPTS} attempts over SSE with calls and outcomes changing on screen`,
+      async () => {
+        const active = numberIn(await dashboard.getByTestId("active-calls").innerText());
+        const total = numberIn(await dashboard.getByTestId("outcome-total").innerText());
+        const cps = Number((await dashboard.getByTestId("cps-total").innerText()).replace(/[^\d.]/g, "")) || 0;
+        seen.activeMax = Math.max(seen.activeMax, active);
+        seen.cpsMax = Math.max(seen.cpsMax, cps);
+        seen.totals.add(total);
+        if (active > 0 && seen.activeMax === active) await screenshot(dashboard, "dashboard-calls-up");
+        const received = await dashboard.evaluate(() => window.__heraldLatencies.length);
+        return received >= Math.min(MIN_LIVE_ATTEMPTS, expectedContacts) && seen.activeMax > 0 && seen.totals.size >= 3;
+      },
+      CAMPAIGN_TIMEOUT_MS,
+      200,
+    );
+    log(`  up to ${seen.activeMax} calls up at once, up to ${seen.cpsMax} CPS shown, finished-call counter took ${seen.totals.size} values`);
+    const latest = await dashboard.getByTestId("latest-attempts").locator("tbody tr").count();
+    check(latest > 0, "no attempt in the latest calls table");
+    const note = await dashboard.getByTestId("last-latency").innerText();
+    log(`  event latency card: ${note.replace(/\s+/g, " ")}`);
+  });
+
+  await step(on, "campaign completes", async () => {
+    await until(
+      "the campaign to complete",
+      async () => (await page.getByTestId("campaign-status").innerText()).trim() === "completed",
+      CAMPAIGN_TIMEOUT_MS,
+      500,
+    );
+    // The last attempts' events arrive within a tick or two of their commit.
+    await until("every attempt over SSE", async () => (await dashboard.evaluate(() => window.__heraldLatencies.length)) >= expectedContacts, 5_000).catch(() => {});
+    const latencies = await dashboard.evaluate(() => window.__heraldLatencies.slice());
+    const sorted = latencies.slice().sort((a, b) => a - b);
+    latencyReport = {
+      browser_sse_latency_ms: {
+        count: latencies.length,
+        expected: expectedContacts,
+        p50: percentile(sorted, 0.5),
+        p90: percentile(sorted, 0.9),
+        p99: percentile(sorted, 0.99),
+        max: sorted.length ? sorted[sorted.length - 1] : null,
+        min: sorted.length ? sorted[0] : null,
+      },
+    };
+    console.log(JSON.stringify(latencyReport));
+    log(`  SSE delivered ${latencies.length} of ${expectedContacts} attempts; latency p50 ${latencyReport.browser_sse_latency_ms.p50} ms, max ${latencyReport.browser_sse_latency_ms.max} ms`);
+    check(latencies.length >= Math.min(MIN_LIVE_ATTEMPTS, expectedContacts), `only ${latencies.length} attempts arrived over SSE`);
+    check(latencyReport.browser_sse_latency_ms.max <= MAX_LATENCY_MS, `an attempt reached the browser ${latencyReport.browser_sse_latency_ms.max} ms after it was written (bound ${MAX_LATENCY_MS} ms)`);
+    const progress = await dashboard.getByTestId("campaign-progress").first().innerText();
+    log(`  dashboard progress: ${progress}`);
+  });
+
+  current = page;
+  await step(on, "report and CSV export", async () => {
+    await page.bringToFront();
+    await page.getByRole("heading", { name: "Report" }).scrollIntoViewIfNeeded();
+    await until("the report's outcome chart", async () => (await page.locator(".chart.bars").count()) > 0, 10_000);
+    // The attempts table: filter by outcome, page with the cursor.
+    await page.getByLabel("Outcome", { exact: true }).selectOption("busy");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await until("busy calls only", async () => {
+      const badges = await page.getByTestId("attempts").locator("tbody .badge").allInnerTexts();
+      return badges.length > 0 && badges.every((text) => text.trim() === "busy");
+    }, 10_000);
+    await page.getByLabel("Outcome", { exact: true }).selectOption("");
+    await page.getByRole("button", { name: "Filter" }).click();
+    if (expectedContacts > 50) {
+      await until("a full first page", async () => (await page.getByTestId("attempts").locator("tbody tr").count()) === 50, 10_000);
+      await page.getByRole("button", { name: "Next page" }).click();
+      await page.getByText("Page 2").waitFor();
+      const second = await page.getByTestId("attempts").locator("tbody tr").count();
+      check(second === Math.min(50, expectedContacts - 50), `page 2 has ${second} rows`);
+      await page.getByRole("button", { name: "Previous page" }).click();
+      await page.getByText("Page 1").waitFor();
+    }
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv").click()]);
+    const file = path.join(ARTIFACTS_DIR, `campaign-${campaignId}-attempts.csv`);
+    await download.saveAs(file);
+    const rows = parseCsv(fs.readFileSync(file, "utf8"));
+    const header = rows[0] ?? [];
+    const phoneAt = header.indexOf("phone");
+    const outcomeAt = header.indexOf("outcome");
+    check(phoneAt >= 0 && outcomeAt >= 0, `the CSV header has no phone/outcome column: ${header.join(",")}`);
+    const attempts = rows.slice(1);
+    check(attempts.length === expectedContacts, `the CSV has ${attempts.length} attempt rows, expected ${expectedContacts} (one per contact)`);
+    const phones = new Set(attempts.map((row) => row[phoneAt]));
+    check(phones.size === expectedContacts, `the CSV covers ${phones.size} distinct phones, expected ${expectedContacts}`);
+    const unknown = [...phones].filter((phone) => !goodPhones.has(phone));
+    check(!unknown.length, `the CSV has phones not in the contacts file: ${unknown.slice(0, 3)}`);
+    const wrong = attempts.filter((row) => row[outcomeAt] !== expectedOutcome(row[phoneAt]));
+    const byOutcome = {};
+    for (const row of attempts) byOutcome[row[outcomeAt]] = (byOutcome[row[outcomeAt]] ?? 0) + 1;
+    log(`  ${file}: header + ${attempts.length} rows, outcomes ${JSON.stringify(byOutcome)}`);
+    check(!wrong.length, `${wrong.length} outcomes differ from the carrier script, e.g. ${wrong[0]?.[phoneAt]} → ${wrong[0]?.[outcomeAt]}`);
+  });
+
+  check(!pageErrors.length, `uncaught errors in the page: ${pageErrors.join(" | ")}`);
+  log("all steps passed");
+  console.log("browser-test: 1 passed, 0 failed");
+} catch (error) {
+  console.error(`browser-test: FAILED: ${error.message}`);
+  if (pageErrors.length) console.error(`browser-test: uncaught errors in the page: ${pageErrors.join(" | ")}`);
+  if (latencyReport === null) console.log(JSON.stringify({ browser_sse_latency_ms: null }));
+  console.log("browser-test: 0 passed, 1 failed");
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();
