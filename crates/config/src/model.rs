@@ -232,11 +232,14 @@ impl Default for SchedulerConfig {
 pub struct UiConfig {
     /// The REST API, web UI, `/metrics` and health endpoints.
     pub listen: SocketAddr,
+    /// The built web front-end (`npm run build` in `ui/`), served at `/`.
+    /// Relative paths are from the working directory.
+    pub static_dir: String,
 }
 
 impl Default for UiConfig {
     fn default() -> Self {
-        Self { listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080) }
+        Self { listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080), static_dir: "ui/dist".to_owned() }
     }
 }
 

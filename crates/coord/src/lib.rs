@@ -12,12 +12,14 @@
 //! returned to the pool.
 
 mod limits;
+mod live;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub use limits::{SEND_JITTER_ALLOWANCE, SlotReservation, emission_interval};
+pub use live::{ActiveCalls, AttemptEvent, StreamEntry, Tick, stream_id_key};
 
 use deadpool_redis::sentinel::{Config as SentinelPoolConfig, Connection, Hook, HookError, Pool, SentinelServerType};
 use deadpool_redis::{PoolConfig, Runtime, Timeouts};
@@ -188,14 +190,6 @@ impl Coord {
             nodes.push(serde_json::from_str(&value)?);
         }
         Ok(nodes)
-    }
-
-    /// Publishes a live event (dashboards subscribe); best effort.
-    pub async fn publish(&self, channel: &str, event: &serde_json::Value) -> Result<()> {
-        let payload = event.to_string();
-        let channel = channel.to_owned();
-        self.run(move |connection| Box::pin(async move { connection.publish::<_, _, ()>(channel, payload).await }))
-            .await
     }
 }
 

@@ -106,6 +106,12 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
         registry: Arc::new(registry),
         draining: shutdown.clone(),
         auth: Arc::new(herald_ui::Auth::new(herald_ui::AuthSettings::default())),
+        live: services.ui.then(|| {
+            // Under the Redis command timeout, so that a blocked read is never cut off.
+            let block = Duration::from_millis(config.redis.timeout_ms / 2);
+            herald_ui::live::LiveFeed::start(coord.clone(), block, shutdown.clone())
+        }),
+        static_dir: services.ui.then(|| std::path::PathBuf::from(&config.ui.static_dir)),
     };
     let router = if services.ui { herald_ui::app(state) } else { herald_ui::ops_router(state) };
 

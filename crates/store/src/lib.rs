@@ -11,6 +11,8 @@
 
 mod audit;
 mod campaigns;
+mod imports;
+mod manage;
 mod dispatch;
 mod models;
 mod sessions;
@@ -24,6 +26,11 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 pub use audit::{Actor, AuditEntry, AuditQuery};
+pub use manage::{ActionRefused, CampaignAction, CampaignFields, Change, PromptInfo, TrunkFields};
+pub use imports::{
+    AttemptQuery, AttemptRow, CampaignReport, Dashboard, DashboardCampaign, DashboardTrunk, Import, ImportMapping, ImportProgress,
+    MinuteOutcomes,
+};
 pub use dispatch::{AttemptRecord, ClaimedAttempt, ContactEvent, ContactNext, FinishResult};
 pub use models::*;
 pub use sessions::{LiveSession, NewSession};

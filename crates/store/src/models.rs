@@ -122,6 +122,7 @@ pub struct DialPlan {
     pub whitelist_only: bool,
 }
 
+/// A campaign as managers see and edit it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Campaign {
     pub id: i64,
@@ -132,11 +133,33 @@ pub struct Campaign {
     pub caller_id: Option<String>,
     pub max_attempts: i32,
     pub ring_timeout_secs: i32,
+    pub cps_cap: Option<f64>,
+    pub concurrency_cap: Option<i32>,
+    /// The campaign's own zone: its schedule's crons and dates are read in it.
+    pub timezone: String,
     pub calling_window: serde_json::Value,
+    pub retry_rules: serde_json::Value,
+    pub whitelist_only: bool,
+    pub schedule_start_cron: Option<String>,
+    pub schedule_stop_cron: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
+
+/// Every column of [`Campaign`], for `SELECT` and `RETURNING` (a macro, so
+/// that queries stay `&'static str`s built with `concat!`).
+macro_rules! campaign_columns {
+    () => {
+        "id, name, status, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, cps_cap, \
+         concurrency_cap, timezone, calling_window, retry_rules, whitelist_only, schedule_start_cron, \
+         schedule_stop_cron, starts_at, ends_at, started_at, completed_at, created_at, updated_at"
+    };
+}
+pub(crate) use campaign_columns;
 
 #[derive(Debug, Clone)]
 pub struct NewCampaign {

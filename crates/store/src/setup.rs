@@ -1,5 +1,6 @@
 //! Trunks, prompts and campaigns: what a manager sets up before dialing.
 
+use crate::models::campaign_columns;
 use crate::{
     Campaign, CampaignStatus, NewCampaign, NewPrompt, NewTrunk, PromptAudio, Result, ScheduledCampaign, Store, Trunk,
 };
@@ -62,12 +63,11 @@ impl Store {
     }
 
     pub async fn create_campaign(&self, campaign: &NewCampaign) -> Result<Campaign> {
-        Ok(sqlx::query_as::<_, Campaign>(
+        Ok(sqlx::query_as::<_, Campaign>(concat!(
             "INSERT INTO campaigns (name, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, retry_rules) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             RETURNING id, name, status, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, \
-                       calling_window, started_at, completed_at, created_at",
-        )
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
+            campaign_columns!()
+        ))
         .bind(&campaign.name)
         .bind(campaign.prompt_id)
         .bind(campaign.trunk_id)
@@ -80,11 +80,7 @@ impl Store {
     }
 
     pub async fn campaign(&self, campaign_id: i64) -> Result<Campaign> {
-        sqlx::query_as::<_, Campaign>(
-            "SELECT id, name, status, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, \
-                    calling_window, started_at, completed_at, created_at \
-             FROM campaigns WHERE id = $1",
-        )
+        sqlx::query_as::<_, Campaign>(concat!("SELECT ", campaign_columns!(), " FROM campaigns WHERE id = $1"))
         .bind(campaign_id)
         .fetch_optional(&self.pool)
         .await?

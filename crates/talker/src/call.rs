@@ -88,7 +88,7 @@ pub(crate) async fn run_attempt(
     } else {
         let record = Box::pin(place_call(shared, plan, &claim, waiting, &cancel)).await;
         let next = next_step(rules, &claim, &hours, record.outcome);
-        Box::pin(record_outcome(shared, &record, next)).await;
+        Box::pin(record_outcome(shared, &claim, &record, next)).await;
     }
     shared.metrics.calls_active.dec();
     shared.active.lock().expect("active calls poisoned").remove(&claim.contact_id);
@@ -195,11 +195,12 @@ fn next_step(rules: &CampaignRules, claim: &ClaimedAttempt, hours: &CallingHours
 
 /// Writes the record, retrying for a while if Postgres is unreachable (the
 /// lease keeps the contact ours meanwhile; past it the reaper takes over).
-async fn record_outcome(shared: &Shared, record: &AttemptRecord, next: ContactNext) {
+async fn record_outcome(shared: &Shared, claim: &ClaimedAttempt, record: &AttemptRecord, next: ContactNext) {
     let mut delay = Duration::from_millis(100);
     for _ in 0..8 {
         match shared.store.finish_attempt(&shared.node_id, record, next).await {
             Ok(FinishResult::Recorded) => {
+                shared.live.recorded(record, claim.campaign_id, claim.contact_id, claim.phone.as_str());
                 shared
                     .metrics
                     .attempts_finished
@@ -277,7 +278,9 @@ async fn place_call(
     }
     drop(waiting);
     shared.metrics.invites_sent.inc();
+    shared.live.call_started(trunk.id, claim.campaign_id);
     let report = dial(&shared.sip, &shared.media, shared.config.media_ip, request, cancel).await;
+    shared.live.call_ended(trunk.id, claim.campaign_id);
     Box::pin(shared.caps.release_line(claim.attempt_id)).await;
     record.outcome = report.outcome;
     record.sip_call_id = report.call_id;

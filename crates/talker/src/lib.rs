@@ -21,6 +21,7 @@
 mod call;
 mod caps;
 mod dial;
+mod live;
 mod metrics;
 mod pacing;
 mod resources;
@@ -79,6 +80,8 @@ pub(crate) struct Shared {
     /// The carriers' CPS and line caps, shared through Redis.
     pub(crate) caps: caps::TrunkCaps,
     pub(crate) coord: Option<Coord>,
+    /// What the dashboards are told (published by `live::publish_ticks`).
+    pub(crate) live: live::LiveFeed,
 }
 
 impl Talker {
@@ -130,6 +133,7 @@ impl Talker {
             metrics,
             active: Mutex::default(),
             capacity,
+            live: live::LiveFeed::default(),
         });
         Ok(Talker { shared })
     }
@@ -148,6 +152,8 @@ impl Talker {
         let trunk_refresh = tokio::spawn(refresh_trunks(Arc::clone(&shared), hang_up_all.clone()));
         let trunk_probes = tokio::spawn(probe_trunks(Arc::clone(&shared), hang_up_all.clone()));
         let line_watch = tokio::spawn(reregister_lines_on_reconnect(Arc::clone(&shared), hang_up_all.clone()));
+        let stop_feed = CancellationToken::new();
+        let feed = tokio::spawn(live::publish_ticks(Arc::clone(&shared), stop_feed.clone()));
 
         let claim_interval = Duration::from_millis(shared.config.claim_interval_ms);
         while !shutdown.is_cancelled() {
@@ -180,6 +186,8 @@ impl Talker {
         let _ = line_watch.await;
         let _ = trunk_refresh.await;
         let _ = trunk_probes.await;
+        stop_feed.cancel();
+        let _ = feed.await;
         shared.sip.shutdown().await;
         info!("talker stopped");
         Ok(())

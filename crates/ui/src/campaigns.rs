@@ -1,14 +1,193 @@
-//! `/api/v1/campaigns`: where campaigns stand (the full resource arrives
-//! with the rest of issue #5).
+//! `/api/v1/campaigns`: create, edit, clone, the lifecycle actions (start,
+//! schedule, pause, resume, stop, archive), and where a campaign stands
+//! (summary, preflight, a contact's history).
+
+use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
-use herald_store::{CampaignSummary, ContactEvent, Preflight, Role};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use herald_store::{
+    ActionRefused, Campaign, CampaignAction, CampaignFields, CampaignSummary, Change, ContactEvent, Preflight, Role,
+};
 
-use crate::AppState;
 use crate::auth::Principal;
-use crate::error::Result;
-use crate::input::parse_id;
+use crate::error::{AppError, FieldErrors, Result};
+use crate::input::{JsonBody, parse_id};
+use crate::patch::Patch;
+use crate::{AppState, Items};
+
+const STATUSES: &[&str] = &["draft", "scheduled", "running", "paused", "completed", "stopped", "archived"];
+
+/// `GET /api/v1/campaigns[?status=S]` (viewer): newest first; archived
+/// campaigns only with `status=archived`.
+pub(crate) async fn list(
+    principal: Principal,
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Items<Campaign>>> {
+    principal.require(Role::Viewer)?;
+    let status = query.get("status").map(String::as_str);
+    if let Some(status) = status
+        && !STATUSES.contains(&status)
+    {
+        let mut fields = FieldErrors::default();
+        fields.add("status", format!("must be one of {}", STATUSES.join(", ")));
+        return Err(fields.into_error());
+    }
+    Ok(Json(Items { items: state.store()?.campaigns(status).await? }))
+}
+
+/// `GET /api/v1/campaigns/{id}` (viewer).
+pub(crate) async fn get(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Campaign>> {
+    principal.require(Role::Viewer)?;
+    Ok(Json(state.store()?.campaign(parse_id(&id, "campaign")?).await?))
+}
+
+/// `POST /api/v1/campaigns` (manager): a new draft.
+pub(crate) async fn create(
+    principal: Principal,
+    State(state): State<AppState>,
+    body: JsonBody,
+) -> Result<(StatusCode, Json<Campaign>)> {
+    principal.require(Role::Manager)?;
+    let mut patch = Patch::from_body(&body)?;
+    patch.require(&["name"]);
+    let mut fields = CampaignFields {
+        name: String::new(),
+        prompt_id: None,
+        trunk_id: None,
+        caller_id: None,
+        max_attempts: 1,
+        ring_timeout_secs: 30,
+        cps_cap: None,
+        concurrency_cap: None,
+        timezone: "UTC".into(),
+        calling_window: serde_json::json!({}),
+        retry_rules: serde_json::json!({}),
+        whitelist_only: false,
+        schedule_start_cron: None,
+        schedule_stop_cron: None,
+        starts_at: None,
+        ends_at: None,
+    };
+    apply(&mut patch, &mut fields);
+    patch.finish()?;
+    match state.store()?.save_campaign(None, &fields, &principal.actor()).await? {
+        Change::Done(campaign) => Ok((StatusCode::CREATED, Json(campaign))),
+        Change::Conflict(message) => Err(AppError::Conflict(message)),
+    }
+}
+
+/// `PATCH /api/v1/campaigns/{id}` (manager): any field of create. A running
+/// campaign's Talkers pick changes up on their next plan refresh.
+pub(crate) async fn update(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<Campaign>> {
+    principal.require(Role::Manager)?;
+    let id = parse_id(&id, "campaign")?;
+    let mut patch = Patch::from_body(&body)?;
+    if patch.is_empty() {
+        return Err(AppError::invalid("nothing to change"));
+    }
+    let store = state.store()?;
+    let current = store.campaign(id).await?;
+    if current.status == "archived" {
+        return Err(AppError::Conflict("an archived campaign cannot be changed; clone it"));
+    }
+    let mut fields = CampaignFields::from(&current);
+    apply(&mut patch, &mut fields);
+    patch.finish()?;
+    match store.save_campaign(Some(id), &fields, &principal.actor()).await? {
+        Change::Done(campaign) => Ok(Json(campaign)),
+        Change::Conflict(message) => Err(AppError::Conflict(message)),
+    }
+}
+
+/// `POST /api/v1/campaigns/{id}/{action}` (manager): start, schedule,
+/// pause, resume, stop, archive. 409 when the action does not apply to the
+/// campaign's status, or the campaign lacks what dialing needs.
+pub(crate) async fn action(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+) -> Result<Json<Campaign>> {
+    principal.require(Role::Manager)?;
+    let id = parse_id(&id, "campaign")?;
+    let action = CampaignAction::parse(&action).ok_or(AppError::NotFound("action"))?;
+    match state.store()?.campaign_action(id, action, &principal.actor()).await? {
+        Ok(campaign) => Ok(Json(campaign)),
+        Err(ActionRefused::FromStatus(status)) => Err(AppError::ConflictOwned(format!(
+            "cannot {} a campaign that is {status} (allowed from: {})",
+            action.as_str(),
+            action.transition().0.join(", ")
+        ))),
+        Err(ActionRefused::Missing(missing)) => Err(AppError::ConflictOwned(format!(
+            "the campaign needs {} before it can {}",
+            missing.join(" and "),
+            action.as_str()
+        ))),
+    }
+}
+
+/// `POST /api/v1/campaigns/{id}/clone` (manager): a new draft with the same
+/// settings and no contacts.
+pub(crate) async fn clone(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Campaign>)> {
+    principal.require(Role::Manager)?;
+    let id = parse_id(&id, "campaign")?;
+    Ok((StatusCode::CREATED, Json(state.store()?.clone_campaign(id, &principal.actor()).await?)))
+}
+
+fn apply(patch: &mut Patch, fields: &mut CampaignFields) {
+    patch.string("name", &mut fields.name, 200);
+    patch.optional_id("trunk_id", &mut fields.trunk_id);
+    patch.optional_id("prompt_id", &mut fields.prompt_id);
+    patch.optional_string("caller_id", &mut fields.caller_id, 32);
+    if let Some(caller_id) = &fields.caller_id
+        && herald_types::E164::parse(caller_id).is_err()
+    {
+        patch.errors.add("caller_id", "must be a phone number in E.164 form, e.g. +12025550100");
+    }
+    patch.integer("max_attempts", &mut fields.max_attempts, 1, 100);
+    patch.integer("ring_timeout_secs", &mut fields.ring_timeout_secs, 1, 600);
+    patch.optional_number("cps_cap", &mut fields.cps_cap, 0.0, 10_000.0);
+    patch.optional_integer("concurrency_cap", &mut fields.concurrency_cap, 1, 1_000_000);
+    patch.string("timezone", &mut fields.timezone, 64);
+    patch.object("calling_window", &mut fields.calling_window, |value| {
+        herald_policy::CallingWindow::from_campaign_json(value).map(|_| ()).map_err(|error| error.to_string())
+    });
+    patch.object("retry_rules", &mut fields.retry_rules, |value| {
+        serde_json::from_value::<herald_policy::RetryRules>(value.clone()).map(|_| ()).map_err(|error| error.to_string())
+    });
+    patch.boolean("whitelist_only", &mut fields.whitelist_only);
+    patch.optional_string("schedule_start_cron", &mut fields.schedule_start_cron, 200);
+    patch.optional_string("schedule_stop_cron", &mut fields.schedule_stop_cron, 200);
+    patch.optional_instant("starts_at", &mut fields.starts_at);
+    patch.optional_instant("ends_at", &mut fields.ends_at);
+    // The zone and the schedule are checked together, as the Scheduler reads them.
+    if fields.timezone.parse::<chrono_tz::Tz>().is_err() {
+        patch.errors.add("timezone", "must be an IANA time zone, e.g. Europe/Berlin");
+    } else if let Err(error) = herald_policy::CampaignSchedule::new(
+        fields.schedule_start_cron.as_deref(),
+        fields.schedule_stop_cron.as_deref(),
+        fields.starts_at,
+        fields.ends_at,
+        &fields.timezone,
+    ) {
+        patch.errors.add("schedule", error.to_string());
+    }
+}
 
 /// `GET /api/v1/campaigns/{id}/summary` (viewer).
 pub(crate) async fn summary(

@@ -34,6 +34,9 @@ pub enum AppError {
     /// The request conflicts with what is stored (a taken email, the last admin).
     #[error("{0}")]
     Conflict(&'static str),
+    /// A conflict whose message names what is stored (e.g. a status).
+    #[error("{0}")]
+    ConflictOwned(String),
     /// Bad input: a message, and what is wrong with each field.
     #[error("{message}")]
     Validation { message: String, fields: BTreeMap<String, String> },
@@ -63,7 +66,7 @@ impl AppError {
             AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::Csrf => (StatusCode::FORBIDDEN, "csrf"),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::Conflict(_) | AppError::ConflictOwned(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::Validation { .. } => (StatusCode::BAD_REQUEST, "validation"),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),

@@ -23,12 +23,20 @@
 mod audit;
 pub mod auth;
 mod campaigns;
+pub mod contacts_csv;
 mod error;
+pub mod imports;
 mod input;
+pub mod live;
 mod login_limiter;
 pub mod passwords;
+mod patch;
+mod prompts;
+mod reports;
 mod tokens;
+mod trunks;
 mod users;
+mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,7 +45,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post, put};
 use herald_coord::Coord;
 use herald_store::Store;
 use prometheus_client::registry::Registry;
@@ -61,6 +70,11 @@ pub struct AppState {
     pub draining: CancellationToken,
     /// Sign-in limits, password hashing and session settings.
     pub auth: Arc<Auth>,
+    /// The live feed's reader (needs Redis); without it `/events` only
+    /// keeps the connection alive.
+    pub live: Option<Arc<live::LiveFeed>>,
+    /// The built front-end, served at `/` (`ui.static_dir`).
+    pub static_dir: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -96,9 +110,30 @@ pub fn app(state: AppState) -> Router {
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/audit", get(audit::list))
+        .route("/trunks", get(trunks::list).post(trunks::create))
+        .route("/trunks/{id}", get(trunks::get).patch(trunks::update).delete(trunks::remove))
+        .route(
+            "/prompts",
+            get(prompts::list).post(prompts::create).layer(DefaultBodyLimit::max(prompts::MAX_PROMPT_BYTES)),
+        )
+        .route("/prompts/{id}", get(prompts::get).delete(prompts::remove))
+        .route("/prompts/{id}/audio", get(prompts::audio))
+        .route("/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/campaigns/{id}", get(campaigns::get).patch(campaigns::update))
+        .route("/campaigns/{id}/clone", post(campaigns::clone))
         .route("/campaigns/{id}/summary", get(campaigns::summary))
         .route("/campaigns/{id}/preflight", get(campaigns::preflight))
+        .route("/campaigns/{id}/report", get(reports::report))
+        .route("/campaigns/{id}/attempts", get(reports::attempts))
+        .route("/campaigns/{id}/attempts.csv", get(reports::attempts_csv))
+        .route("/campaigns/{id}/imports", get(imports::list).post(imports::create))
+        .route("/campaigns/{id}/{action}", post(campaigns::action))
+        .route("/imports/{id}", get(imports::get))
+        .route("/imports/{id}/data", put(imports::upload))
+        .route("/imports/{id}/errors.csv", get(imports::errors_csv))
         .route("/contacts/{id}/history", get(campaigns::contact_history))
+        .route("/dashboard", get(live::dashboard))
+        .route("/events", get(live::events))
         .fallback(|| async { AppError::NotFound("resource") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         // Answers about sessions and users must not sit in shared caches.
@@ -107,7 +142,8 @@ pub fn app(state: AppState) -> Router {
             response
         }))
         .with_state(state.clone());
-    ops_router(state).nest("/api/v1", api)
+    let web = Router::new().fallback(web::serve).with_state(state.clone());
+    ops_router(state).nest("/api/v1", api).merge(web)
 }
 
 /// Serves `router` on `listener` until `shutdown`, then finishes in-flight
@@ -163,6 +199,8 @@ mod tests {
             registry: Arc::new(Registry::default()),
             draining: CancellationToken::new(),
             auth: Arc::new(Auth::default()),
+            live: None,
+            static_dir: None,
         }
     }
 

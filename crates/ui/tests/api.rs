@@ -85,6 +85,8 @@ impl Api {
             registry: Arc::new(Registry::default()),
             draining: CancellationToken::new(),
             auth: Arc::new(Auth::new(settings)),
+            live: None,
+            static_dir: None,
         };
         Api { router: herald_ui::app(state), store, pool }
     }

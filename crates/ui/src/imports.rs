@@ -1,0 +1,210 @@
+//! Contact uploads: `POST /campaigns/{id}/imports` records the column
+//! mapping, `PUT /imports/{id}/data` streams the CSV file in (rows are
+//! parsed as they arrive and `COPY`'d in batches, progress written after
+//! each), `GET /imports/{id}` shows how far it got while the upload runs, and
+//! `GET /imports/{id}/errors.csv` lists the rows that were refused.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::TryStreamExt;
+use herald_store::{Import, ImportMapping, ImportProgress, Role, Store};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tracing::warn;
+
+use crate::auth::Principal;
+use crate::contacts_csv::{self, Batch};
+use crate::error::{AppError, FieldErrors, Result};
+use crate::input::{JsonBody, parse_id, reject_unknown_fields};
+use crate::{AppState, Items};
+
+/// Row errors kept per import (the counts stay exact beyond it).
+const MAX_STORED_ERRORS: i64 = 100_000;
+
+#[derive(Deserialize)]
+struct CreateImportRequest {
+    phone_column: Option<String>,
+    timezone_column: Option<String>,
+    tag_columns: Option<Vec<String>>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, serde_json::Value>,
+}
+
+/// `POST /api/v1/campaigns/{id}/imports` (manager) `{phone_column,
+/// timezone_column?, tag_columns?}`: an import waiting for its file.
+pub(crate) async fn create(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<(StatusCode, Json<Import>)> {
+    principal.require(Role::Manager)?;
+    let campaign_id = parse_id(&id, "campaign")?;
+    let request: CreateImportRequest = body.parse()?;
+    let mut fields = FieldErrors::default();
+    reject_unknown_fields(&request.unknown, &mut fields);
+    let phone_column = request.phone_column.map(|name| name.trim().to_owned()).unwrap_or_default();
+    if phone_column.is_empty() {
+        fields.add("phone_column", "is required: the header of the column holding the phone numbers");
+    }
+    let timezone_column = request.timezone_column.map(|name| name.trim().to_owned()).filter(|name| !name.is_empty());
+    if let Some(tags) = &request.tag_columns
+        && tags.iter().any(|tag| tag.trim().is_empty() || *tag == phone_column)
+    {
+        fields.add("tag_columns", "must name columns other than the phone column");
+    }
+    fields.check()?;
+    let mapping = ImportMapping { phone_column, timezone_column, tag_columns: request.tag_columns };
+    let import = state.store()?.create_import(campaign_id, &mapping, &principal.actor()).await?;
+    Ok((StatusCode::CREATED, Json(import)))
+}
+
+/// `GET /api/v1/imports/{id}` (viewer).
+pub(crate) async fn get(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Import>> {
+    principal.require(Role::Viewer)?;
+    Ok(Json(state.store()?.import(parse_id(&id, "import")?).await?))
+}
+
+/// `GET /api/v1/campaigns/{id}/imports` (viewer), newest first.
+pub(crate) async fn list(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Items<Import>>> {
+    principal.require(Role::Viewer)?;
+    let store = state.store()?;
+    let campaign_id = parse_id(&id, "campaign")?;
+    store.campaign(campaign_id).await?;
+    Ok(Json(Items { items: store.imports(campaign_id).await? }))
+}
+
+/// `PUT /api/v1/imports/{id}/data` (manager): the CSV file as the body,
+/// once. Answers with the finished import.
+pub(crate) async fn upload(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Result<Json<Import>> {
+    principal.require(Role::Manager)?;
+    let store = state.store()?.clone();
+    let import = store.import(parse_id(&id, "import")?).await?;
+    if !store.begin_import(import.id).await? {
+        return Err(AppError::Conflict("this import already has its file; create a new import"));
+    }
+    let stream = body.into_data_stream().map_err(std::io::Error::other);
+    Ok(Json(run(&store, &import, stream).await?))
+}
+
+/// Streams `bytes` into `import`'s campaign and returns the finished import.
+pub async fn run(
+    store: &Store,
+    import: &Import,
+    bytes: impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + Unpin + 'static,
+) -> Result<Import> {
+    let campaign = store.campaign(import.campaign_id).await?;
+    let window = match herald_policy::CallingWindow::from_campaign_json(&campaign.calling_window) {
+        Ok(window) => window,
+        Err(error) => {
+            let message = format!("the campaign's calling window is invalid: {error}");
+            return Ok(store.finish_import(import.id, Some(&message)).await?);
+        }
+    };
+    let mapping = ImportMapping {
+        phone_column: import.phone_column.clone(),
+        timezone_column: import.timezone_column.clone(),
+        tag_columns: import.tag_columns.clone(),
+    };
+    // The parser runs on a blocking thread, reading the body through a
+    // bridge; at most two batches wait for the database.
+    let (batches, mut received) = mpsc::channel::<Batch>(2);
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(bytes));
+    let now = chrono::Utc::now();
+    let parser = tokio::task::spawn_blocking(move || {
+        contacts_csv::parse(reader, &mapping, window.as_ref(), now, |batch| batches.blocking_send(batch).is_ok())
+    });
+    let mut progress = ImportProgress::default();
+    let mut failure = None;
+    while let Some(batch) = received.recv().await {
+        match load_batch(store, import, &mut progress, batch).await {
+            Ok(()) => {}
+            Err(error) => {
+                warn!(import = import.id, %error, "import failed");
+                failure = Some("the database refused a batch; the rows before it are imported".to_owned());
+                break;
+            }
+        }
+    }
+    drop(received);
+    let parsed = parser.await.map_err(|_| AppError::Internal)?;
+    if failure.is_none()
+        && let Err(message) = parsed
+    {
+        failure = Some(message);
+    }
+    Ok(store.finish_import(import.id, failure.as_deref()).await?)
+}
+
+async fn load_batch(
+    store: &Store,
+    import: &Import,
+    progress: &mut ImportProgress,
+    batch: Batch,
+) -> herald_store::Result<()> {
+    let imported = if batch.contacts.is_empty() {
+        0
+    } else {
+        store.copy_contacts(import.campaign_id, &batch.contacts).await? as i64
+    };
+    progress.imported += imported;
+    progress.duplicates += batch.contacts.len() as i64 - imported;
+    let room = (MAX_STORED_ERRORS - progress.rejected).max(0) as usize;
+    progress.rejected += batch.errors.len() as i64;
+    progress.bytes_read = batch.bytes_read as i64;
+    progress.rows_read = batch.rows_read as i64;
+    let errors: Vec<(i64, String)> =
+        batch.errors.into_iter().take(room).map(|error| (error.line as i64, error.message)).collect();
+    store.import_progress(import.id, progress, &errors).await
+}
+
+/// `GET /api/v1/imports/{id}/errors.csv` (viewer): `line,message`, streamed.
+pub(crate) async fn errors_csv(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    principal.require(Role::Viewer)?;
+    let store = state.store()?.clone();
+    let import = store.import(parse_id(&id, "import")?).await?;
+    let pages = futures_util::stream::try_unfold(Some(0_i64), move |after| {
+        let store = store.clone();
+        async move {
+            let Some(after) = after else { return Ok(None) };
+            let rows = store.import_errors(import.id, after, 5_000).await?;
+            let mut text = String::new();
+            if after == 0 {
+                text.push_str("line,message\n");
+            }
+            for (line, message) in &rows {
+                text.push_str(&format!("{line},{}\n", crate::reports::csv_field(message)));
+            }
+            let next = (rows.len() == 5_000).then(|| rows.last().map_or(after, |(line, _)| *line));
+            Ok::<_, herald_store::Error>(Some((Bytes::from(text), next)))
+        }
+    });
+    let filename = format!("attachment; filename=\"import-{}-errors.csv\"", import.id);
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, filename)],
+        Body::from_stream(pages.map_err(std::io::Error::other)),
+    )
+        .into_response())
+}

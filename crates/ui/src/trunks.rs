@@ -1,0 +1,115 @@
+//! `/api/v1/trunks`: the carriers' SIP trunks. Viewers read; managers add,
+//! change and remove them. Passwords are write-only (never returned, never
+//! audited); `auth_password_env` names an environment variable of the
+//! Talkers instead, which keeps the secret out of the database.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use herald_store::{Change, Role, Trunk, TrunkFields};
+
+use crate::auth::Principal;
+use crate::error::{AppError, Result};
+use crate::input::{JsonBody, parse_id};
+use crate::patch::Patch;
+use crate::{AppState, Items};
+
+/// `GET /api/v1/trunks` (viewer).
+pub(crate) async fn list(principal: Principal, State(state): State<AppState>) -> Result<Json<Items<Trunk>>> {
+    principal.require(Role::Viewer)?;
+    Ok(Json(Items { items: state.store()?.trunks().await? }))
+}
+
+/// `GET /api/v1/trunks/{id}` (viewer).
+pub(crate) async fn get(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Trunk>> {
+    principal.require(Role::Viewer)?;
+    Ok(Json(state.store()?.trunk(parse_id(&id, "trunk")?).await?))
+}
+
+/// `POST /api/v1/trunks` (manager).
+pub(crate) async fn create(
+    principal: Principal,
+    State(state): State<AppState>,
+    body: JsonBody,
+) -> Result<(StatusCode, Json<Trunk>)> {
+    principal.require(Role::Manager)?;
+    let mut patch = Patch::from_body(&body)?;
+    patch.require(&["name", "host"]);
+    let mut fields = TrunkFields {
+        name: String::new(),
+        host: String::new(),
+        port: 5060,
+        transport: "udp".into(),
+        auth_username: None,
+        auth_password: None,
+        auth_password_env: None,
+        from_domain: None,
+        cps_limit: 10.0,
+        max_lines: 100,
+        enabled: true,
+    };
+    apply(&mut patch, &mut fields);
+    patch.finish()?;
+    match state.store()?.save_trunk(None, &fields, &principal.actor()).await? {
+        Change::Done(trunk) => Ok((StatusCode::CREATED, Json(trunk))),
+        Change::Conflict(message) => Err(AppError::Conflict(message)),
+    }
+}
+
+/// `PATCH /api/v1/trunks/{id}` (manager): any of the fields of create.
+pub(crate) async fn update(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<Trunk>> {
+    principal.require(Role::Manager)?;
+    let id = parse_id(&id, "trunk")?;
+    let mut patch = Patch::from_body(&body)?;
+    if patch.is_empty() {
+        return Err(AppError::invalid("nothing to change"));
+    }
+    let store = state.store()?;
+    let mut fields = TrunkFields::from(&store.trunk(id).await?);
+    apply(&mut patch, &mut fields);
+    patch.finish()?;
+    match store.save_trunk(Some(id), &fields, &principal.actor()).await? {
+        Change::Done(trunk) => Ok(Json(trunk)),
+        Change::Conflict(message) => Err(AppError::Conflict(message)),
+    }
+}
+
+/// `DELETE /api/v1/trunks/{id}` (manager); 409 while a campaign uses it.
+pub(crate) async fn remove(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    principal.require(Role::Manager)?;
+    let id = parse_id(&id, "trunk")?;
+    match state.store()?.delete_trunk(id, &principal.actor()).await? {
+        Change::Done(()) => Ok(StatusCode::NO_CONTENT),
+        Change::Conflict(message) => Err(AppError::Conflict(message)),
+    }
+}
+
+fn apply(patch: &mut Patch, fields: &mut TrunkFields) {
+    patch.string("name", &mut fields.name, 100);
+    patch.string("host", &mut fields.host, 253);
+    if fields.host.contains(|c: char| c.is_whitespace() || c == '/' || c == '@') {
+        patch.errors.add("host", "must be a host name or IP address");
+    }
+    patch.integer("port", &mut fields.port, 1, 65535);
+    patch.choice("transport", &mut fields.transport, &["udp", "tcp"]);
+    patch.optional_string("auth_username", &mut fields.auth_username, 200);
+    patch.optional_string("auth_password", &mut fields.auth_password, 200);
+    patch.optional_string("auth_password_env", &mut fields.auth_password_env, 200);
+    patch.optional_string("from_domain", &mut fields.from_domain, 253);
+    patch.number("cps_limit", &mut fields.cps_limit, 0.0, 10_000.0);
+    patch.integer("max_lines", &mut fields.max_lines, 1, 1_000_000);
+    patch.boolean("enabled", &mut fields.enabled);
+}
