@@ -131,7 +131,7 @@ PIDS=()
 cleanup() {
     local status=$?
     if [[ $KEEP -eq 1 ]]; then
-        log "--keep: Herald on http://127.0.0.1:$UI_PORT (database $DB_NAME), carrier on 127.0.0.1:$CARRIER_PORT; pids ${PIDS[*]:-}"
+        log "--keep: Herald on http://127.0.0.1:$UI_PORT (database $DB_NAME; sign in as $HERALD_ADMIN_EMAIL / $HERALD_ADMIN_PASSWORD), carrier on 127.0.0.1:$CARRIER_PORT; pids ${PIDS[*]:-}"
         exit $status
     fi
     local pid
@@ -153,8 +153,12 @@ export HERALD__UI__STATIC_DIR="$REPO_ROOT/ui/dist"
 export HERALD__NODE__ID="browser-test-$$"
 export HERALD__NODE__OPS_LISTEN="127.0.0.1:$OPS_PORT"
 export HERALD__TALKER__SIP_LISTEN="127.0.0.1:$TALKER_SIP_PORT"
+# RTP ports of their own (other Herald runs may use the default ranges),
+# enough for the calls each service may hold.
+export HERALD__TALKER__MAX_CALLS=500
 export HERALD__TALKER__RTP_PORT_MIN=46000
 export HERALD__TALKER__RTP_PORT_MAX=46999
+export HERALD__RECIPIENT__MAX_CALLS=200
 export HERALD__RECIPIENT__SIP_LISTEN="127.0.0.1:$RECIPIENT_SIP_PORT"
 export HERALD__RECIPIENT__RTP_PORT_MIN=47000
 export HERALD__RECIPIENT__RTP_PORT_MAX=47499
@@ -164,7 +168,7 @@ export HERALD__REDIS__KEY_PREFIX="herald-browser-$$"
 
 "$HERALD" migrate >"$RUN_DIR/migrate.log" 2>&1 || { cat "$RUN_DIR/migrate.log" >&2; die "herald migrate failed"; }
 export HERALD_ADMIN_EMAIL="admin@browser-test.herald.test"
-export HERALD_ADMIN_PASSWORD="browser-test-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+export HERALD_ADMIN_PASSWORD="${HERALD_ADMIN_PASSWORD:-browser-test-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')}"
 HERALD_USER_PASSWORD="$HERALD_ADMIN_PASSWORD" "$HERALD" user add --email "$HERALD_ADMIN_EMAIL" --role admin \
     >"$RUN_DIR/user.log" 2>&1 </dev/null || { cat "$RUN_DIR/user.log" >&2; die "herald user add failed"; }
 

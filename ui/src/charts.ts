@@ -74,7 +74,8 @@ export function outcomeColumns(buckets: Bucket[], title = "Outcomes over time"):
   const totals = buckets.map((bucket) => Object.values(bucket.outcomes).reduce((a, b) => a + b, 0));
   const max = Math.max(1, ...totals);
   const plotWidth = width - left - 4;
-  const columnWidth = buckets.length ? plotWidth / buckets.length : plotWidth;
+  // At most 40 px a column: a single minute is a bar, not a wall.
+  const columnWidth = Math.min(40, buckets.length ? plotWidth / buckets.length : plotWidth);
   const scale = (value: number) => ((height - bottom - top) * value) / max;
   const every = Math.max(1, Math.ceil(buckets.length / 8));
   const chart = svg(

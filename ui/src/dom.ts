@@ -81,6 +81,14 @@ export function formatTime(value: string | number | null | undefined): string {
   return date.toLocaleString();
 }
 
+/** The time of day only when `value` is today, else date and time. */
+export function formatClock(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === "") return "–";
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  return date.toDateString() === new Date().toDateString() ? date.toLocaleTimeString() : date.toLocaleString();
+}
+
 export function formatDuration(secs: number | null): string {
   if (secs === null || !Number.isFinite(secs) || secs < 0) return "–";
   if (secs < 60) return `${Math.round(secs)} s`;

@@ -58,6 +58,10 @@ const CAMPAIGN_TIMEOUT_MS = Number(process.env.CAMPAIGN_TIMEOUT_SECS || 240) * 1
 const STAMP = new Date().toISOString().replace(/[-:TZ.]/g, "").slice(0, 14);
 
 fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+// Screenshots of an earlier run would mix with this one's.
+for (const name of fs.readdirSync(ARTIFACTS_DIR)) {
+  if (/^(\d\d-.*\.png|dashboard-peak\.png|campaign-\d+-attempts\.csv)$/.test(name)) fs.rmSync(path.join(ARTIFACTS_DIR, name));
+}
 
 // ---------------------------------------------------------------- helpers
 
@@ -70,9 +74,10 @@ function check(condition, message) {
 }
 
 let shotNumber = 0;
-async function screenshot(page, name) {
-  shotNumber += 1;
-  const file = path.join(ARTIFACTS_DIR, `${String(shotNumber).padStart(2, "0")}-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.png`);
+async function screenshot(page, name, numbered = true) {
+  if (numbered) shotNumber += 1;
+  const slug = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+  const file = path.join(ARTIFACTS_DIR, numbered ? `${String(shotNumber).padStart(2, "0")}-${slug}.png` : `${slug}.png`);
   await page.screenshot({ path: file, fullPage: true }).catch(() => {});
   return file;
 }
@@ -185,7 +190,8 @@ const pageErrors = [];
 function watch(page, name) {
   page.on("pageerror", (error) => pageErrors.push(`${name}: ${error.message}`));
   page.on("console", (message) => {
-    if (message.type() === "error") log(`(${name} console) ${message.text()}`);
+    // API errors the flow provokes on purpose show up as failed loads.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) log(`(${name} console) ${message.text()}`);
   });
   page.on("dialog", (dialog) => dialog.accept());
 }
@@ -325,17 +331,18 @@ try {
         seen.activeMax = Math.max(seen.activeMax, active);
         seen.cpsMax = Math.max(seen.cpsMax, cps);
         seen.totals.add(total);
-        if (active > 0 && seen.activeMax === active) await screenshot(dashboard, "dashboard-calls-up");
+        if (active > 0 && seen.activeMax === active) await screenshot(dashboard, "dashboard-peak", false);
         const received = await dashboard.evaluate(() => window.__heraldLatencies.length);
         return received >= Math.min(MIN_LIVE_ATTEMPTS, expectedContacts) && seen.activeMax > 0 && seen.totals.size >= 3;
       },
       CAMPAIGN_TIMEOUT_MS,
       200,
     );
+    log(`  the busiest moment: ${path.join(ARTIFACTS_DIR, "dashboard-peak.png")}`);
     log(`  up to ${seen.activeMax} calls up at once, up to ${seen.cpsMax} CPS shown, finished-call counter took ${seen.totals.size} values`);
     const latest = await dashboard.getByTestId("latest-attempts").locator("tbody tr").count();
     check(latest > 0, "no attempt in the latest calls table");
-    const note = await dashboard.getByTestId("last-latency").innerText();
+    const note = await dashboard.locator(".stat", { has: dashboard.getByTestId("last-latency") }).locator(".stat-note").innerText();
     log(`  event latency card: ${note.replace(/\s+/g, " ")}`);
   });
 

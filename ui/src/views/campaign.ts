@@ -19,7 +19,7 @@ import {
 } from "../api";
 import { outcomeBars, outcomeColumns } from "../charts";
 import { parseCsv, readCsvHead } from "../csv";
-import { formatNumber, formatTime, h, label, replace } from "../dom";
+import { formatClock, formatNumber, formatTime, h, label, replace } from "../dom";
 import { busy, errorBanner, field, flash, formAlert, select, showErrors } from "../forms";
 import { navigate } from "../router";
 import { canWrite } from "../session";
@@ -396,9 +396,9 @@ function attemptsTable(attempts: Attempt[], trunks: Trunk[]): HTMLElement {
             h("td", null, attempt.sip_code ? `${attempt.sip_code} ${attempt.sip_reason ?? ""}` : "–"),
             h("td", { class: "num" }, attempt.q850_cause ?? "–"),
             h("td", null, attempt.trunk_id ? trunkNames.get(attempt.trunk_id) ?? `#${attempt.trunk_id}` : "–"),
-            h("td", null, formatTime(attempt.invite_at)),
-            h("td", null, formatTime(attempt.answered_at)),
-            h("td", null, formatTime(attempt.ended_at)),
+            h("td", { class: "nowrap", title: formatTime(attempt.invite_at) }, formatClock(attempt.invite_at)),
+            h("td", { class: "nowrap", title: formatTime(attempt.answered_at) }, formatClock(attempt.answered_at)),
+            h("td", { class: "nowrap", title: formatTime(attempt.ended_at) }, formatClock(attempt.ended_at)),
             h("td", { class: "num" }, attempt.talk_ms ? `${(attempt.talk_ms / 1000).toFixed(1)} s` : "–"),
             h("td", null, attempt.dtmf ?? ""),
           ),
