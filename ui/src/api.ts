@@ -178,6 +178,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly fields: Record<string, string> = {},
+    /** "GET /api/v1/…": which call failed. */
+    readonly request = "",
   ) {
     super(message);
   }
@@ -199,7 +201,7 @@ function unsafe(method: string): boolean {
   return !["GET", "HEAD", "OPTIONS"].includes(method);
 }
 
-async function errorFrom(response: Response): Promise<ApiError> {
+async function errorFrom(response: Response, request: string): Promise<ApiError> {
   let code = "http_" + response.status;
   let message = `${response.status} ${response.statusText}`;
   let fields: Record<string, string> = {};
@@ -213,7 +215,7 @@ async function errorFrom(response: Response): Promise<ApiError> {
   } catch {
     // Not JSON: keep the status line.
   }
-  return new ApiError(response.status, code, message, fields);
+  return new ApiError(response.status, code, message, fields, request);
 }
 
 function handleUnauthenticated(path: string, error: ApiError): void {
@@ -239,10 +241,10 @@ export async function api<T>(method: string, path: string, body?: unknown, conte
   try {
     response = await fetch(API + path, { method, headers, body: payload, credentials: "same-origin" });
   } catch (error) {
-    throw new ApiError(0, "network", `Herald did not answer (${(error as Error).message})`);
+    throw new ApiError(0, "network", `Herald did not answer (${(error as Error).message})`, {}, `${method} ${API}${path}`);
   }
   if (!response.ok) {
-    const error = await errorFrom(response);
+    const error = await errorFrom(response, `${method} ${API}${path}`);
     handleUnauthenticated(path, error);
     throw error;
   }

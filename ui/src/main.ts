@@ -109,18 +109,27 @@ async function render(): Promise<void> {
   } catch (error) {
     if (count !== renderCount) return;
     if (error instanceof ApiError && error.status === 401) return;
-    replace(main, h("h1", { tabindex: "-1" }, "Something went wrong"), h("div", { class: "form-alert", role: "alert" }, (error as Error).message));
+    const request = error instanceof ApiError && error.request ? h("p", { class: "hint" }, `${error.request} answered ${error.status || "nothing"} (${error.code}).`) : null;
+    replace(
+      main,
+      h("h1", { tabindex: "-1" }, "Something went wrong"),
+      h("div", { class: "form-alert", role: "alert" }, (error as Error).message),
+      request,
+      h("p", null, h("button", { type: "button", onclick: () => void render() }, "Try again")),
+    );
   }
   main.querySelector<HTMLElement>("h1")?.focus({ preventScroll: true });
 }
 
-function showSignIn(): void {
+/** The sign-in screen; afterwards back to where the session ran out (`remember`) or the dashboard. */
+function showSignIn(remember = true): void {
   dispose();
   renderCount++;
   setUser(null);
   setCsrfToken(null);
   const { path } = currentPath();
-  if (path !== "/" && path !== "/signin") afterSignIn = path + (location.hash.includes("?") ? "?" + location.hash.split("?")[1] : "");
+  afterSignIn = "/dashboard";
+  if (remember && path !== "/" && path !== "/signin") afterSignIn = location.hash.replace(/^#/, "");
   signInView(app, (signedIn, csrf) => {
     setUser(signedIn);
     setCsrfToken(csrf);
@@ -136,12 +145,11 @@ async function signOut(): Promise<void> {
   } catch {
     // Signed out either way.
   }
-  afterSignIn = "/dashboard";
-  showSignIn();
+  showSignIn(false);
 }
 
 async function start(): Promise<void> {
-  setUnauthenticatedHandler(showSignIn);
+  setUnauthenticatedHandler(() => showSignIn());
   window.addEventListener("hashchange", () => {
     if (user()) void render();
   });

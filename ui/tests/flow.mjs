@@ -5,7 +5,8 @@
 //   sign in → add a trunk → upload a prompt and play it → create a campaign
 //   → upload contacts with column mapping (one bad row, reported by line)
 //   → open the live dashboard → start → watch calls, outcomes and the
-//   event latency change live → wait for completion → export the report CSV.
+//   event latency change live → wait for completion → export the report CSV
+//   → add a viewer, who sees everything and is offered no change.
 //
 // Environment:
 //   HERALD_URL                 e.g. http://127.0.0.1:18080 (required)
@@ -419,6 +420,34 @@ try {
     for (const row of attempts) byOutcome[row[outcomeAt]] = (byOutcome[row[outcomeAt]] ?? 0) + 1;
     log(`  ${file}: header + ${attempts.length} rows, outcomes ${JSON.stringify(byOutcome)}`);
     check(!wrong.length, `${wrong.length} outcomes differ from the carrier script, e.g. ${wrong[0]?.[phoneAt]} → ${wrong[0]?.[outcomeAt]}`);
+  });
+
+  await step(on, "a viewer reads but cannot change", async () => {
+    const viewer = { email: `viewer-${STAMP}@browser-test.herald.test`, password: `viewer-${STAMP}-${Math.random().toString(36).slice(2)}` };
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();
+    await page.getByRole("heading", { name: "New user" }).waitFor();
+    await page.getByLabel("Email", { exact: true }).fill(viewer.email);
+    await page.getByLabel("Password", { exact: true }).fill(viewer.password);
+    await page.getByLabel("Role", { exact: true }).selectOption("viewer");
+    await page.getByRole("button", { name: "Create user" }).click();
+    await page.getByTestId("users").getByRole("rowheader", { name: viewer.email }).waitFor();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to Herald" }).waitFor();
+    await page.getByLabel("Email", { exact: true }).fill(viewer.email);
+    await page.getByLabel("Password", { exact: true }).fill(viewer.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Live dashboard" }).waitFor();
+    const nav = page.getByRole("navigation", { name: "Main" });
+    check((await nav.getByRole("link", { name: "Users" }).count()) === 0, "a viewer is offered the Users page");
+    await page.goto(`${BASE}/#/campaigns/${campaignId}`);
+    await page.getByRole("heading", { name: names.campaign }).waitFor();
+    await page.getByTestId("attempts").waitFor();
+    check((await page.locator("[data-action]").count()) === 0, "a viewer is offered campaign actions");
+    check((await page.getByLabel("Contacts file (CSV)", { exact: true }).count()) === 0, "a viewer is offered the contacts upload");
+    await nav.getByRole("link", { name: "Trunks" }).click();
+    await page.getByTestId("trunks").waitFor();
+    check((await page.getByRole("heading", { name: "Add a trunk" }).count()) === 0, "a viewer is offered the trunk form");
+    check((await page.getByRole("button", { name: /^Delete/ }).count()) === 0, "a viewer is offered trunk deletion");
   });
 
   check(!pageErrors.length, `uncaught errors in the page: ${pageErrors.join(" | ")}`);

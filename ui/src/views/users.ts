@@ -5,10 +5,11 @@ import { busy, errorBanner, field, flash, formAlert, input, select, showErrors, 
 import { isAdmin, user } from "../session";
 
 const ROLES: { value: Role; text: string }[] = [
-  { value: "viewer", text: "viewer — reads everything" },
-  { value: "manager", text: "manager — also runs campaigns" },
-  { value: "admin", text: "admin — also manages users" },
+  { value: "viewer", text: "viewer" },
+  { value: "manager", text: "manager" },
+  { value: "admin", text: "admin" },
 ];
+const ROLE_HINT = "Viewers read everything; managers also run campaigns, trunks, prompts and lists; admins also manage users.";
 
 export async function usersView(main: HTMLElement) {
   if (!isAdmin()) {
@@ -88,7 +89,7 @@ export async function usersView(main: HTMLElement) {
       field("Email", input("email", { type: "email", required: true, autocomplete: "off" })),
       field("Name", input("display_name", { autocomplete: "off" })),
       field("Password", input("password", { type: "password", required: true, autocomplete: "new-password" }), "They can change it later."),
-      field("Role", select("role", ROLES, "manager")),
+      field("Role", select("role", ROLES, "manager"), ROLE_HINT),
     ),
     h("div", { class: "actions" }, submit),
   );
