@@ -16,7 +16,7 @@ use crate::{Coord, Result};
 const STREAM_MAX_LEN: u64 = 4_000;
 
 /// What one Talker did during `interval_ms` before `at`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tick {
     pub node: String,
     /// Unix milliseconds.
@@ -37,7 +37,7 @@ fn is_zero(value: &u64) -> bool {
 }
 
 /// Calls a node is placing or holding (from its INVITE to its end).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ActiveCalls {
     pub total: u64,
     pub by_trunk: BTreeMap<String, u64>,
@@ -45,7 +45,7 @@ pub struct ActiveCalls {
 }
 
 /// One attempt's outcome, as soon as it is written.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AttemptEvent {
     pub id: i64,
     pub campaign_id: i64,
@@ -131,7 +131,14 @@ impl Coord {
         let raw: RawEntries = self
             .run(move |connection| {
                 Box::pin(async move {
-                    redis::cmd("XRANGE").arg(key).arg(start).arg("+").arg("COUNT").arg(count).query_async(connection).await
+                    redis::cmd("XRANGE")
+                        .arg(key)
+                        .arg(start)
+                        .arg("+")
+                        .arg("COUNT")
+                        .arg(count)
+                        .query_async(connection)
+                        .await
                 })
             })
             .await?;

@@ -39,6 +39,9 @@ pub(crate) enum Command {
     Recipient,
     /// Applies pending database migrations and exits.
     Migrate,
+    /// Prints the REST API's OpenAPI 3.1 document (for client generators;
+    /// the UI service serves the same at /api/openapi.json).
+    Openapi,
     /// Imports contacts from a CSV file into a campaign.
     ///
     /// The file needs a `phone` column; every other column becomes a tag
@@ -113,7 +116,12 @@ impl Command {
     pub(crate) fn is_tool(&self) -> bool {
         matches!(
             self,
-            Command::Migrate | Command::Import { .. } | Command::Demo { .. } | Command::Call(_) | Command::User { .. }
+            Command::Migrate
+                | Command::Openapi
+                | Command::Import { .. }
+                | Command::Demo { .. }
+                | Command::Call(_)
+                | Command::User { .. }
         )
     }
 }
@@ -135,6 +143,10 @@ pub(crate) async fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
         Command::Scheduler => services::run(config, Services::only("scheduler")).await,
         Command::Ui => services::run(config, Services::only("ui")).await,
         Command::Recipient => services::run(config, Services::only("recipient")).await,
+        Command::Openapi => {
+            println!("{:#}", herald_ui::openapi_document());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             let store = herald_store::Store::connect(&config.database).await?;
             store.migrate().await?;

@@ -17,8 +17,9 @@ pub(crate) async fn run(config: &Config, campaign: i64, file: &Path) -> anyhow::
     let import = store.create_import(campaign, &mapping, &Actor::system("import")).await?;
     store.begin_import(import.id).await?;
     let bytes = tokio_util::io::ReaderStream::with_capacity(reader, 256 * 1024);
-    let finished =
-        herald_ui::imports::run(&store, &import, bytes).await.map_err(|error| anyhow::anyhow!("import failed: {error}"))?;
+    let finished = herald_ui::imports::run(&store, &import, bytes)
+        .await
+        .map_err(|error| anyhow::anyhow!("import failed: {error}"))?;
     let mut after = 0;
     loop {
         let errors = store.import_errors(import.id, after, 10_000).await?;

@@ -25,7 +25,7 @@ impl Actor {
 }
 
 /// One row of the audit log.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,

@@ -98,7 +98,7 @@ enum Undialed<'a> {
 
 /// One line of a contact's history: `dialed` (detail: the outcome),
 /// `deferred` or `skipped` (detail: the reason).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, schemars::JsonSchema)]
 pub struct ContactEvent {
     pub at: DateTime<Utc>,
     pub kind: String,

@@ -19,7 +19,7 @@ pub struct ImportMapping {
 }
 
 /// One upload of contacts and how far it got.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Import {
     pub id: i64,
     pub campaign_id: i64,
@@ -46,7 +46,7 @@ macro_rules! import_columns {
 }
 
 /// One attempt as the report lists it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct AttemptRow {
     pub id: i64,
     pub contact_id: i64,
@@ -79,7 +79,7 @@ pub struct AttemptQuery {
 }
 
 /// A campaign's outcomes, counted.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CampaignReport {
     pub campaign_id: i64,
     /// Attempts by outcome (`open`: still in progress).
@@ -89,20 +89,20 @@ pub struct CampaignReport {
     pub average_talk_ms: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MinuteOutcomes {
     pub minute: DateTime<Utc>,
     pub outcomes: BTreeMap<String, i64>,
 }
 
 /// What the dashboard shows when it opens (live ticks follow over SSE).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Dashboard {
     pub campaigns: Vec<DashboardCampaign>,
     pub trunks: Vec<DashboardTrunk>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DashboardCampaign {
     pub id: i64,
     pub name: String,
@@ -117,7 +117,7 @@ pub struct DashboardCampaign {
     pub started_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct DashboardTrunk {
     pub id: i64,
     pub name: String,
@@ -133,14 +133,18 @@ impl Store {
     /// Records a new import waiting for its file, audited.
     pub async fn create_import(&self, campaign_id: i64, mapping: &ImportMapping, actor: &Actor) -> Result<Import> {
         let mut transaction = self.pool.begin().await?;
-        let exists: Option<(i64,)> =
-            sqlx::query_as("SELECT id FROM campaigns WHERE id = $1").bind(campaign_id).fetch_optional(&mut *transaction).await?;
+        let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM campaigns WHERE id = $1")
+            .bind(campaign_id)
+            .fetch_optional(&mut *transaction)
+            .await?;
         if exists.is_none() {
             return Err(crate::Error::NotFound { entity: "campaign", id: campaign_id });
         }
         let import = sqlx::query_as::<_, Import>(concat!(
             "INSERT INTO imports (campaign_id, phone_column, timezone_column, tag_columns, created_by) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING ", import_columns!(), ""
+             VALUES ($1, $2, $3, $4, $5) RETURNING ",
+            import_columns!(),
+            ""
         ))
         .bind(campaign_id)
         .bind(&mapping.phone_column)
@@ -165,7 +169,9 @@ impl Store {
 
     pub async fn imports(&self, campaign_id: i64) -> Result<Vec<Import>> {
         Ok(sqlx::query_as::<_, Import>(concat!(
-            "SELECT ", import_columns!(), " FROM imports WHERE campaign_id = $1 ORDER BY id DESC"
+            "SELECT ",
+            import_columns!(),
+            " FROM imports WHERE campaign_id = $1 ORDER BY id DESC"
         ))
         .bind(campaign_id)
         .fetch_all(&self.pool)
@@ -225,7 +231,9 @@ impl Store {
     pub async fn finish_import(&self, import_id: i64, error: Option<&str>) -> Result<Import> {
         sqlx::query_as::<_, Import>(concat!(
             "UPDATE imports SET state = CASE WHEN $2::text IS NULL THEN 'done' ELSE 'failed' END, error = $2, \
-                 finished_at = now() WHERE id = $1 RETURNING ", import_columns!(), ""
+                 finished_at = now() WHERE id = $1 RETURNING ",
+            import_columns!(),
+            ""
         ))
         .bind(import_id)
         .bind(error)

@@ -11,9 +11,9 @@
 
 mod audit;
 mod campaigns;
+mod dispatch;
 mod imports;
 mod manage;
-mod dispatch;
 mod models;
 mod sessions;
 mod setup;
@@ -26,12 +26,12 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 pub use audit::{Actor, AuditEntry, AuditQuery};
-pub use manage::{ActionRefused, CampaignAction, CampaignFields, Change, PromptInfo, TrunkFields};
-pub use imports::{
-    AttemptQuery, AttemptRow, CampaignReport, Dashboard, DashboardCampaign, DashboardTrunk, Import, ImportMapping, ImportProgress,
-    MinuteOutcomes,
-};
 pub use dispatch::{AttemptRecord, ClaimedAttempt, ContactEvent, ContactNext, FinishResult};
+pub use imports::{
+    AttemptQuery, AttemptRow, CampaignReport, Dashboard, DashboardCampaign, DashboardTrunk, Import, ImportMapping,
+    ImportProgress, MinuteOutcomes,
+};
+pub use manage::{ActionRefused, CampaignAction, CampaignFields, Change, PromptInfo, TrunkFields};
 pub use models::*;
 pub use sessions::{LiveSession, NewSession};
 pub use tokens::{ApiToken, LiveToken, RevokeToken};

@@ -71,7 +71,7 @@ fn trunk_details(fields: &TrunkFields) -> serde_json::Value {
 }
 
 /// A prompt without its audio.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct PromptInfo {
     pub id: i64,
     pub name: String,
@@ -201,7 +201,12 @@ impl Store {
     }
 
     /// Creates (`trunk_id` `None`) or replaces a trunk's fields, audited.
-    pub async fn save_trunk(&self, trunk_id: Option<i64>, fields: &TrunkFields, actor: &Actor) -> Result<Change<Trunk>> {
+    pub async fn save_trunk(
+        &self,
+        trunk_id: Option<i64>,
+        fields: &TrunkFields,
+        actor: &Actor,
+    ) -> Result<Change<Trunk>> {
         let mut transaction = self.pool.begin().await?;
         let query = match trunk_id {
             None => concat!(

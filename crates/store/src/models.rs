@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A carrier SIP trunk as stored.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, schemars::JsonSchema)]
 pub struct Trunk {
     pub id: i64,
     pub name: String,
@@ -123,7 +123,7 @@ pub struct DialPlan {
 }
 
 /// A campaign as managers see and edit it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Campaign {
     pub id: i64,
     pub name: String,
@@ -185,7 +185,7 @@ pub struct NewContact {
 }
 
 /// Where a campaign stands.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct CampaignSummary {
     pub campaign_id: i64,
     pub status: String,
@@ -201,7 +201,7 @@ pub struct CampaignSummary {
 }
 
 /// What the black and white lists say about one number in one campaign.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ListVerdict {
     /// On a global or campaign blacklist (number or prefix, not expired).
     pub blacklisted: bool,
@@ -234,7 +234,7 @@ pub struct ScheduledCampaign {
 }
 
 /// "Why is nothing dialing?" — what a campaign needs to dial, checked now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Preflight {
     pub campaign_id: i64,
     pub status: String,
@@ -255,7 +255,7 @@ pub struct Preflight {
     pub blockers: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PreflightTrunk {
     pub id: i64,
     pub name: String,
@@ -264,7 +264,7 @@ pub struct PreflightTrunk {
     pub max_lines: i32,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct DueInHour {
     pub hour: DateTime<Utc>,
     pub contacts: i64,

@@ -81,10 +81,10 @@ impl Store {
 
     pub async fn campaign(&self, campaign_id: i64) -> Result<Campaign> {
         sqlx::query_as::<_, Campaign>(concat!("SELECT ", campaign_columns!(), " FROM campaigns WHERE id = $1"))
-        .bind(campaign_id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(crate::Error::NotFound { entity: "campaign", id: campaign_id })
+            .bind(campaign_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(crate::Error::NotFound { entity: "campaign", id: campaign_id })
     }
 
     /// Moves a campaign to `status`, stamping when it started or ended, and

@@ -9,7 +9,7 @@ use crate::users::{User, user_columns};
 use crate::{Error, Result, Store};
 
 /// A token as listed: never its secret or hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct ApiToken {
     pub id: i64,
     pub user_id: i64,

@@ -11,7 +11,7 @@ use crate::audit::{self, Actor};
 use crate::{Error, Result, Store};
 
 /// What a user may do. Ordered: every role may do what the roles below it may.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads everything.
@@ -52,7 +52,7 @@ impl TryFrom<String> for Role {
 }
 
 /// A user as the API shows it: no password hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct User {
     pub id: i64,
     pub email: String,

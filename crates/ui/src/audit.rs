@@ -15,7 +15,7 @@ use crate::error::{AppError, FieldErrors, Result};
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 500;
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct AuditPage {
     items: Vec<AuditEntry>,
     /// Pass as `before` for the next (older) page; absent on the last page.

@@ -123,7 +123,7 @@ impl Default for Auth {
 }
 
 /// How a request was authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Via {
     Session,
@@ -252,8 +252,8 @@ struct LoginRequest {
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
-#[derive(Serialize)]
-struct LoginResponse {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct LoginResponse {
     user: User,
     csrf_token: String,
     expires_at: DateTime<Utc>,
@@ -335,7 +335,7 @@ pub(crate) async fn logout(principal: Principal, State(state): State<AppState>) 
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct MeResponse {
     user: User,
     via: Via,

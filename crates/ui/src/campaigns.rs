@@ -168,7 +168,9 @@ fn apply(patch: &mut Patch, fields: &mut CampaignFields) {
         herald_policy::CallingWindow::from_campaign_json(value).map(|_| ()).map_err(|error| error.to_string())
     });
     patch.object("retry_rules", &mut fields.retry_rules, |value| {
-        serde_json::from_value::<herald_policy::RetryRules>(value.clone()).map(|_| ()).map_err(|error| error.to_string())
+        serde_json::from_value::<herald_policy::RetryRules>(value.clone())
+            .map(|_| ())
+            .map_err(|error| error.to_string())
     });
     patch.boolean("whitelist_only", &mut fields.whitelist_only);
     patch.optional_string("schedule_start_cron", &mut fields.schedule_start_cron, 200);

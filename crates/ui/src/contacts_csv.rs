@@ -62,8 +62,8 @@ impl Columns {
             Some(names) => {
                 let mut tags = Vec::new();
                 for name in names {
-                    let position =
-                        find(name).ok_or_else(|| format!("the header row has no {name:?} column (found: {})", found()))?;
+                    let position = find(name)
+                        .ok_or_else(|| format!("the header row has no {name:?} column (found: {})", found()))?;
                     tags.push((position, headers[position].to_owned()));
                 }
                 tags
@@ -105,10 +105,8 @@ pub fn parse(
     now: DateTime<Utc>,
     mut sink: impl FnMut(Batch) -> bool,
 ) -> Result<(), String> {
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(Counting { inner: reader, bytes: 0 });
+    let mut csv =
+        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(Counting { inner: reader, bytes: 0 });
     let headers = csv.headers().map_err(|error| format!("reading the header row: {error}"))?.clone();
     let columns = Columns::resolve(&headers, mapping)?;
     let mut batch = Batch::default();
@@ -170,9 +168,10 @@ fn contact(
         None => None,
         Some(window) => {
             let zones = herald_policy::contact_zones(&phone, timezone.as_deref()).map_err(|error| error.to_string())?;
-            Some(herald_policy::first_eligible_at(window, &zones, now).ok_or_else(|| {
-                format!("{phone}: the campaign's calling window never opens in its time zone(s)")
-            })?)
+            Some(
+                herald_policy::first_eligible_at(window, &zones, now)
+                    .ok_or_else(|| format!("{phone}: the campaign's calling window never opens in its time zone(s)"))?,
+            )
         }
     };
     Ok(NewContact {

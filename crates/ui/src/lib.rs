@@ -29,6 +29,7 @@ pub mod imports;
 mod input;
 pub mod live;
 mod login_limiter;
+mod openapi;
 pub mod passwords;
 mod patch;
 mod prompts;
@@ -45,8 +46,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post, put};
+use axum::routing::get;
 use herald_coord::Coord;
 use herald_store::Store;
 use prometheus_client::registry::Registry;
@@ -57,6 +57,7 @@ use tracing::{info, warn};
 pub use auth::{Auth, AuthSettings, Principal, Via};
 pub use error::{AppError, Result};
 pub use login_limiter::LoginLimits;
+pub use openapi::{document as openapi_document, routes as api_routes};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -84,7 +85,7 @@ impl AppState {
 }
 
 /// A list response: `{"items": [...]}`, so that fields can join it later.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub(crate) struct Items<T> {
     items: Vec<T>,
 }
@@ -101,39 +102,7 @@ pub fn ops_router(state: AppState) -> Router {
 
 /// The UI service's router: the ops routes and the REST API.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/me", get(auth::me))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}", get(users::get).patch(users::update))
-        .route("/tokens", get(tokens::list).post(tokens::create))
-        .route("/tokens/{id}", delete(tokens::revoke))
-        .route("/audit", get(audit::list))
-        .route("/trunks", get(trunks::list).post(trunks::create))
-        .route("/trunks/{id}", get(trunks::get).patch(trunks::update).delete(trunks::remove))
-        .route(
-            "/prompts",
-            get(prompts::list).post(prompts::create).layer(DefaultBodyLimit::max(prompts::MAX_PROMPT_BYTES)),
-        )
-        .route("/prompts/{id}", get(prompts::get).delete(prompts::remove))
-        .route("/prompts/{id}/audio", get(prompts::audio))
-        .route("/campaigns", get(campaigns::list).post(campaigns::create))
-        .route("/campaigns/{id}", get(campaigns::get).patch(campaigns::update))
-        .route("/campaigns/{id}/clone", post(campaigns::clone))
-        .route("/campaigns/{id}/summary", get(campaigns::summary))
-        .route("/campaigns/{id}/preflight", get(campaigns::preflight))
-        .route("/campaigns/{id}/report", get(reports::report))
-        .route("/campaigns/{id}/attempts", get(reports::attempts))
-        .route("/campaigns/{id}/attempts.csv", get(reports::attempts_csv))
-        .route("/campaigns/{id}/imports", get(imports::list).post(imports::create))
-        .route("/campaigns/{id}/{action}", post(campaigns::action))
-        .route("/imports/{id}", get(imports::get))
-        .route("/imports/{id}/data", put(imports::upload))
-        .route("/imports/{id}/errors.csv", get(imports::errors_csv))
-        .route("/contacts/{id}/history", get(campaigns::contact_history))
-        .route("/dashboard", get(live::dashboard))
-        .route("/events", get(live::events))
+    let api = openapi::api_routes()
         .fallback(|| async { AppError::NotFound("resource") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         // Answers about sessions and users must not sit in shared caches.
@@ -143,7 +112,8 @@ pub fn app(state: AppState) -> Router {
         }))
         .with_state(state.clone());
     let web = Router::new().fallback(web::serve).with_state(state.clone());
-    ops_router(state).nest("/api/v1", api).merge(web)
+    let document = Router::new().route("/api/openapi.json", get(|| async { axum::Json(openapi::document()) }));
+    ops_router(state).nest("/api/v1", api).merge(document).merge(web)
 }
 
 /// Serves `router` on `listener` until `shutdown`, then finishes in-flight

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,7 @@ use crate::{AppState, Items};
 
 /// The largest prompt file accepted (about 10 minutes of 128 kbit/s MP3 or
 /// 5 minutes of CD-quality WAV).
-pub(crate) const MAX_PROMPT_BYTES: usize = 50 * 1024 * 1024;
+const MAX_PROMPT_BYTES: usize = 50 * 1024 * 1024;
 
 /// File types by extension, and what is served back.
 const FORMATS: &[(&str, &str)] =
@@ -60,9 +60,10 @@ pub(crate) async fn create(
     principal: Principal,
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    body: Body,
 ) -> Result<(StatusCode, Json<PromptInfo>)> {
     principal.require(Role::Manager)?;
+    let body = axum::body::to_bytes(body, MAX_PROMPT_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
     let mut fields = FieldErrors::default();
     let name = query.get("name").map(|name| name.trim().to_owned()).unwrap_or_default();
     if name.is_empty() || name.chars().count() > 200 {

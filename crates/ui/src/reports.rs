@@ -23,7 +23,7 @@ const OUTCOMES: &[&str] = &["answered", "busy", "no_answer", "rejected", "failed
 const EXPORT_PAGE: i64 = 5_000;
 
 /// A page of attempts; `next` is the cursor for the following page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub(crate) struct AttemptPage {
     items: Vec<AttemptRow>,
     next: Option<String>,
@@ -65,11 +65,16 @@ pub(crate) async fn attempts(
 ) -> Result<Json<AttemptPage>> {
     principal.require(Role::Viewer)?;
     let campaign_id = parse_id(&id, "campaign")?;
-    let query = attempt_query(&query, true)?;
+    let mut query = attempt_query(&query, true)?;
     let store = state.store()?;
     store.campaign(campaign_id).await?;
-    let items = store.attempts_page(campaign_id, &query).await?;
-    let next = (items.len() as i64 == query.limit).then(|| items.last().map(|row| row.id.to_string())).flatten();
+    // One row more than asked: whether another page follows.
+    let limit = query.limit;
+    query.limit += 1;
+    let mut items = store.attempts_page(campaign_id, &query).await?;
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next = if more { items.last().map(|row| row.id.to_string()) } else { None };
     Ok(Json(AttemptPage { items, next }))
 }
 

@@ -59,7 +59,7 @@ struct CreateTokenRequest {
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct CreatedToken {
     token: ApiToken,
     /// The bearer secret. Shown once: only its hash is kept.

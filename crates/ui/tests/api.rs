@@ -107,6 +107,19 @@ impl Api {
         body: Option<Value>,
         from: SocketAddr,
     ) -> Reply {
+        let body = body.map(|body| ("application/json", body.to_string().into_bytes()));
+        self.send(method, uri, credentials, body, from).await
+    }
+
+    /// A request with a body of any type (`None`: no body).
+    async fn send(
+        &self,
+        method: Method,
+        uri: &str,
+        credentials: &Credentials,
+        body: Option<(&str, Vec<u8>)>,
+        from: SocketAddr,
+    ) -> Reply {
         let mut request = Request::builder().method(method).uri(uri);
         match credentials {
             Credentials::None => {}
@@ -119,9 +132,9 @@ impl Api {
             }
         }
         let body = match body {
-            Some(body) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(body.to_string())
+            Some((content_type, bytes)) => {
+                request = request.header(header::CONTENT_TYPE, content_type);
+                Body::from(bytes)
             }
             None => Body::empty(),
         };
@@ -130,7 +143,7 @@ impl Api {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), 64 << 20).await.unwrap();
         // JSON from the API; text from the ops routes.
         let body = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
@@ -139,6 +152,18 @@ impl Api {
 
     async fn call(&self, method: Method, uri: &str, credentials: &Credentials, body: Option<Value>) -> Reply {
         self.request(method, uri, credentials, body, client(1)).await
+    }
+
+    /// A request whose body is `bytes` of `content_type`.
+    async fn upload(
+        &self,
+        method: Method,
+        uri: &str,
+        credentials: &Credentials,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Reply {
+        self.send(method, uri, credentials, Some((content_type, bytes.to_vec())), client(1)).await
     }
 
     async fn login_from(&self, email: &str, password: &str, from: SocketAddr) -> Reply {
@@ -183,27 +208,18 @@ fn rand_suffix() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Every API route, with a body that would be valid for it.
-fn endpoints() -> Vec<(Method, &'static str, Option<Value>)> {
-    vec![
-        (Method::POST, "/api/v1/auth/logout", None),
-        (Method::GET, "/api/v1/auth/me", None),
-        (Method::GET, "/api/v1/users", None),
-        (
-            Method::POST,
-            "/api/v1/users",
-            Some(json!({"email": "new@example.org", "password": PASSWORD, "role": "viewer"})),
-        ),
-        (Method::GET, "/api/v1/users/1", None),
-        (Method::PATCH, "/api/v1/users/1", Some(json!({"role": "viewer"}))),
-        (Method::GET, "/api/v1/tokens", None),
-        (Method::POST, "/api/v1/tokens", Some(json!({"name": "ci"}))),
-        (Method::DELETE, "/api/v1/tokens/1", None),
-        (Method::GET, "/api/v1/audit", None),
-        (Method::GET, "/api/v1/campaigns/1/summary", None),
-        (Method::GET, "/api/v1/contacts/1/history", None),
-        (Method::GET, "/api/v1/campaigns/1/preflight", None),
-    ]
+/// Every API route that needs credentials (from the route table the
+/// router is built from), with its path parameters filled in.
+fn endpoints() -> Vec<(Method, String, Option<Value>)> {
+    herald_ui::api_routes()
+        .into_iter()
+        .filter(|(_, _, role)| role.is_some())
+        .map(|(method, path, _)| {
+            let uri = format!("/api/v1{}", path.replace("{id}", "1").replace("{action}", "start"));
+            let body = matches!(method, "post" | "patch" | "put").then(|| json!({"name": "x"}));
+            (Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), uri, body)
+        })
+        .collect()
 }
 
 #[sqlx::test(migrator = "herald_store::MIGRATOR")]
@@ -215,9 +231,11 @@ async fn every_endpoint_but_sign_in_needs_credentials(pool: PgPool) {
         Credentials::Bearer("herald_not_a_token".into()),
         Credentials::Cookie { secret: "not-a-session".into(), csrf: Some("x".into()) },
     ];
-    for (method, uri, body) in endpoints() {
+    let endpoints = endpoints();
+    assert!(endpoints.len() >= 35, "the route table lists every operation: {}", endpoints.len());
+    for (method, uri, body) in endpoints {
         for credentials in &forged {
-            let reply = api.call(method.clone(), uri, credentials, body.clone()).await;
+            let reply = api.call(method.clone(), &uri, credentials, body.clone()).await;
             reply.expect(StatusCode::UNAUTHORIZED, "unauthenticated");
             assert!(reply.body["error"]["message"].is_string());
             assert_eq!(reply.headers[header::CACHE_CONTROL], "no-store");
@@ -801,4 +819,264 @@ async fn the_served_router_knows_the_peer_address(pool: PgPool) {
     assert_eq!(statuses, ["401", "429"], "the second failure from 127.0.0.1 is over the address's limit");
     shutdown.cancel();
     server.await.unwrap().unwrap();
+}
+
+/// The route table's roles hold for every operation: changes need a
+/// manager, user administration an admin.
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn every_route_refuses_roles_below_its_own(pool: PgPool) {
+    let api = Api::new(pool);
+    let manager = api.user("manager@example.org", Role::Manager).await;
+    let viewer = api.user("viewer@example.org", Role::Viewer).await;
+    let manager = api.token(&manager).await;
+    let viewer_token = api.token(&viewer).await;
+    let viewer_session = api.session("viewer@example.org").await;
+    let mut checked = 0;
+    for (method, path, role) in herald_ui::api_routes() {
+        let uri = format!("/api/v1{}", path.replace("{id}", "1").replace("{action}", "start"));
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let below: &[&Credentials] = match role {
+            Some(Role::Admin) => &[&manager, &viewer_token, &viewer_session],
+            Some(Role::Manager) => &[&viewer_token, &viewer_session],
+            _ => continue,
+        };
+        for credentials in below {
+            let reply = api.call(method.clone(), &uri, credentials, Some(json!({"name": "x"}))).await;
+            assert_eq!(
+                (reply.status, reply.code()),
+                (StatusCode::FORBIDDEN, "forbidden"),
+                "{method} {uri}: {}",
+                reply.body
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "{checked}");
+}
+
+/// A WAV file Herald ships: a real prompt.
+fn welcome_wav() -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../sounds/welcome.wav")).unwrap()
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn managers_set_up_and_run_a_campaign_through_the_api(pool: PgPool) {
+    let api = Api::new(pool.clone());
+    let manager = api.user("manager@example.org", Role::Manager).await;
+    let viewer = api.user("viewer@example.org", Role::Viewer).await;
+    let manager = api.token(&manager).await;
+    let viewer = api.token(&viewer).await;
+
+    // A trunk: bad fields are named, a taken name conflicts, a missing one is 404.
+    let bad = json!({"name": "", "host": "a b", "port": 70000, "transport": "sctp", "cps_limit": 0, "extra": 1});
+    let reply = api.call(Method::POST, "/api/v1/trunks", &manager, Some(bad)).await;
+    reply.expect(StatusCode::BAD_REQUEST, "validation");
+    let fields: Vec<&String> = reply.body["error"]["fields"].as_object().unwrap().keys().collect();
+    assert_eq!(fields, ["cps_limit", "extra", "host", "name", "port", "transport"], "{}", reply.body);
+    let trunk = json!({"name": "carrier", "host": "127.0.0.1", "port": 5090, "cps_limit": 20, "max_lines": 30,
+                       "auth_username": "herald", "auth_password": "s3cret"});
+    let reply = api.call(Method::POST, "/api/v1/trunks", &manager, Some(trunk.clone())).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert!(reply.body.get("auth_password").is_none(), "passwords are write-only: {}", reply.body);
+    let trunk_id = reply.body["id"].as_i64().unwrap();
+    api.call(Method::POST, "/api/v1/trunks", &manager, Some(trunk)).await.expect(StatusCode::CONFLICT, "conflict");
+    let uri = format!("/api/v1/trunks/{trunk_id}");
+    let reply = api.call(Method::PATCH, &uri, &manager, Some(json!({"enabled": false, "max_lines": 40}))).await;
+    assert_eq!((reply.body["enabled"].as_bool(), reply.body["max_lines"].as_i64()), (Some(false), Some(40)));
+    api.call(Method::PATCH, &uri, &manager, Some(json!({}))).await.expect(StatusCode::BAD_REQUEST, "validation");
+    api.call(Method::PATCH, &uri, &manager, Some(json!({"enabled": true}))).await;
+    api.call(Method::GET, "/api/v1/trunks/999", &viewer, None).await.expect(StatusCode::NOT_FOUND, "not_found");
+    let reply = api.call(Method::GET, "/api/v1/trunks", &viewer, None).await;
+    assert_eq!(reply.body["items"].as_array().unwrap().len(), 1);
+
+    // A prompt: a real WAV is decoded and kept as uploaded; noise is refused.
+    let wav = welcome_wav();
+    let reply = api
+        .upload(Method::POST, "/api/v1/prompts?name=welcome&filename=welcome.wav", &manager, "audio/wav", &wav)
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert!(reply.body["duration_ms"].as_i64().unwrap() > 1000, "{}", reply.body);
+    let prompt_id = reply.body["id"].as_i64().unwrap();
+    let audio = api.send(Method::GET, &format!("/api/v1/prompts/{prompt_id}/audio"), &viewer, None, client(1)).await;
+    assert_eq!(audio.headers[header::CONTENT_TYPE], "audio/wav");
+    let reply = api
+        .upload(Method::POST, "/api/v1/prompts?name=noise&filename=noise.wav", &manager, "audio/wav", b"RIFF?")
+        .await;
+    reply.expect(StatusCode::BAD_REQUEST, "validation");
+    assert!(reply.body["error"]["fields"]["file"].is_string(), "{}", reply.body);
+    let reply = api.upload(Method::POST, "/api/v1/prompts?filename=x.txt", &manager, "text/plain", b"hello").await;
+    assert_eq!(reply.body["error"]["fields"].as_object().unwrap().len(), 2, "name and filename: {}", reply.body);
+
+    // A campaign: checked field by field; it cannot start without a trunk.
+    let bad = json!({"name": "x", "timezone": "Mars/Base", "caller_id": "abc", "max_attempts": 0,
+                     "calling_window": {"mon": ["25:00-26:00"]}, "trunk_id": "one"});
+    let reply = api.call(Method::POST, "/api/v1/campaigns", &manager, Some(bad)).await;
+    reply.expect(StatusCode::BAD_REQUEST, "validation");
+    let fields: Vec<&String> = reply.body["error"]["fields"].as_object().unwrap().keys().collect();
+    assert_eq!(fields, ["caller_id", "calling_window", "max_attempts", "timezone", "trunk_id"], "{}", reply.body);
+    let reply = api.call(Method::POST, "/api/v1/campaigns", &manager, Some(json!({"name": "empty"}))).await;
+    let empty_id = reply.body["id"].as_i64().unwrap();
+    let reply = api.call(Method::POST, &format!("/api/v1/campaigns/{empty_id}/start"), &manager, None).await;
+    reply.expect(StatusCode::CONFLICT, "conflict");
+    assert!(reply.body["error"]["message"].as_str().unwrap().contains("trunk_id and prompt_id"), "{}", reply.body);
+    let body = json!({"name": "Storm warning", "trunk_id": trunk_id, "prompt_id": prompt_id,
+                      "caller_id": "+12025550100", "timezone": "Europe/Berlin", "max_attempts": 2,
+                      "retry_rules": {"busy": {"delay_secs": 300}}});
+    let reply = api.call(Method::POST, "/api/v1/campaigns", &manager, Some(body)).await;
+    assert_eq!((reply.status, reply.body["status"].as_str()), (StatusCode::CREATED, Some("draft")), "{}", reply.body);
+    let campaign_id = reply.body["id"].as_i64().unwrap();
+
+    // Contacts: mapped columns, a bad row reported by line, a duplicate skipped.
+    let uri = format!("/api/v1/campaigns/{campaign_id}/imports");
+    api.call(Method::POST, &uri, &manager, Some(json!({}))).await.expect(StatusCode::BAD_REQUEST, "validation");
+    let mapping = json!({"phone_column": "Mobile", "tag_columns": ["Name"]});
+    let reply = api.call(Method::POST, &uri, &manager, Some(mapping)).await;
+    assert_eq!((reply.status, reply.body["state"].as_str()), (StatusCode::CREATED, Some("waiting")));
+    let import_id = reply.body["id"].as_i64().unwrap();
+    let csv = "Name,Mobile,Notes\nAda,+4930123456,x\nBob,not-a-number,y\nCy,+12025550123,z\nAda again,+4930123456,w\n";
+    let data = format!("/api/v1/imports/{import_id}/data");
+    let reply = api.upload(Method::PUT, &data, &manager, "text/csv", csv.as_bytes()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let counts =
+        ["state", "rows_read", "imported", "duplicates", "rejected", "bytes_read"].map(|key| reply.body[key].clone());
+    assert_eq!(counts, [json!("done"), json!(4), json!(2), json!(1), json!(1), json!(csv.len())], "{}", reply.body);
+    api.upload(Method::PUT, &data, &manager, "text/csv", csv.as_bytes()).await.expect(StatusCode::CONFLICT, "conflict");
+    let errors =
+        api.send(Method::GET, &format!("/api/v1/imports/{import_id}/errors.csv"), &viewer, None, client(1)).await;
+    let errors = errors.body.as_str().unwrap().to_owned();
+    assert!(errors.starts_with("line,message\n3,"), "{errors}");
+    assert!(errors.contains("not-a-number"), "{errors}");
+    let tags: Vec<(Value,)> = sqlx::query_as("SELECT tags FROM contacts WHERE campaign_id = $1 ORDER BY id")
+        .bind(campaign_id)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(tags[0].0, json!({"Name": "Ada"}));
+    // A file without the mapped column fails the import, saying why.
+    let reply = api.call(Method::POST, &uri, &manager, Some(json!({"phone_column": "Phone"}))).await;
+    let data = format!("/api/v1/imports/{}/data", reply.body["id"]);
+    let reply = api.upload(Method::PUT, &data, &manager, "text/csv", csv.as_bytes()).await;
+    assert_eq!(reply.body["state"], "failed");
+    assert!(reply.body["error"].as_str().unwrap().contains("\"Phone\""), "{}", reply.body);
+    let reply = api.call(Method::GET, &uri, &viewer, None).await;
+    assert_eq!(reply.body["items"].as_array().unwrap().len(), 2);
+
+    // The lifecycle: each action only from where it applies.
+    let action = |name: &str| format!("/api/v1/campaigns/{campaign_id}/{name}");
+    for (name, status) in [("start", "running"), ("pause", "paused"), ("resume", "running")] {
+        let reply = api.call(Method::POST, &action(name), &manager, None).await;
+        assert_eq!(
+            (reply.status, reply.body["status"].as_str()),
+            (StatusCode::OK, Some(status)),
+            "{name}: {}",
+            reply.body
+        );
+    }
+    api.call(Method::POST, &action("start"), &manager, None).await.expect(StatusCode::CONFLICT, "conflict");
+    api.call(Method::POST, &action("archive"), &manager, None).await.expect(StatusCode::CONFLICT, "conflict");
+    api.call(Method::POST, &action("explode"), &manager, None).await.expect(StatusCode::NOT_FOUND, "not_found");
+
+    // Attempts as the Talkers write them: paged, filtered, exported, counted.
+    for (attempt_no, phone, outcome, code) in [(1, "+4930123456", "answered", 200), (1, "+12025550123", "busy", 486)] {
+        sqlx::query(
+            "INSERT INTO attempts (contact_id, campaign_id, attempt_no, lease_epoch, node_id, phone, outcome, \
+                                   sip_code, invite_at, ended_at, talk_ms) \
+             SELECT id, campaign_id, $2, 1, 'talker-1', phone, $3, $4, now() - interval '5 s', now(), 4100 \
+             FROM contacts WHERE campaign_id = $1 AND phone = $5",
+        )
+        .bind(campaign_id)
+        .bind(attempt_no)
+        .bind(outcome)
+        .bind(code)
+        .bind(phone)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let attempts = format!("/api/v1/campaigns/{campaign_id}/attempts");
+    let page = api.call(Method::GET, &format!("{attempts}?limit=1"), &viewer, None).await;
+    assert_eq!(page.body["items"][0]["outcome"], "answered", "{}", page.body);
+    let next = page.body["next"].as_str().unwrap().to_owned();
+    let page = api.call(Method::GET, &format!("{attempts}?limit=1&after={next}"), &viewer, None).await;
+    assert_eq!((page.body["items"][0]["sip_code"].as_i64(), page.body["next"].clone()), (Some(486), Value::Null));
+    let page = api.call(Method::GET, &format!("{attempts}?outcome=busy&phone=%2B1202"), &viewer, None).await;
+    assert_eq!(page.body["items"].as_array().unwrap().len(), 1, "{}", page.body);
+    let reply = api.call(Method::GET, &format!("{attempts}?outcome=maybe&limit=0"), &viewer, None).await;
+    reply.expect(StatusCode::BAD_REQUEST, "validation");
+    assert_eq!(reply.body["error"]["fields"].as_object().unwrap().len(), 2);
+    let export = api.send(Method::GET, &format!("{attempts}.csv"), &viewer, None, client(1)).await;
+    assert!(export.headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("attachment"));
+    let export = export.body.as_str().unwrap().to_owned();
+    let lines: Vec<&str> = export.lines().collect();
+    assert_eq!(lines.len(), 3, "{export}");
+    assert!(lines[0].starts_with("attempt_id,contact_id,phone,"), "{export}");
+    assert!(lines[1].contains(",+4930123456,1,answered,200,"), "{export}");
+    let report = api.call(Method::GET, &format!("/api/v1/campaigns/{campaign_id}/report"), &viewer, None).await;
+    assert_eq!(report.body["outcomes"], json!({"answered": 1, "busy": 1}), "{}", report.body);
+    assert_eq!(report.body["sip_codes"], json!({"200": 1, "486": 1}));
+    assert_eq!(report.body["average_talk_ms"], json!(4100.0));
+    let dashboard = api.call(Method::GET, "/api/v1/dashboard", &viewer, None).await;
+    let listed = dashboard.body["campaigns"].as_array().unwrap().iter().find(|c| c["id"] == campaign_id).unwrap();
+    assert_eq!((listed["contacts"].as_i64(), listed["status"].as_str()), (Some(2), Some("running")));
+
+    // Stop, archive, clone.
+    for (name, status) in [("stop", "stopped"), ("archive", "archived")] {
+        let reply = api.call(Method::POST, &action(name), &manager, None).await;
+        assert_eq!(reply.body["status"].as_str(), Some(status), "{}", reply.body);
+    }
+    let reply = api
+        .call(Method::PATCH, &format!("/api/v1/campaigns/{campaign_id}"), &manager, Some(json!({"name": "y"})))
+        .await;
+    reply.expect(StatusCode::CONFLICT, "conflict");
+    let reply = api.call(Method::POST, &action("clone"), &manager, None).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_eq!(
+        (reply.body["name"].as_str(), reply.body["status"].as_str()),
+        (Some("Storm warning (copy)"), Some("draft"))
+    );
+    assert_eq!(reply.body["retry_rules"], json!({"busy": {"delay_secs": 300}}));
+    let listed = api.call(Method::GET, "/api/v1/campaigns", &viewer, None).await;
+    assert!(listed.body["items"].as_array().unwrap().iter().all(|c| c["id"] != campaign_id), "archived is hidden");
+    let listed = api.call(Method::GET, "/api/v1/campaigns?status=archived", &viewer, None).await;
+    assert_eq!(listed.body["items"][0]["id"], campaign_id);
+    // In use: the trunk and prompt cannot go.
+    api.call(Method::DELETE, &format!("/api/v1/trunks/{trunk_id}"), &manager, None)
+        .await
+        .expect(StatusCode::CONFLICT, "conflict");
+    api.call(Method::DELETE, &format!("/api/v1/prompts/{prompt_id}"), &manager, None)
+        .await
+        .expect(StatusCode::CONFLICT, "conflict");
+
+    // Every change is audited.
+    let audited: Vec<(String, String)> =
+        api.audit_actions().await.into_iter().map(|(_, action, entity)| (action, entity)).collect();
+    for expected in [
+        ("create", "trunk"),
+        ("update", "trunk"),
+        ("create", "prompt"),
+        ("create", "campaign"),
+        ("create", "import"),
+        ("start", "campaign"),
+        ("pause", "campaign"),
+        ("stop", "campaign"),
+        ("archive", "campaign"),
+        ("clone", "campaign"),
+    ] {
+        assert!(audited.contains(&(expected.0.to_owned(), expected.1.to_owned())), "{expected:?} in {audited:?}");
+    }
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn the_openapi_document_describes_every_route(pool: PgPool) {
+    let api = Api::new(pool);
+    let reply = api.call(Method::GET, "/api/openapi.json", &Credentials::None, None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["openapi"], "3.1.0");
+    for (method, path, _) in herald_ui::api_routes() {
+        let operation = &reply.body["paths"][format!("/api/v1{path}")][method];
+        assert!(operation["summary"].is_string(), "{method} {path}");
+        assert!(operation["responses"].is_object(), "{method} {path}");
+    }
+    let campaign = &reply.body["components"]["schemas"]["Campaign"]["properties"];
+    assert!(!campaign["calling_window"].is_null() && campaign["status"].is_object(), "{campaign}");
 }
