@@ -53,7 +53,14 @@ export interface Campaign {
   concurrency_cap: number | null;
   timezone: string;
   calling_window: CallingWindow;
-  retry_rules: unknown;
+  /** Outcome → {delay_secs} or null (never retried); missing outcomes take Herald's default. */
+  retry_rules: Record<string, { delay_secs: number } | null>;
+  whitelist_only: boolean;
+  /** Cron expressions read in the campaign's time zone; the Scheduler follows them. */
+  schedule_start_cron: string | null;
+  schedule_stop_cron: string | null;
+  starts_at: string | null;
+  ends_at: string | null;
   started_at: string | null;
   completed_at: string | null;
   created_at: string;
@@ -75,8 +82,21 @@ export interface Summary {
 }
 
 export interface Preflight {
+  campaign_id: number;
+  status: CampaignStatus;
+  trunk: { id: number; name: string; enabled: boolean; cps_limit: number; max_lines: number } | null;
+  has_prompt: boolean;
+  caller_id: string | null;
+  /** Local calling hours are set. */
+  calling_window: boolean;
+  queued: number;
+  due_now: number;
+  /** Contacts becoming due in each of the next 24 hours (hour: UTC start). */
+  due_by_hour: { hour: string; contacts: number }[];
+  /** Why contacts were not dialed in the last hour, by reason. */
+  recent_decisions: Record<string, number>;
+  /** What stops the campaign from dialing right now. */
   blockers: string[];
-  [key: string]: unknown;
 }
 
 export interface Import {

@@ -10,6 +10,7 @@ const COLORS: Record<string, string> = {
   failed: "#6a1b9a",
   cancelled: "#8d6e63",
   machine: "#0277bd",
+  lost_with_node: "#37474f",
 };
 const FALLBACK = ["#00838f", "#ad1457", "#9e9d24", "#4527a0", "#5d4037"];
 

@@ -26,6 +26,7 @@ const KEEP_BUCKETS = 30;
 interface NodeState {
   tick: Tick;
   receivedAt: number;
+  firstSeenAt: number;
   /** Recent ticks' INVITE counts, for CPS. */
   history: { receivedAt: number; intervalMs: number; dialed: Record<string, number> }[];
 }
@@ -102,7 +103,7 @@ export class LiveFeed {
     const now = Date.now();
     this.state = "live";
     if (typeof tick.at === "number") this.clockOffsetMs = tick.at - now;
-    const node = this.nodes.get(tick.node) ?? { tick, receivedAt: now, history: [] };
+    const node = this.nodes.get(tick.node) ?? { tick, receivedAt: now, firstSeenAt: now, history: [] };
     node.tick = tick;
     node.receivedAt = now;
     node.history.push({ receivedAt: now, intervalMs: tick.interval_ms || 1000, dialed: tick.dialed_by_trunk ?? {} });
@@ -176,7 +177,10 @@ export class LiveFeed {
     const now = Date.now();
     for (const node of this.liveNodes()) {
       const recent = node.history.filter((entry) => now - entry.receivedAt <= CPS_WINDOW_MS);
-      const seconds = recent.reduce((sum, entry) => sum + entry.intervalMs, 0) / 1000;
+      // An idle node skips empty ticks: the window is wall-clock time, or
+      // what the ticks received cover if that is more.
+      const covered = recent.reduce((sum, entry) => sum + entry.intervalMs, 0);
+      const seconds = Math.max(covered, Math.min(CPS_WINDOW_MS, now - node.firstSeenAt)) / 1000;
       if (!seconds) continue;
       const dialed: Record<string, number> = {};
       for (const entry of recent) {

@@ -25,12 +25,12 @@ import { navigate } from "../router";
 import { canWrite } from "../session";
 import { campaignForm } from "./campaignForm";
 
-type Action = "start" | "pause" | "resume" | "stop" | "clone" | "archive";
+type Action = "start" | "schedule" | "pause" | "resume" | "stop" | "clone" | "archive";
 
-/** What a campaign in each status can do next. */
+/** What a campaign in each status can do next (as Herald's store allows). */
 const ACTIONS: Record<CampaignStatus, Action[]> = {
-  draft: ["start", "clone", "archive"],
-  scheduled: ["start", "pause", "stop", "clone"],
+  draft: ["start", "schedule", "clone", "archive"],
+  scheduled: ["start", "stop", "clone"],
   running: ["pause", "stop", "clone"],
   paused: ["resume", "stop", "clone"],
   completed: ["clone", "archive"],
@@ -40,6 +40,7 @@ const ACTIONS: Record<CampaignStatus, Action[]> = {
 
 const ACTION_TEXT: Record<Action, string> = {
   start: "Start",
+  schedule: "Schedule",
   pause: "Pause",
   resume: "Resume",
   stop: "Stop",
@@ -52,7 +53,7 @@ const CONFIRM: Partial<Record<Action, string>> = {
   archive: "Archive this campaign? It leaves the lists but keeps its report.",
 };
 
-const KNOWN_OUTCOMES = ["answered", "busy", "no_answer", "rejected", "failed"];
+const KNOWN_OUTCOMES = ["answered", "busy", "no_answer", "rejected", "failed", "machine", "lost_with_node"];
 const SUMMARY_MS = 2000;
 const IMPORT_POLL_MS = 500;
 
@@ -105,7 +106,8 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
       replace(actionBar);
       return;
     }
-    const buttons = ACTIONS[campaign.status].map((action) =>
+    const hasSchedule = Boolean(campaign.schedule_start_cron || campaign.starts_at);
+    const buttons = ACTIONS[campaign.status].filter((action) => action !== "schedule" || hasSchedule).map((action) =>
       h("button", { type: "button", class: action === "start" || action === "resume" ? "primary" : action === "stop" ? "danger" : "", "data-action": action, onclick: (event: Event) => act(action, event.currentTarget as HTMLButtonElement) }, ACTION_TEXT[action]),
     );
     const edit = campaign.status !== "archived" ? h("a", { class: "button", href: `#/campaigns/${id}/edit` }, "Edit") : null;
@@ -187,18 +189,40 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
     }
     if (stopped) return;
     const blockers = preflight.blockers ?? [];
-    const details = Object.entries(preflight).filter(([key]) => key !== "blockers");
+    const yes = (ok: boolean, text: string) => h("span", { class: ok ? "ok" : "blockers" }, text);
+    const trunk = preflight.trunk;
+    const decisions = Object.entries(preflight.recent_decisions ?? {});
+    const hours = (preflight.due_by_hour ?? []).filter((entry) => entry.contacts > 0);
     replace(
       preflightBox,
       blockers.length
         ? h("ul", { class: "blockers", "data-testid": "blockers" }, blockers.map((blocker) => h("li", null, blocker)))
         : h("p", { class: "ok", "data-testid": "blockers" }, "Nothing blocks this campaign."),
-      details.length
+      h(
+        "dl",
+        { class: "details" },
+        h("dt", null, "Status"), h("dd", null, preflight.status),
+        h("dt", null, "Trunk"), h("dd", null, trunk ? [trunk.name, " — ", yes(trunk.enabled, trunk.enabled ? "enabled" : "disabled"), ` · ${trunk.cps_limit} CPS · ${trunk.max_lines} lines`] : yes(false, "none")),
+        h("dt", null, "Prompt"), h("dd", null, yes(preflight.has_prompt, preflight.has_prompt ? "yes" : "none")),
+        h("dt", null, "Caller ID"), h("dd", null, preflight.caller_id ?? "none"),
+        h("dt", null, "Calling hours"), h("dd", null, preflight.calling_window ? "set (local to each contact)" : "any time"),
+        h("dt", null, "Waiting to be called"), h("dd", null, formatNumber(preflight.queued)),
+        h("dt", null, "Due now"), h("dd", null, formatNumber(preflight.due_now)),
+      ),
+      hours.length
         ? h(
             "details",
             null,
-            h("summary", null, "Details"),
-            h("dl", { class: "details" }, details.map(([key, value]) => [h("dt", null, label(key)), h("dd", null, typeof value === "object" && value !== null ? h("pre", null, JSON.stringify(value, null, 2)) : String(value ?? "–"))])),
+            h("summary", null, "Due in the coming hours"),
+            h("table", { class: "compact" }, h("thead", null, h("tr", null, h("th", { scope: "col" }, "From"), h("th", { scope: "col" }, "Contacts"))), h("tbody", null, hours.map((entry) => h("tr", null, h("td", null, formatTime(entry.hour)), h("td", { class: "num" }, formatNumber(entry.contacts)))))),
+          )
+        : null,
+      decisions.length
+        ? h(
+            "details",
+            { open: true },
+            h("summary", null, "Not dialed in the last hour, by reason"),
+            h("table", { class: "compact" }, h("tbody", null, decisions.map(([reason, count]) => h("tr", null, h("td", null, label(reason)), h("td", { class: "num" }, formatNumber(count)))))),
           )
         : null,
     );
@@ -299,7 +323,7 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
 
   const trunkName = trunks.items.find((trunk) => trunk.id === campaign.trunk_id)?.name;
   const promptName = prompts.items.find((prompt) => prompt.id === campaign.prompt_id)?.name;
-  const hours = campaign.calling_window && Object.keys(campaign.calling_window).length ? Object.entries(campaign.calling_window).map(([day, ranges]) => `${day} ${(ranges as string[]).join(", ") || "closed"}`).join("; ") : "any time";
+  const hours = describeWindow(campaign.calling_window);
 
   replace(
     main,
@@ -342,6 +366,16 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
     stopped = true;
     timers.forEach((timer) => window.clearInterval(timer));
   };
+}
+
+const DAY_NAMES: [string, string][] = [["mon", "Mon"], ["tue", "Tue"], ["wed", "Wed"], ["thu", "Thu"], ["fri", "Fri"], ["sat", "Sat"], ["sun", "Sun"]];
+
+/** "Mon 09:00-12:00, Tue closed, …; no calls on 2026-12-25", or "any time". */
+function describeWindow(window: Campaign["calling_window"]): string {
+  if (!window || !Object.keys(window).length) return "any time";
+  const days = DAY_NAMES.map(([key, name]) => `${name} ${(window[key] ?? []).join(", ") || "closed"}`).join(" · ");
+  const blackout = window.blackout_dates ?? window.holidays ?? [];
+  return blackout.length ? `${days}; no calls on ${blackout.join(", ")}` : days;
 }
 
 function importsTable(imports: Import[]): HTMLElement {

@@ -25,6 +25,21 @@ function timeZones(): string[] {
   }
 }
 
+/** Outcomes a campaign may retry, with Herald's default delay (minutes). */
+const RETRIABLE: [string, string, number][] = [
+  ["busy", "Busy", 5],
+  ["no_answer", "No answer", 15],
+  ["failed", "Failed (carrier or network)", 2],
+];
+
+function localInput(value: string | null | undefined): string {
+  if (!value) return "";
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return "";
+  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
+}
+
 export interface CampaignFormParts {
   form: HTMLFormElement;
   submit: HTMLButtonElement;
@@ -63,6 +78,43 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
   );
   restrict.addEventListener("change", () => (windowEditor.hidden = !restrict.checked));
 
+  const retryRules = campaign?.retry_rules ?? {};
+  const retryInputs = RETRIABLE.map(([key, name, minutes]) => {
+    const rule = retryRules[key];
+    const value = rule === null ? "never" : rule ? String(rule.delay_secs / 60) : "";
+    return field(`${name}: retry after (minutes)`, input(`retry_${key}`, { value, placeholder: `default: ${minutes}`, autocomplete: "off" }));
+  });
+  const advancedSet = Boolean(Object.keys(retryRules).length || campaign?.whitelist_only || campaign?.schedule_start_cron || campaign?.schedule_stop_cron || campaign?.starts_at || campaign?.ends_at);
+  const advanced = h(
+    "details",
+    { class: "advanced", open: advancedSet },
+    h("summary", null, "Retries, schedule and whitelist"),
+    h(
+      "fieldset",
+      null,
+      h("legend", null, "Retries"),
+      h("p", { class: "hint" }, "Used when a contact has more than one attempt. Minutes, or “never”; empty keeps Herald's default."),
+      h("div", { class: "row" }, retryInputs),
+      h("p", { class: "field-error", "data-error-for": "retry_rules", hidden: true }),
+    ),
+    h(
+      "fieldset",
+      null,
+      h("legend", null, "Schedule"),
+      h("p", { class: "hint" }, "Optional: the Scheduler starts and pauses the campaign by these (after “Schedule”). Crons read in the campaign's time zone, e.g. 0 9 * * 1-5."),
+      h(
+        "div",
+        { class: "row" },
+        field("Start cron", input("schedule_start_cron", { value: campaign?.schedule_start_cron ?? "", placeholder: "0 9 * * 1-5", autocomplete: "off" })),
+        field("Pause cron", input("schedule_stop_cron", { value: campaign?.schedule_stop_cron ?? "", placeholder: "0 18 * * 1-5", autocomplete: "off" })),
+        field("Not before", input("starts_at", { type: "datetime-local", value: localInput(campaign?.starts_at) }), "Your browser's time."),
+        field("Stop for good at", input("ends_at", { type: "datetime-local", value: localInput(campaign?.ends_at) }), "Your browser's time."),
+      ),
+      h("p", { class: "field-error", "data-error-for": "schedule", hidden: true }),
+    ),
+    field("Only call numbers on a whitelist", input("whitelist_only", { type: "checkbox", checked: campaign?.whitelist_only ?? false }), "Lists page: a whitelist for this campaign or for every campaign."),
+  );
+
   const submit = h("button", { type: "submit", class: "primary" }, submitText);
   const form = h(
     "form",
@@ -100,6 +152,7 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
       h("p", { class: "field-error", "data-error-for": "calling_window", hidden: true }),
       windowEditor,
     ),
+    advanced,
     h("div", { class: "actions" }, submit),
   );
 
@@ -122,6 +175,22 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
     return result;
   }
 
+  function retries(data: Record<string, string>): Record<string, { delay_secs: number } | null> {
+    const rules: Record<string, { delay_secs: number } | null> = {};
+    for (const [key, name] of RETRIABLE) {
+      const value = (data[`retry_${key}`] ?? "").toLowerCase();
+      if (!value) continue;
+      if (value === "never" || value === "no") rules[key] = null;
+      else if (/^\d+(\.\d+)?$/.test(value)) rules[key] = { delay_secs: Math.round(Number(value) * 60) };
+      else throw new Error(`${name}: “${value}” is neither a number of minutes nor “never”`);
+    }
+    return rules;
+  }
+
+  function instant(value: string | undefined): string | null {
+    return value ? new Date(value).toISOString() : null;
+  }
+
   function body(): Record<string, unknown> {
     const data = values(form);
     return {
@@ -135,6 +204,12 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
       concurrency_cap: optionalNumber(data.concurrency_cap) ?? null,
       timezone: data.timezone || "UTC",
       calling_window: callingWindow(),
+      retry_rules: retries(data),
+      whitelist_only: data.whitelist_only === "on",
+      schedule_start_cron: data.schedule_start_cron || null,
+      schedule_stop_cron: data.schedule_stop_cron || null,
+      starts_at: instant(data.starts_at),
+      ends_at: instant(data.ends_at),
     };
   }
 
