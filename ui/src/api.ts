@@ -157,8 +157,20 @@ export interface ListEntry {
 }
 
 export interface Dashboard {
-  campaigns: { id: number; name: string; status: CampaignStatus; contacts: number; done: number; outcomes: Outcomes }[];
-  trunks: { id: number; name: string; cps_limit: number; max_lines: number; lines_in_use: number }[];
+  campaigns: {
+    id: number;
+    name: string;
+    status: CampaignStatus;
+    trunk_id: number | null;
+    contacts: number;
+    queued: number;
+    leased: number;
+    done: number;
+    outcomes: Outcomes;
+    started_at: string | null;
+  }[];
+  /** lines_in_use is null when Redis does not answer. */
+  trunks: { id: number; name: string; cps_limit: number; max_lines: number; enabled: boolean; lines_in_use: number | null }[];
 }
 
 /** One attempt as the live event stream carries it. */

@@ -102,3 +102,23 @@ export function formatDuration(secs: number | null): string {
 export function label(code: string): string {
   return code.replace(/_/g, " ");
 }
+
+/**
+ * `replace`, for content redrawn while someone may be on it with the
+ * keyboard: the focused link or button gets the focus back in the new
+ * content (found by its href, or its tag and text).
+ */
+export function replaceKeepingFocus(parent: Element, ...children: Child[]): void {
+  const focused = document.activeElement;
+  if (!(focused instanceof HTMLElement) || !parent.contains(focused)) {
+    replace(parent, ...children);
+    return;
+  }
+  const href = focused.getAttribute("href");
+  const tag = focused.tagName;
+  const text = focused.textContent;
+  replace(parent, ...children);
+  const candidates = [...parent.querySelectorAll<HTMLElement>(tag)];
+  const again = candidates.find((element) => (href !== null ? element.getAttribute("href") === href : element.textContent === text));
+  again?.focus({ preventScroll: true });
+}

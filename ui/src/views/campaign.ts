@@ -19,7 +19,7 @@ import {
 } from "../api";
 import { outcomeBars, outcomeColumns } from "../charts";
 import { parseCsv, readCsvHead } from "../csv";
-import { formatClock, formatNumber, formatTime, h, label, replace } from "../dom";
+import { formatClock, formatNumber, formatTime, h, label, replace, replaceKeepingFocus } from "../dom";
 import { busy, errorBanner, field, flash, formAlert, select, showErrors } from "../forms";
 import { navigate } from "../router";
 import { canWrite } from "../session";
@@ -99,6 +99,13 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
   const attemptsBox = h("div");
 
   // ---- status and actions
+  const nextStep = h("p", { class: "hint next-step", "aria-live": "polite" });
+  function renderNextStep(): void {
+    const text =
+      campaign.status !== "draft" ? "" : summary.contacts ? "Next: press Start — calls begin at once (within the calling hours)." : "Next: upload contacts below, then press Start.";
+    if (nextStep.textContent !== text) nextStep.textContent = text;
+  }
+
   function renderActions(): void {
     statusBadge.textContent = campaign.status;
     statusBadge.className = `badge status-${campaign.status}`;
@@ -111,7 +118,8 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
       h("button", { type: "button", class: action === "start" || action === "resume" ? "primary" : action === "stop" ? "danger" : "", "data-action": action, onclick: (event: Event) => act(action, event.currentTarget as HTMLButtonElement) }, ACTION_TEXT[action]),
     );
     const edit = campaign.status !== "archived" ? h("a", { class: "button", href: `#/campaigns/${id}/edit` }, "Edit") : null;
-    replace(actionBar, buttons, edit);
+    replace(actionBar, buttons, edit, nextStep);
+    renderNextStep();
   }
 
   async function act(action: Action, button: HTMLButtonElement): Promise<void> {
@@ -172,6 +180,7 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
       renderActions();
     }
     renderSummary();
+    renderNextStep();
     if (summary.done !== lastDone) {
       lastDone = summary.done;
       void refreshReport();
@@ -233,7 +242,7 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
     try {
       const imports = await get<Items<Import>>(`/campaigns/${id}/imports`);
       if (stopped) return;
-      replace(importsBox, importsTable(imports.items));
+      replaceKeepingFocus(importsBox, importsTable(imports.items));
     } catch (error) {
       errorBanner(importsBox, error);
     }
@@ -308,7 +317,7 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
     if (stopped) return;
     nextCursor = page.next ?? null;
     const pageNumber = attemptsCursor.length;
-    replace(
+    replaceKeepingFocus(
       attemptsBox,
       page.items.length ? attemptsTable(page.items, trunks.items) : h("p", { class: "muted" }, "No calls match."),
       h(

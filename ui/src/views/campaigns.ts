@@ -5,26 +5,7 @@ import { busy, flash, showErrors } from "../forms";
 import { navigate } from "../router";
 import { canWrite } from "../session";
 import { campaignForm } from "./campaignForm";
-
-function gettingStarted(trunks: number, prompts: number, campaigns: Campaign[]): HTMLElement | null {
-  const running = campaigns.some((campaign) => ["running", "completed"].includes(campaign.status));
-  if (running) return null;
-  const step = (done: boolean, content: (string | Node)[]) =>
-    h("li", { class: done ? "done" : "" }, h("span", { class: "tick", "aria-hidden": "true" }, done ? "✓" : "○"), h("span", { class: "visually-hidden" }, done ? "Done: " : "To do: "), ...content);
-  return h(
-    "section",
-    { class: "card steps", "aria-labelledby": "steps-title" },
-    h("h2", { id: "steps-title" }, "From nothing to a running campaign"),
-    h(
-      "ol",
-      null,
-      step(trunks > 0, [h("a", { href: "#/trunks" }, "Add a trunk"), " — the carrier's SIP address your calls go through."]),
-      step(prompts > 0, [h("a", { href: "#/prompts" }, "Upload a prompt"), " — the recording people hear (WAV, MP3, OGG or FLAC)."]),
-      step(campaigns.length > 0, [h("a", { href: "#/campaigns/new" }, "Create a campaign"), " with that trunk and prompt."]),
-      step(false, ["Open the campaign, upload your contacts (a CSV file with a phone column) and press ", h("strong", null, "Start"), "."]),
-    ),
-  );
-}
+import { gettingStarted } from "./steps";
 
 export async function campaignsView(main: HTMLElement) {
   const [campaigns, trunks, prompts] = await Promise.all([

@@ -2,11 +2,13 @@
 // progress and ETA per campaign, the latest attempts and how fresh they are.
 // GET /dashboard gives a snapshot (refreshed every 2 s); the event stream
 // adds what happens in between.
-import { get, type Dashboard, type Outcomes } from "../api";
+import { get, type Dashboard, type Items, type Outcomes, type Prompt } from "../api";
 import { outcomeBars, outcomeColumns, type Bucket } from "../charts";
-import { formatDuration, formatNumber, h, label, replace } from "../dom";
+import { formatDuration, formatNumber, h, label, replace, replaceKeepingFocus } from "../dom";
 import { BUCKET_MS, LiveFeed } from "../live";
 import { navigate } from "../router";
+import { canWrite } from "../session";
+import { gettingStarted } from "./steps";
 
 const SNAPSHOT_MS = 2000;
 const ETA_WINDOW_MS = 60_000;
@@ -33,6 +35,10 @@ function card(title: string, testId: string): { element: HTMLElement; set: (valu
       if (note.textContent !== noteText) note.textContent = noteText;
     },
   };
+}
+
+async function promptCount(): Promise<number> {
+  return (await get<Items<Prompt>>("/prompts")).items.length;
 }
 
 export async function dashboardView(main: HTMLElement, _params: Record<string, string>, query: URLSearchParams) {
@@ -66,6 +72,9 @@ export async function dashboardView(main: HTMLElement, _params: Record<string, s
   const totals = h("div");
   const latest = h("div", { class: "table-wrap" });
 
+  const neverRan = !campaignId && !snapshot.campaigns.some((campaign) => campaign.status !== "draft" && campaign.status !== "archived");
+  const steps = canWrite() && neverRan ? gettingStarted(snapshot.trunks.length, await promptCount(), snapshot.campaigns) : null;
+
   replace(
     main,
     h(
@@ -75,6 +84,7 @@ export async function dashboardView(main: HTMLElement, _params: Record<string, s
       h("div", { class: "inline-field" }, h("label", { for: "dashboard-campaign" }, "Show"), chooser),
       feedState,
     ),
+    steps,
     h("div", { class: "stats" }, calls.element, cps.element, finished.element, progress.element, latency.element),
     h(
       "div",
@@ -145,8 +155,8 @@ export async function dashboardView(main: HTMLElement, _params: Record<string, s
 
     replace(overTime, outcomeColumns(buckets()));
     replace(totals, outcomeBars(outcomeTotals));
-    replace(campaigns, campaignTable(rows, active.byCampaign));
-    replace(trunks, trunkTable(active.byTrunk, cpsByTrunk, nodes > 0));
+    replaceKeepingFocus(campaigns, campaignTable(rows, active.byCampaign));
+    replaceKeepingFocus(trunks, trunkTable(active.byTrunk, cpsByTrunk, nodes > 0));
     replace(latest, latestTable());
   }
 
