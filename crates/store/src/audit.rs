@@ -74,6 +74,20 @@ pub(crate) async fn record(
 }
 
 impl Store {
+    /// Records a change made outside one of this crate's transactions (a
+    /// bulk upload, made of many).
+    pub async fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        entity: &str,
+        entity_id: Option<i64>,
+        details: serde_json::Value,
+    ) -> Result<()> {
+        let mut connection = self.pool.acquire().await?;
+        record(&mut connection, actor, action, entity, entity_id, details).await
+    }
+
     /// One page of the audit log, newest first (keyset paging on `id`).
     pub async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
         Ok(sqlx::query_as::<_, AuditEntry>(

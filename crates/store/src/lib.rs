@@ -13,6 +13,7 @@ mod audit;
 mod campaigns;
 mod dispatch;
 mod imports;
+mod lists;
 mod manage;
 mod models;
 mod sessions;
@@ -31,6 +32,7 @@ pub use imports::{
     AttemptQuery, AttemptRow, CampaignReport, Dashboard, DashboardCampaign, DashboardTrunk, Import, ImportMapping,
     ImportProgress, MinuteOutcomes,
 };
+pub use lists::{ListEntry, NumberList, OPT_OUT_LIST};
 pub use manage::{ActionRefused, CampaignAction, CampaignFields, Change, PromptInfo, TrunkFields};
 pub use models::*;
 pub use sessions::{LiveSession, NewSession};

@@ -261,7 +261,7 @@ impl Store {
         self.delete_row("trunks", "trunk", trunk_id, actor, "a campaign or trunk group uses this trunk").await
     }
 
-    async fn delete_row(
+    pub(crate) async fn delete_row(
         &self,
         table: &'static str,
         entity: &'static str,

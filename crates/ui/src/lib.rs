@@ -27,6 +27,7 @@ pub mod contacts_csv;
 mod error;
 pub mod imports;
 mod input;
+mod lists;
 pub mod live;
 mod login_limiter;
 mod openapi;

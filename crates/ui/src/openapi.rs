@@ -12,7 +12,7 @@ use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 
-use crate::{AppState, Items, audit, auth, campaigns, imports, live, prompts, reports, tokens, trunks, users};
+use crate::{AppState, Items, audit, auth, campaigns, imports, lists, live, prompts, reports, tokens, trunks, users};
 
 /// What a route takes.
 #[derive(Clone, Copy)]
@@ -202,6 +202,32 @@ api! {
     get "/contacts/{id}/history" => campaigns::contact_history,
         doc("A contact's attempts and the decisions about it", VIEWER, ok::<Vec<herald_store::ContactEvent>>());
 
+    get "/lists" => lists::list, doc("Black and white lists", VIEWER, ok::<Items<herald_store::NumberList>>());
+    post "/lists" => lists::create,
+        doc("Create a list (global, or for one campaign)", MANAGER, created::<herald_store::NumberList>()).body(list_body);
+    get "/lists/{id}" => lists::get, doc("A list", VIEWER, ok::<herald_store::NumberList>());
+    delete "/lists/{id}" => lists::remove, doc("Remove a list and its entries", MANAGER, Reply::Empty(204));
+    get "/lists/{id}/entries" => lists::entries,
+        doc("A list's entries in number order, a page at a time", VIEWER, ok::<lists::EntryPage>()).query(&[
+            ("search", "entries starting with this, e.g. +4930"),
+            ("after", "the previous page's next"),
+            ("limit", "1 to 1000 (default 50)"),
+        ]);
+    post "/lists/{id}/entries" => lists::add_entry,
+        doc("Add (or update) an entry", MANAGER, Reply::Empty(201)).body(list_entry_body);
+    delete "/lists/{id}/entries/{pattern}" => lists::remove_entry,
+        doc("Remove an entry (the pattern URL-encoded)", MANAGER, Reply::Empty(204));
+    put "/lists/{id}/data" => lists::upload,
+        doc(
+            "Bulk upload, CSV: pattern[,reason] per line; a trailing * makes a prefix",
+            MANAGER,
+            ok::<lists::ListUpload>(),
+        )
+        .raw_body(&["text/csv"]);
+    post "/opt-outs" => lists::opt_out,
+        doc("Never call this number again (the global opt-out blacklist)", MANAGER, Reply::Empty(201))
+            .body(opt_out_body);
+
     get "/dashboard" => live::dashboard,
         doc("Campaigns' progress and trunks' lines in use, now", VIEWER, ok::<herald_store::Dashboard>());
     get "/events" => live::events,
@@ -307,6 +333,33 @@ fn campaign_body() -> Value {
             "ends_at": instant,
         }),
     )
+}
+
+fn list_body() -> Value {
+    object(
+        &["name", "kind"],
+        json!({
+            "name": { "type": "string", "maxLength": 200 },
+            "kind": { "enum": ["black", "white"] },
+            "campaign_id": { "type": ["integer", "null"], "description": "null: every campaign" },
+        }),
+    )
+}
+
+fn list_entry_body() -> Value {
+    object(
+        &["pattern"],
+        json!({
+            "pattern": { "type": "string", "pattern": "^\\+[0-9]{1,15}$" },
+            "is_prefix": { "type": "boolean", "default": false },
+            "reason": { "type": ["string", "null"], "maxLength": 500 },
+            "expires_at": { "type": ["string", "null"], "format": "date-time" },
+        }),
+    )
+}
+
+fn opt_out_body() -> Value {
+    object(&["phone"], json!({ "phone": { "type": "string" }, "reason": { "type": ["string", "null"] } }))
 }
 
 fn import_body() -> Value {

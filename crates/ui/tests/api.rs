@@ -215,7 +215,10 @@ fn endpoints() -> Vec<(Method, String, Option<Value>)> {
         .into_iter()
         .filter(|(_, _, role)| role.is_some())
         .map(|(method, path, _)| {
-            let uri = format!("/api/v1{}", path.replace("{id}", "1").replace("{action}", "start"));
+            let uri = format!(
+                "/api/v1{}",
+                path.replace("{id}", "1").replace("{action}", "start").replace("{pattern}", "%2B4930")
+            );
             let body = matches!(method, "post" | "patch" | "put").then(|| json!({"name": "x"}));
             (Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), uri, body)
         })
@@ -833,7 +836,10 @@ async fn every_route_refuses_roles_below_its_own(pool: PgPool) {
     let viewer_session = api.session("viewer@example.org").await;
     let mut checked = 0;
     for (method, path, role) in herald_ui::api_routes() {
-        let uri = format!("/api/v1{}", path.replace("{id}", "1").replace("{action}", "start"));
+        let uri = format!(
+            "/api/v1{}",
+            path.replace("{id}", "1").replace("{action}", "start").replace("{pattern}", "%2B4930")
+        );
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let below: &[&Credentials] = match role {
             Some(Role::Admin) => &[&manager, &viewer_token, &viewer_session],
@@ -1079,4 +1085,75 @@ async fn the_openapi_document_describes_every_route(pool: PgPool) {
     }
     let campaign = &reply.body["components"]["schemas"]["Campaign"]["properties"];
     assert!(!campaign["calling_window"].is_null() && campaign["status"].is_object(), "{campaign}");
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn lists_are_searched_uploaded_and_opted_into(pool: PgPool) {
+    let api = Api::new(pool);
+    let manager = api.user("manager@example.org", Role::Manager).await;
+    let manager = api.token(&manager).await;
+    let reply = api.call(Method::POST, "/api/v1/lists", &manager, Some(json!({"name": "", "kind": "grey"}))).await;
+    assert_eq!(reply.body["error"]["fields"].as_object().unwrap().len(), 2, "{}", reply.body);
+    let reply = api
+        .call(Method::POST, "/api/v1/lists", &manager, Some(json!({"name": "x", "kind": "black", "campaign_id": 999})))
+        .await;
+    reply.expect(StatusCode::CONFLICT, "conflict");
+    let reply =
+        api.call(Method::POST, "/api/v1/lists", &manager, Some(json!({"name": "do not call", "kind": "black"}))).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let list = reply.body["id"].as_i64().unwrap();
+
+    let entries = format!("/api/v1/lists/{list}/entries");
+    let reply = api.call(Method::POST, &entries, &manager, Some(json!({"pattern": "0301234"}))).await;
+    reply.expect(StatusCode::BAD_REQUEST, "validation");
+    let body = json!({"pattern": "+49 30 123456", "reason": "asked us"});
+    assert_eq!(api.call(Method::POST, &entries, &manager, Some(body)).await.status, StatusCode::CREATED);
+    let csv = "pattern,reason\n+4940*,Hamburg office\n+12025550100\nnonsense\n+4930999\n";
+    let reply =
+        api.upload(Method::PUT, &format!("/api/v1/lists/{list}/data"), &manager, "text/csv", csv.as_bytes()).await;
+    assert_eq!(
+        (reply.body["written"].as_u64(), reply.body["rejected_count"].as_u64()),
+        (Some(3), Some(1)),
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.body["rejected"][0]["line"], 4);
+
+    // Search by beginning, in number order, a page at a time.
+    let page = api.call(Method::GET, &format!("{entries}?search=%2B49&limit=2"), &manager, None).await;
+    let patterns: Vec<&str> =
+        page.body["items"].as_array().unwrap().iter().map(|e| e["pattern"].as_str().unwrap()).collect();
+    assert_eq!(patterns, ["+4930123456", "+4930999"], "{}", page.body);
+    let next = page.body["next"].as_str().unwrap();
+    let page =
+        api.call(Method::GET, &format!("{entries}?search=%2B49&limit=2&after=%2B{}", &next[1..]), &manager, None).await;
+    assert_eq!(
+        (page.body["items"][0]["pattern"].as_str(), page.body["items"][0]["is_prefix"].as_bool()),
+        (Some("+4940"), Some(true))
+    );
+    assert!(page.body["next"].is_null());
+    api.call(Method::GET, &format!("{entries}?search=abc"), &manager, None)
+        .await
+        .expect(StatusCode::BAD_REQUEST, "validation");
+
+    // Removing: once, then 404.
+    let one = format!("{entries}/%2B4930999");
+    assert_eq!(api.call(Method::DELETE, &one, &manager, None).await.status, StatusCode::NO_CONTENT);
+    api.call(Method::DELETE, &one, &manager, None).await.expect(StatusCode::NOT_FOUND, "not_found");
+
+    // An opt-out lands on the global opt-out blacklist, which every campaign obeys.
+    api.call(Method::POST, "/api/v1/opt-outs", &manager, Some(json!({"phone": "nope"})))
+        .await
+        .expect(StatusCode::BAD_REQUEST, "validation");
+    let reply = api.call(Method::POST, "/api/v1/opt-outs", &manager, Some(json!({"phone": "+1 202 555 0199"}))).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let verdict = api.store.list_verdict(12345, "+12025550199").await.unwrap();
+    assert!(verdict.blacklisted);
+    let lists = api.call(Method::GET, "/api/v1/lists", &manager, None).await;
+    assert!(lists.body["items"].as_array().unwrap().iter().any(|l| l["name"] == "opt-out" && l["kind"] == "black"));
+    api.call(Method::GET, "/api/v1/lists/999/entries", &manager, None).await.expect(StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(
+        api.call(Method::DELETE, &format!("/api/v1/lists/{list}"), &manager, None).await.status,
+        StatusCode::NO_CONTENT
+    );
 }
