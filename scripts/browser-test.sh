@@ -156,6 +156,8 @@ export HERALD__TALKER__SIP_LISTEN="127.0.0.1:$TALKER_SIP_PORT"
 # RTP ports of their own (other Herald runs may use the default ranges),
 # enough for the calls each service may hold.
 export HERALD__TALKER__MAX_CALLS=500
+# SIPp's -rtp_echo answers every call from its one media port.
+export HERALD__TALKER__MEDIA_MODE=port_per_call
 export HERALD__TALKER__RTP_PORT_MIN=46000
 export HERALD__TALKER__RTP_PORT_MAX=46999
 export HERALD__RECIPIENT__MAX_CALLS=200

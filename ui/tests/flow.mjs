@@ -293,6 +293,7 @@ try {
     const rejected = numberIn(counts.match(/([\d,.\s]+) rejected/)?.[1]);
     check(imported === expectedContacts, `imported ${imported} contacts, expected ${expectedContacts}`);
     check(rejected === badLines.length, `rejected ${rejected} rows, expected ${badLines.length}`);
+    await page.getByTestId("error-line").first().waitFor({ timeout: 10_000 });
     const lines = (await page.getByTestId("error-line").allInnerTexts()).map((text) => Number(text.trim()));
     check(
       badLines.every((line) => lines.includes(line)),

@@ -576,9 +576,11 @@ function importPanel(campaignId: number, onFinished: () => void): HTMLElement {
         show();
       });
       sent = file.size;
-      current = finished ?? (await get<Import>(`/imports/${current.id}`));
+      const done = finished ?? (await get<Import>(`/imports/${current.id}`));
+      // The rejected rows first, so that "done" shows with its errors.
+      if (done.rejected > 0) await showImportErrors(done, errorsBox);
+      current = done;
       show();
-      if (current.rejected > 0) await showImportErrors(current, errorsBox);
       flash(`Imported ${current.imported} contacts${current.rejected ? `, ${current.rejected} rows rejected` : ""}.`);
       onFinished();
     } catch (error) {
