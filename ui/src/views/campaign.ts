@@ -576,6 +576,7 @@ function importPanel(campaignId: number, onFinished: () => void): HTMLElement {
         show();
       });
       sent = file.size;
+      window.clearInterval(polling);
       const done = finished ?? (await get<Import>(`/imports/${current.id}`));
       // The rejected rows first, so that "done" shows with its errors.
       if (done.rejected > 0) await showImportErrors(done, errorsBox);
