@@ -144,8 +144,17 @@ export interface NumberList {
   id: number;
   name: string;
   kind: "black" | "white";
+  /** null: applies to every campaign. */
   campaign_id: number | null;
-  [key: string]: unknown;
+  created_at: string;
+}
+
+/** The answer to a list's CSV upload. */
+export interface ListUpload {
+  written: number;
+  /** The first 1,000 refused lines. */
+  rejected: { line: number; message: string }[];
+  rejected_count: number;
 }
 
 export interface ListEntry {

@@ -4,6 +4,7 @@
 //
 //   sign in → add a trunk → upload a prompt and play it → create a campaign
 //   → upload contacts with column mapping (one bad row, reported by line)
+//   → put one contact on the campaign's blacklist (it must never be dialed)
 //   → open the live dashboard → start → watch calls, outcomes and the
 //   event latency change live → wait for completion → export the report CSV
 //   → add a viewer, who sees everything and is offered no change.
@@ -177,6 +178,10 @@ contactRecords.slice(1).forEach((record, index) => {
 });
 if (!badLines.length) fail(`${CONTACTS_CSV} should hold at least one bad row`);
 const expectedContacts = goodPhones.size;
+// One answering number goes on the campaign's blacklist: never dialed.
+const blockedPhone = [...goodPhones].filter((phone) => expectedOutcome(phone) === "answered")[1];
+if (!blockedPhone) fail(`${CONTACTS_CSV} should hold at least two numbers the carrier answers`);
+const expectedAttempts = expectedContacts - 1;
 
 // ---------------------------------------------------------------- the flow
 
@@ -304,6 +309,26 @@ try {
     log(`  preflight: ${(await page.getByTestId("blockers").innerText()).replace(/\s+/g, " ")}`);
   });
 
+  await step(on, "blacklist one contact", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Lists" }).click();
+    await page.getByRole("heading", { name: "New list" }).waitFor();
+    await page.getByLabel("Name", { exact: true }).fill(`Do not call ${STAMP}`);
+    await page.getByLabel("Kind", { exact: true }).selectOption("black");
+    await selectByText(page.getByLabel("Applies to", { exact: true }), names.campaign);
+    await page.getByRole("button", { name: "Create list" }).click();
+    await page.getByRole("heading", { name: `Do not call ${STAMP}` }).waitFor();
+    await page.getByLabel("Number or prefix", { exact: true }).fill(blockedPhone);
+    await page.getByLabel("Reason", { exact: true }).fill("asked not to be called");
+    await page.getByRole("button", { name: "Add entry" }).click();
+    await page.getByTestId("entries").getByRole("cell", { name: blockedPhone, exact: true }).waitFor();
+    await page.getByLabel("Search", { exact: true }).fill(blockedPhone.slice(0, 8));
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.getByTestId("entries").getByRole("cell", { name: blockedPhone, exact: true }).waitFor();
+    log(`  ${blockedPhone} is on the campaign's blacklist`);
+    await page.goto(`${BASE}/#/campaigns/${campaignId}`);
+    await page.getByRole("heading", { name: names.campaign }).waitFor();
+  });
+
   await step(() => dashboard ?? page, "open the live dashboard", async () => {
     dashboard = await context.newPage();
     watch(dashboard, "dashboard");
@@ -356,13 +381,13 @@ try {
       500,
     );
     // The last attempts' events arrive within a tick or two of their commit.
-    await until("every attempt over SSE", async () => (await dashboard.evaluate(() => window.__heraldLatencies.length)) >= expectedContacts, 5_000).catch(() => {});
+    await until("every attempt over SSE", async () => (await dashboard.evaluate(() => window.__heraldLatencies.length)) >= expectedAttempts, 5_000).catch(() => {});
     const latencies = await dashboard.evaluate(() => window.__heraldLatencies.slice());
     const sorted = latencies.slice().sort((a, b) => a - b);
     latencyReport = {
       browser_sse_latency_ms: {
         count: latencies.length,
-        expected: expectedContacts,
+        expected: expectedAttempts,
         p50: percentile(sorted, 0.5),
         p90: percentile(sorted, 0.9),
         p99: percentile(sorted, 0.99),
@@ -371,8 +396,8 @@ try {
       },
     };
     console.log(JSON.stringify(latencyReport));
-    log(`  SSE delivered ${latencies.length} of ${expectedContacts} attempts; latency p50 ${latencyReport.browser_sse_latency_ms.p50} ms, max ${latencyReport.browser_sse_latency_ms.max} ms`);
-    check(latencies.length >= Math.min(MIN_LIVE_ATTEMPTS, expectedContacts), `only ${latencies.length} attempts arrived over SSE`);
+    log(`  SSE delivered ${latencies.length} of ${expectedAttempts} attempts; latency p50 ${latencyReport.browser_sse_latency_ms.p50} ms, max ${latencyReport.browser_sse_latency_ms.max} ms`);
+    check(latencies.length >= Math.min(MIN_LIVE_ATTEMPTS, expectedAttempts), `only ${latencies.length} attempts arrived over SSE`);
     check(latencyReport.browser_sse_latency_ms.max <= MAX_LATENCY_MS, `an attempt reached the browser ${latencyReport.browser_sse_latency_ms.max} ms after it was written (bound ${MAX_LATENCY_MS} ms)`);
     const progress = await dashboard.getByTestId("campaign-progress").first().innerText();
     log(`  dashboard progress: ${progress}`);
@@ -392,12 +417,12 @@ try {
     }, 10_000);
     await page.getByLabel("Outcome", { exact: true }).selectOption("");
     await page.getByRole("button", { name: "Filter" }).click();
-    if (expectedContacts > 50) {
+    if (expectedAttempts > 50) {
       await until("a full first page", async () => (await page.getByTestId("attempts").locator("tbody tr").count()) === 50, 10_000);
       await page.getByRole("button", { name: "Next page" }).click();
       await page.getByText("Page 2").waitFor();
       const second = await page.getByTestId("attempts").locator("tbody tr").count();
-      check(second === Math.min(50, expectedContacts - 50), `page 2 has ${second} rows`);
+      check(second === Math.min(50, expectedAttempts - 50), `page 2 has ${second} rows`);
       await page.getByRole("button", { name: "Previous page" }).click();
       await page.getByText("Page 1").waitFor();
     }
@@ -411,9 +436,10 @@ try {
     const outcomeAt = header.indexOf("outcome");
     check(phoneAt >= 0 && outcomeAt >= 0, `the CSV header has no phone/outcome column: ${header.join(",")}`);
     const attempts = rows.slice(1);
-    check(attempts.length === expectedContacts, `the CSV has ${attempts.length} attempt rows, expected ${expectedContacts} (one per contact)`);
+    check(attempts.length === expectedAttempts, `the CSV has ${attempts.length} attempt rows, expected ${expectedAttempts} (one per contact but the blacklisted one)`);
     const phones = new Set(attempts.map((row) => row[phoneAt]));
-    check(phones.size === expectedContacts, `the CSV covers ${phones.size} distinct phones, expected ${expectedContacts}`);
+    check(phones.size === expectedAttempts, `the CSV covers ${phones.size} distinct phones, expected ${expectedAttempts}`);
+    check(!phones.has(blockedPhone), `the blacklisted ${blockedPhone} was called`);
     const unknown = [...phones].filter((phone) => !goodPhones.has(phone));
     check(!unknown.length, `the CSV has phones not in the contacts file: ${unknown.slice(0, 3)}`);
     const wrong = attempts.filter((row) => row[outcomeAt] !== expectedOutcome(row[phoneAt]));

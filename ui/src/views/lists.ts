@@ -1,8 +1,9 @@
 // Black and white lists: numbers or prefixes never (black) or only (white)
 // called, globally or for one campaign, with optional expiry.
-import { api, del, get, post, type Campaign, type Items, type ListEntry, type NumberList } from "../api";
+import { api, del, get, post, type Campaign, type Items, type ListEntry, type ListUpload, type NumberList } from "../api";
 import { formatTime, h, replace } from "../dom";
 import { busy, errorBanner, field, flash, formAlert, input, select, showErrors, values } from "../forms";
+import { navigate } from "../router";
 import { canWrite } from "../session";
 
 export async function listsView(main: HTMLElement) {
@@ -62,23 +63,43 @@ export async function listsView(main: HTMLElement) {
     });
   }
 
+  let optOut: HTMLElement | null = null;
+  if (canWrite()) {
+    const optSubmit = h("button", { type: "submit" }, "Opt out");
+    const optForm = h(
+      "form",
+      { class: "form", novalidate: true, "aria-label": "Opt a number out" },
+      formAlert(),
+      h("div", { class: "row" }, field("Phone number", input("phone", { required: true, placeholder: "+4930123456", autocomplete: "off" })), field("Reason", input("reason", { autocomplete: "off", placeholder: "asked not to be called" }))),
+      h("div", { class: "actions" }, optSubmit),
+    );
+    optForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = values(optForm);
+      try {
+        await busy(optSubmit, () => post("/opt-outs", { phone: data.phone, reason: data.reason || null }));
+        flash(`${data.phone} will not be called again by any campaign.`);
+        optForm.reset();
+      } catch (error) {
+        showErrors(optForm, error);
+      }
+    });
+    optOut = h("section", { class: "card", "aria-labelledby": "opt-out-title" }, h("h2", { id: "opt-out-title" }, "Opt a number out"), h("p", { class: "hint" }, "Puts the number on the global opt-out blacklist: no campaign calls it again."), optForm);
+  }
+
   replace(
     main,
     h("h1", { tabindex: "-1" }, "Lists"),
     h("p", { class: "hint" }, "Herald checks these just before dialing each number. Entries can be whole numbers or prefixes, and can expire."),
     h("section", { class: "card", "aria-label": "Lists" }, h("div", { class: "table-wrap" }, table)),
     form ? h("section", { class: "card", "aria-labelledby": "new-list-title" }, h("h2", { id: "new-list-title" }, "New list"), form) : null,
+    optOut,
   );
 }
 
 export async function listView(main: HTMLElement, params: Record<string, string>) {
   const id = Number(params.id);
-  const lists = await get<Items<NumberList>>("/lists");
-  const list = lists.items.find((candidate) => candidate.id === id);
-  if (!list) {
-    replace(main, h("h1", { tabindex: "-1" }, "List not found"), h("p", null, h("a", { href: "#/lists" }, "Back to the lists")));
-    return;
-  }
+  const list = await get<NumberList>(`/lists/${id}`);
   const entriesBox = h("div", { class: "table-wrap" });
   const entriesError = h("div");
   const search = h("input", { type: "search", name: "search", id: "entry-search", placeholder: "+4930…", autocomplete: "off" });
@@ -144,6 +165,17 @@ export async function listView(main: HTMLElement, params: Record<string, string>
     }
   }
 
+  async function removeList(button: HTMLButtonElement): Promise<void> {
+    if (!window.confirm(`Delete the list “${list.name}” and all its entries?`)) return;
+    try {
+      await busy(button, () => del(`/lists/${id}`));
+      flash(`List “${list.name}” deleted.`);
+      navigate("/lists");
+    } catch (error) {
+      errorBanner(entriesError, error);
+    }
+  }
+
   const searchForm = h("form", { class: "filters", role: "search", "aria-label": "Search entries" }, h("div", { class: "field" }, h("label", { for: "entry-search" }, "Search"), search), h("button", { type: "submit" }, "Search"));
   searchForm.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -161,7 +193,7 @@ export async function listView(main: HTMLElement, params: Record<string, string>
       h(
         "div",
         { class: "row" },
-        field("Number or prefix", input("pattern", { required: true, placeholder: "+4930123456", autocomplete: "off" })),
+        field("Number or prefix", input("pattern", { required: true, placeholder: "+4930123456", autocomplete: "off" }), "E.164: + and digits."),
         field("Reason", input("reason", { autocomplete: "off" })),
         field("Expires", input("expires_at", { type: "datetime-local" }), "Leave empty to keep it for good."),
       ),
@@ -190,14 +222,35 @@ export async function listView(main: HTMLElement, params: Record<string, string>
 
     const file = input("file", { type: "file", accept: ".csv,text/csv" });
     const uploadSubmit = h("button", { type: "submit" }, "Upload CSV");
-    const uploadForm = h("form", { class: "form", novalidate: true, "aria-label": "Upload entries" }, formAlert(), field("CSV file", file, "One entry per line: number or prefix, then an optional reason."), h("div", { class: "actions" }, uploadSubmit));
+    const uploadResult = h("div", { "aria-live": "polite", "data-testid": "list-upload-result" });
+    const uploadForm = h(
+      "form",
+      { class: "form", novalidate: true, "aria-label": "Upload entries" },
+      formAlert(),
+      field("CSV file", file, "One entry per line: number, then an optional reason. A number ending in * is a prefix (+4930*)."),
+      h("div", { class: "actions" }, uploadSubmit),
+      uploadResult,
+    );
     uploadForm.addEventListener("submit", async (event) => {
       event.preventDefault();
       const chosen = file.files?.[0];
       if (!chosen) return;
       try {
-        await busy(uploadSubmit, () => api("PUT", `/lists/${id}/data`, chosen, "text/csv"));
-        flash(`${chosen.name} uploaded.`);
+        const result = await busy(uploadSubmit, () => api<ListUpload>("PUT", `/lists/${id}/data`, chosen, "text/csv"));
+        flash(`${chosen.name}: ${result.written} entries written, ${result.rejected_count} lines refused.`);
+        replace(
+          uploadResult,
+          h("p", null, `${result.written} entries written · ${result.rejected_count} lines refused`),
+          result.rejected.length
+            ? h(
+                "table",
+                { class: "compact errors" },
+                h("caption", null, "Refused lines"),
+                h("thead", null, h("tr", null, h("th", { scope: "col" }, "Line"), h("th", { scope: "col" }, "Problem"))),
+                h("tbody", null, result.rejected.slice(0, 50).map((row) => h("tr", null, h("td", { class: "num" }, row.line), h("td", null, row.message)))),
+              )
+            : null,
+        );
         uploadForm.reset();
         cursors = [null];
         await loadEntries();
@@ -211,7 +264,14 @@ export async function listView(main: HTMLElement, params: Record<string, string>
   replace(
     main,
     h("p", { class: "crumbs" }, h("a", { href: "#/lists" }, "Lists"), ` / ${list.name}`),
-    h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, list.name), h("span", { class: `badge kind-${list.kind}` }, list.kind === "black" ? "blacklist" : "whitelist")),
+    h(
+      "div",
+      { class: "page-head" },
+      h("h1", { tabindex: "-1" }, list.name),
+      h("span", { class: `badge kind-${list.kind}` }, list.kind === "black" ? "blacklist" : "whitelist"),
+      canWrite() ? h("button", { type: "button", class: "danger", onclick: (event: Event) => removeList(event.currentTarget as HTMLButtonElement) }, "Delete list") : null,
+    ),
+    h("p", { class: "hint" }, list.campaign_id ? ["Applies to ", h("a", { href: `#/campaigns/${list.campaign_id}` }, `campaign #${list.campaign_id}`), " only."] : "Applies to every campaign."),
     writeForms,
     h("section", { class: "card", "aria-labelledby": "entries-title" }, h("h2", { id: "entries-title" }, "Entries"), searchForm, entriesError, entriesBox),
   );
