@@ -389,30 +389,31 @@ function describeWindow(window: Campaign["calling_window"]): string {
 
 function importsTable(imports: Import[]): HTMLElement {
   if (!imports.length) return h("p", { class: "muted" }, "No contacts uploaded yet.");
+  const rows = imports
+    .slice()
+    .sort((a, b) => b.id - a.id)
+    .map((entry) =>
+      h(
+        "tr",
+        null,
+        h("td", null, `#${entry.id}`),
+        h("td", null, entry.state, entry.error ? ` — ${entry.error}` : ""),
+        h("td", { class: "num" }, formatNumber(entry.rows_read)),
+        h("td", { class: "num" }, formatNumber(entry.imported)),
+        h("td", { class: "num" }, formatNumber(entry.duplicates)),
+        h("td", { class: "num" }, entry.rejected ? h("a", { href: `${API}/imports/${entry.id}/errors.csv`, download: `import-${entry.id}-errors.csv` }, formatNumber(entry.rejected)) : "0"),
+        h("td", null, formatTime(entry.created_at)),
+        h("td", null, formatTime(entry.finished_at)),
+      ),
+    );
   return h(
-    "table",
-    { class: "compact", "data-testid": "imports" },
-    h("thead", null, h("tr", null, ["Upload", "State", "Rows", "Imported", "Duplicates", "Rejected", "Started", "Finished"].map((text) => h("th", { scope: "col" }, text)))),
+    "div",
+    { class: "table-wrap" },
     h(
-      "tbody",
-      null,
-      imports
-        .slice()
-        .sort((a, b) => b.id - a.id)
-        .map((entry) =>
-          h(
-            "tr",
-            null,
-            h("td", null, `#${entry.id}`),
-            h("td", null, entry.state, entry.error ? ` — ${entry.error}` : ""),
-            h("td", { class: "num" }, formatNumber(entry.rows_read)),
-            h("td", { class: "num" }, formatNumber(entry.imported)),
-            h("td", { class: "num" }, formatNumber(entry.duplicates)),
-            h("td", { class: "num" }, entry.rejected ? h("a", { href: `${API}/imports/${entry.id}/errors.csv`, download: `import-${entry.id}-errors.csv` }, formatNumber(entry.rejected)) : "0"),
-            h("td", null, formatTime(entry.created_at)),
-            h("td", null, formatTime(entry.finished_at)),
-          ),
-        ),
+      "table",
+      { class: "compact", "data-testid": "imports" },
+      h("thead", null, h("tr", null, ["Upload", "State", "Rows", "Imported", "Duplicates", "Rejected", "Started", "Finished"].map((text) => h("th", { scope: "col" }, text)))),
+      h("tbody", null, rows),
     ),
   );
 }
