@@ -57,11 +57,12 @@ as_root() {
 # ---------------------------------------------------------------- Chromium, Node
 
 if [[ ! -x "$CHROMIUM" ]]; then
-    log "installing Chromium (apt-get install chromium)"
+    # Of Chromium's recommends only the fonts matter headless (screenshots).
+    log "installing Chromium (apt-get install chromium fonts-liberation)"
     apt=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q)
-    if ! as_root "${apt[@]}" install --no-install-recommends chromium >&2; then
+    if ! as_root "${apt[@]}" install --no-install-recommends chromium fonts-liberation >&2; then
         as_root "${apt[@]}" update >&2
-        as_root "${apt[@]}" install --no-install-recommends chromium >&2 || die "apt-get install chromium failed"
+        as_root "${apt[@]}" install --no-install-recommends chromium fonts-liberation >&2 || die "apt-get install chromium failed"
     fi
     [[ -x "$CHROMIUM" ]] || die "$CHROMIUM is still missing after installing chromium"
 fi
