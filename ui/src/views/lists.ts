@@ -78,8 +78,9 @@ export async function listsView(main: HTMLElement) {
       const data = values(optForm);
       try {
         await busy(optSubmit, () => post("/opt-outs", { phone: data.phone, reason: data.reason || null }));
-        flash(`${data.phone} will not be called again by any campaign.`);
-        optForm.reset();
+        flash(`${data.phone} will not be called again by any campaign (list “opt-out”).`);
+        // The opt-out list is made on first use: show it.
+        navigate("/lists");
       } catch (error) {
         showErrors(optForm, error);
       }
