@@ -67,21 +67,9 @@ if [[ ! -x "$CHROMIUM" ]]; then
     [[ -x "$CHROMIUM" ]] || die "$CHROMIUM is still missing after installing chromium"
 fi
 
-command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
-    || die "node and npm are needed (Node 20.19 or newer, for Vite)"
-node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
-    || die "Node $(node --version) is too old: Vite needs 20.19 or newer"
-
 # ---------------------------------------------------------------- the web UI
 
-lock_sum="$(sha256sum ui/package-lock.json | cut -d' ' -f1)"
-if [[ ! -d ui/node_modules || "$(cat ui/node_modules/.herald-lock-sha256 2>/dev/null)" != "$lock_sum" ]]; then
-    log "npm ci (ui/)"
-    (cd ui && npm ci --no-audit --no-fund >&2)
-    echo "$lock_sum" >ui/node_modules/.herald-lock-sha256
-fi
-log "npm run build (ui/dist)"
-(cd ui && npm run build >&2)
+scripts/build-ui.sh
 
 # ---------------------------------------------------------------- infrastructure, herald
 

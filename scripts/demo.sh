@@ -38,6 +38,8 @@ echo "demo: starting PostgreSQL and Redis with Sentinel" >&2
 scripts/infra.sh up
 eval "$(scripts/infra.sh env)"
 
+echo "demo: building the web UI (scripts/build-ui.sh)" >&2
+scripts/build-ui.sh || echo "demo: the web UI is not built (see above); the API and the demo still run" >&2
 echo "demo: building herald (cargo build --release; the first build takes a while)" >&2
 cargo build --release -q -p herald
 HERALD="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/herald"

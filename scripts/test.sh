@@ -17,9 +17,19 @@ eval "$(scripts/infra.sh env)"
 # sqlx::test creates one database per test from this URL's server.
 export DATABASE_URL
 
+# The web UI in Chromium through a whole campaign against real services
+# (ui/tests/flow.mjs; screenshots in ui/test-results/). First, so that the
+# cargo summary stays the last thing printed; its result counts at the end.
+browser_status=0
+scripts/browser-test.sh || browser_status=$?
+if [[ $browser_status -ne 0 ]]; then
+    echo "test.sh: the browser test FAILED (exit $browser_status); see .infra/browser-test/" >&2
+fi
+
+status=0
 if cargo nextest --version >/dev/null 2>&1; then
     # (Herald has no doctests; nextest would not run them.)
-    cargo nextest run --workspace --no-fail-fast "$@"
+    cargo nextest run --workspace --no-fail-fast "$@" || status=$?
 else
     # Without nextest: cargo test, then one closing line with the totals.
     log="$(mktemp)"
@@ -27,5 +37,9 @@ else
     cargo test --workspace --all-targets --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
     awk '/^test result:/ { passed += $4; failed += $6 } END { printf "summary: %d passed, %d failed\n", passed, failed }' "$log"
     rm -f "$log"
-    exit "$status"
 fi
+if [[ $browser_status -ne 0 ]]; then
+    echo "test.sh: the browser test failed (exit $browser_status)" >&2
+    exit 1
+fi
+exit "$status"

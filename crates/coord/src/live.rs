@@ -21,6 +21,8 @@ pub struct Tick {
     pub node: String,
     /// Unix milliseconds.
     pub at: i64,
+    /// The span `dialed_by_trunk` covers (since the node's previous tick; an
+    /// idle node publishes about once a second, with nothing to count).
     pub interval_ms: u64,
     pub active_calls: ActiveCalls,
     /// INVITEs sent during the interval, by trunk id.

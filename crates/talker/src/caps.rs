@@ -4,7 +4,10 @@
 //! When Redis cannot be reached, the node keeps dialing within its local
 //! share of each cap — the cap divided by the Talkers alive at the last
 //! count — and re-registers its calls' line leases when Redis returns, so
-//! the shared count is right again after an outage.
+//! the shared count is right again after an outage. For lines the share is
+//! also frozen at what the node held when Redis last answered: calls of a
+//! node that died meanwhile are still up at the carrier, unseen by anyone,
+//! and a fresh split of the whole cap would add to them.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -36,6 +39,9 @@ pub(crate) struct TrunkCaps {
     live_talkers: AtomicUsize,
     /// Lines this node holds, by attempt id → trunk id.
     lines: Mutex<HashMap<i64, i64>>,
+    /// Lines this node held on each trunk when Redis last answered about
+    /// them: the most it takes while Redis is away.
+    held_at_last_answer: Mutex<HashMap<i64, usize>>,
     /// How long a line lease lasts without renewal.
     line_ttl: Duration,
     /// Contacts claimed for each trunk whose INVITE has not gone out yet.
@@ -60,6 +66,7 @@ impl TrunkCaps {
             coord,
             live_talkers: AtomicUsize::new(1),
             lines: Mutex::default(),
+            held_at_last_answer: Mutex::default(),
             line_ttl,
             waiting: Mutex::default(),
             booking: Mutex::default(),
@@ -147,10 +154,13 @@ impl TrunkCaps {
         loop {
             let taken = match &self.coord {
                 Some(coord) => match coord.acquire_line(trunk.id, &lease_id, max_lines, self.line_ttl).await {
-                    Ok(taken) => taken,
+                    Ok(taken) => {
+                        self.note_held(trunk.id, usize::from(taken));
+                        taken
+                    }
                     Err(error) => {
                         debug!(%error, trunk = trunk.id, "line leases unreachable: local share");
-                        self.local_lines_in_use(trunk.id) < self.local_share(f64::from(max_lines)).floor() as usize
+                        self.local_lines_in_use(trunk.id) < self.outage_line_share(trunk.id, max_lines)
                     }
                 },
                 None => self.local_lines_in_use(trunk.id) < max_lines as usize,
@@ -162,6 +172,24 @@ impl TrunkCaps {
             if !sleep_or_cancel(LINE_POLL, cancel).await {
                 return false;
             }
+        }
+    }
+
+    /// Redis answered about the trunk's lines: remember what this node holds
+    /// (plus `taking`, a line just granted).
+    fn note_held(&self, trunk_id: i64, taking: usize) {
+        let held = self.local_lines_in_use(trunk_id) + taking;
+        self.held_at_last_answer.lock().expect("held poisoned").insert(trunk_id, held);
+    }
+
+    /// The lines this node may hold on the trunk while Redis is away: its
+    /// share of the cap, but never more than it held when Redis last
+    /// answered (a node that never reached Redis gets the share).
+    fn outage_line_share(&self, trunk_id: i64, max_lines: u32) -> usize {
+        let share = self.local_share(f64::from(max_lines)).floor() as usize;
+        match self.held_at_last_answer.lock().expect("held poisoned").get(&trunk_id) {
+            Some(&held) => share.min(held),
+            None => share,
         }
     }
 
@@ -188,7 +216,11 @@ impl TrunkCaps {
             by_trunk.entry(*trunk_id).or_default().push(attempt_id.to_string());
         }
         for (trunk_id, lease_ids) in by_trunk {
-            match coord.renew_lines(trunk_id, &lease_ids, self.line_ttl).await {
+            let renewed = coord.renew_lines(trunk_id, &lease_ids, self.line_ttl).await;
+            if renewed.is_ok() {
+                self.note_held(trunk_id, 0);
+            }
+            match renewed {
                 Ok(held) if held == lease_ids.len() as u64 => {}
                 Ok(held) => {
                     warn!(trunk = trunk_id, held, ours = lease_ids.len(), "re-registering line leases redis lost");
@@ -211,5 +243,28 @@ async fn sleep_or_cancel(wait: Duration, cancel: &CancellationToken) -> bool {
     tokio::select! {
         () = tokio::time::sleep(wait) => true,
         () = cancel.cancelled() => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn during_an_outage_a_node_keeps_at_most_the_lines_it_held() {
+        let caps = TrunkCaps::new(None, Duration::from_secs(60));
+        caps.set_live_talkers(2);
+        // Never heard from Redis: the plain share, cap ÷ live nodes.
+        assert_eq!(caps.outage_line_share(7, 30), 15);
+        // Redis last answered while this node held 4 lines on trunk 7 (one
+        // of them just granted): a dead node's calls may fill the rest.
+        caps.lines.lock().unwrap().extend([(1, 7), (2, 7), (3, 7), (4, 9)]);
+        caps.note_held(7, 1);
+        assert_eq!(caps.outage_line_share(7, 30), 4);
+        // Never more than the share, however many it held.
+        caps.lines.lock().unwrap().extend((10..40).map(|attempt| (attempt, 7)));
+        caps.note_held(7, 0);
+        assert_eq!(caps.outage_line_share(7, 30), 15);
+        assert_eq!(caps.outage_line_share(9, 30), 15);
     }
 }

@@ -320,7 +320,7 @@ fn campaign_body() -> Value {
             "timezone": { "type": "string", "default": "UTC", "description": "IANA zone of the schedule" },
             "calling_window": {
                 "type": "object",
-                "description": "local calling hours: {\"mon\": [\"09:00-17:00\"], …, \"holidays\": [\"2026-12-25\"]}; {} = any time",
+                "description": "local calling hours: {\"mon\": [\"09:00-17:00\"], …, \"blackout_dates\": [\"2026-12-25\"]}; {} = any time",
             },
             "retry_rules": {
                 "type": "object",
