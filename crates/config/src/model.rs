@@ -219,11 +219,18 @@ impl Default for RecipientConfig {
 pub struct SchedulerConfig {
     /// How often expired leases are looked for and campaigns checked.
     pub tick_ms: u64,
+    /// A caller ID rests when, over its calls of the last 24 hours (at least
+    /// `caller_id_rest_min_calls`), the answer rate is below
+    /// `caller_id_rest_below` (0–1): carriers label such numbers as spam.
+    pub caller_id_rest_min_calls: u32,
+    pub caller_id_rest_below: f64,
+    /// How long a caller ID rests.
+    pub caller_id_rest_secs: u64,
 }
 
 impl Default for SchedulerConfig {
     fn default() -> Self {
-        Self { tick_ms: 1000 }
+        Self { tick_ms: 1000, caller_id_rest_min_calls: 50, caller_id_rest_below: 0.05, caller_id_rest_secs: 86_400 }
     }
 }
 
@@ -322,6 +329,10 @@ impl Config {
         positive("recipient.max_calls", recipient.max_calls as u64)?;
 
         positive("scheduler.tick_ms", self.scheduler.tick_ms)?;
+        positive("scheduler.caller_id_rest_secs", self.scheduler.caller_id_rest_secs)?;
+        if !(0.0..=1.0).contains(&self.scheduler.caller_id_rest_below) {
+            return Err(Error::invalid("scheduler.caller_id_rest_below", "must be an answer rate from 0 to 1"));
+        }
         if self.log.level.trim().is_empty() {
             return Err(Error::invalid("log.level", "must not be empty"));
         }

@@ -9,6 +9,7 @@
 //!   libphonenumber's data (exported by `scripts/export-prefix-zones.py` into
 //!   `data/prefix_zones.tsv` and compiled in);
 //! - [`ListMatcher`]: black and white lists of numbers and prefixes;
+//! - [`choose_caller_id`]: which number of a caller-ID pool a call presents;
 //! - [`first_eligible_at`] and [`next_eligible_at`]: the instant a contact may
 //!   be dialed, at import and after each attempt.
 //!
@@ -16,6 +17,7 @@
 //! the Scheduler pass in what they know and act on what comes back. That is
 //! what lets these rules be tested exhaustively and in microseconds.
 
+mod caller_ids;
 mod eligibility;
 mod error;
 mod lists;
@@ -24,6 +26,7 @@ mod schedule;
 mod window;
 mod zones;
 
+pub use caller_ids::{CallerIdState, CallerIdStrategy, choose_caller_id, should_rest};
 pub use eligibility::{first_eligible_at, next_eligible_at};
 pub use error::{Error, Result};
 pub use lists::{ListMatcher, lists_allow};

@@ -27,16 +27,20 @@ const LEADER_LOCK: i64 = 0x4845_5241_4c44_3031;
 const REAP_BATCH: i64 = 1000;
 /// A contact lost with dead nodes this many times is finished as lost.
 const MAX_LOST_ATTEMPTS: i32 = 5;
+/// How often caller IDs' answer rates are checked.
+const CALLER_ID_CHECK: Duration = Duration::from_secs(60);
 
 pub struct Scheduler {
     node_id: String,
     config: SchedulerConfig,
     store: Store,
+    /// When caller IDs were last checked for resting.
+    caller_ids_checked: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Scheduler {
     pub fn new(node_id: String, config: SchedulerConfig, store: Store) -> Scheduler {
-        Scheduler { node_id, config, store }
+        Scheduler { node_id, config, store, caller_ids_checked: std::sync::Mutex::new(None) }
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
@@ -101,6 +105,33 @@ impl Scheduler {
         self.follow_schedules().await?;
         for campaign in self.store.complete_finished_campaigns().await? {
             info!(campaign, "campaign completed");
+        }
+        self.rest_caller_ids().await
+    }
+
+    /// Rests caller IDs whose answer rate collapsed (once a minute).
+    async fn rest_caller_ids(&self) -> herald_store::Result<()> {
+        let config = &self.config;
+        if config.caller_id_rest_min_calls == 0 {
+            return Ok(());
+        }
+        {
+            let mut checked = self.caller_ids_checked.lock().expect("caller id check poisoned");
+            if checked.is_some_and(|at| at.elapsed() < CALLER_ID_CHECK) {
+                return Ok(());
+            }
+            *checked = Some(std::time::Instant::now());
+        }
+        let rested = self
+            .store
+            .rest_collapsed_caller_ids(
+                i64::from(config.caller_id_rest_min_calls),
+                config.caller_id_rest_below,
+                i64::try_from(config.caller_id_rest_secs).unwrap_or(i64::MAX),
+            )
+            .await?;
+        for number in rested {
+            warn!(%number, rest_secs = config.caller_id_rest_secs, "caller ID resting: its answer rate collapsed");
         }
         Ok(())
     }

@@ -51,7 +51,8 @@ async fn wait_for_status(store: &Store, id: i64, wanted: &str) {
 #[sqlx::test(migrator = "herald_store::MIGRATOR")]
 async fn dates_start_and_stop_a_campaign_and_a_manual_pause_wins(pool: PgPool) {
     let store = Store::from_pool(pool.clone());
-    let scheduler = Scheduler::new("test".into(), SchedulerConfig { tick_ms: 100 }, store.clone());
+    let scheduler =
+        Scheduler::new("test".into(), SchedulerConfig { tick_ms: 100, ..SchedulerConfig::default() }, store.clone());
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(scheduler.run(shutdown.clone()));
 
@@ -114,7 +115,8 @@ async fn a_stop_cron_pauses_a_running_campaign(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    let scheduler = Scheduler::new("test".into(), SchedulerConfig { tick_ms: 100 }, store.clone());
+    let scheduler =
+        Scheduler::new("test".into(), SchedulerConfig { tick_ms: 100, ..SchedulerConfig::default() }, store.clone());
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(scheduler.run(shutdown.clone()));
     wait_for_status(&store, id, "paused").await;

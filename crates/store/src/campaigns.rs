@@ -73,8 +73,8 @@ impl Store {
     /// The campaigns Talkers should dial now, with what they need to dial them.
     pub async fn running_dial_plans(&self) -> Result<Vec<DialPlan>> {
         Ok(sqlx::query_as::<_, DialPlan>(
-            "SELECT id, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, retry_rules, calling_window, \
-                    whitelist_only \
+            "SELECT id, prompt_id, trunk_id, caller_id, caller_id_pool_id, max_attempts, ring_timeout_secs, \
+                    retry_rules, calling_window, whitelist_only \
              FROM campaigns WHERE status = 'running' ORDER BY id",
         )
         .fetch_all(&self.pool)

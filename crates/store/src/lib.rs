@@ -10,6 +10,7 @@
 //! This crate knows nothing of SIP, Redis or HTTP.
 
 mod audit;
+mod caller_ids;
 mod campaigns;
 mod dispatch;
 mod imports;
@@ -27,6 +28,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 pub use audit::{Actor, AuditEntry, AuditQuery};
+pub use caller_ids::{CallerId, CallerIdPool, CallerIdPoolDetail};
 pub use dispatch::{AttemptRecord, ClaimedAttempt, ContactEvent, ContactNext, FinishResult};
 pub use imports::{
     AttemptQuery, AttemptRow, CampaignReport, Dashboard, DashboardCampaign, DashboardTrunk, Import, ImportMapping,

@@ -112,6 +112,8 @@ pub struct DialPlan {
     pub prompt_id: Option<i64>,
     pub trunk_id: Option<i64>,
     pub caller_id: Option<String>,
+    /// Present a number from this pool (by its strategy) instead of `caller_id`.
+    pub caller_id_pool_id: Option<i64>,
     pub max_attempts: i32,
     pub ring_timeout_secs: i32,
     pub retry_rules: serde_json::Value,
@@ -131,6 +133,8 @@ pub struct Campaign {
     pub prompt_id: Option<i64>,
     pub trunk_id: Option<i64>,
     pub caller_id: Option<String>,
+    /// Present numbers from this pool instead of `caller_id`.
+    pub caller_id_pool_id: Option<i64>,
     pub max_attempts: i32,
     pub ring_timeout_secs: i32,
     pub cps_cap: Option<f64>,
@@ -154,7 +158,7 @@ pub struct Campaign {
 /// that queries stay `&'static str`s built with `concat!`).
 macro_rules! campaign_columns {
     () => {
-        "id, name, status, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, cps_cap, \
+        "id, name, status, prompt_id, trunk_id, caller_id, caller_id_pool_id, max_attempts, ring_timeout_secs, cps_cap, \
          concurrency_cap, timezone, calling_window, retry_rules, whitelist_only, schedule_start_cron, \
          schedule_stop_cron, starts_at, ends_at, started_at, completed_at, created_at, updated_at"
     };

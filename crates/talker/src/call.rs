@@ -86,9 +86,26 @@ pub(crate) async fn run_attempt(
             warn!(%error, "deferring the contact failed: the reaper will re-queue it");
         }
     } else {
-        let record = Box::pin(place_call(shared, plan, &claim, waiting, &cancel)).await;
-        let next = next_step(rules, &claim, &hours, record.outcome);
-        Box::pin(record_outcome(shared, &claim, &record, next)).await;
+        match Box::pin(caller_for(shared, plan, &claim)).await {
+            Ok(Some(caller)) => {
+                let record = Box::pin(place_call(shared, plan, &claim, caller, waiting, &cancel)).await;
+                let next = next_step(rules, &claim, &hours, record.outcome);
+                Box::pin(record_outcome(shared, &claim, &record, next)).await;
+            }
+            result => {
+                // Every number of the pool is resting or at its daily cap (or
+                // the pool could not be read): try again later.
+                let (retry_at, reason) = match result {
+                    Ok(_) => (now + CALLER_IDS_RECHECK, "caller_ids_exhausted"),
+                    Err(_) => (now + STORE_ERROR_RECHECK, "caller_ids_unavailable"),
+                };
+                info!(reason, %retry_at, "no caller ID available: deferred");
+                if let Err(error) = Box::pin(shared.store.defer_claim(&shared.node_id, &claim, retry_at, reason)).await
+                {
+                    warn!(%error, "deferring the contact failed: the reaper will re-queue it");
+                }
+            }
+        }
     }
     shared.metrics.calls_active.dec();
     shared.active.lock().expect("active calls poisoned").remove(&claim.contact_id);
@@ -106,6 +123,24 @@ enum ListCheck {
 /// How long to wait before trying a contact again when a dial-time check
 /// (lists, the number's daily cap) could not be read.
 const STORE_ERROR_RECHECK: chrono::Duration = chrono::Duration::minutes(1);
+/// When a pool has no number to present, the contact waits this long.
+const CALLER_IDS_RECHECK: chrono::Duration = chrono::Duration::minutes(15);
+
+/// The caller ID this call presents: from the campaign's pool when it has
+/// one (`Ok(None)`: none available now), else its fixed caller ID, else
+/// `anonymous`.
+async fn caller_for(
+    shared: &Shared,
+    plan: &DialPlan,
+    claim: &ClaimedAttempt,
+) -> Result<Option<String>, crate::resources::ResourceError> {
+    match plan.caller_id_pool_id {
+        Some(pool_id) => shared.resources.caller_id(pool_id, &claim.phone).await.inspect_err(|error| {
+            warn!(%error, pool_id, "reading the caller ID pool failed");
+        }),
+        None => Ok(Some(plan.caller_id.clone().unwrap_or_else(|| "anonymous".to_owned()))),
+    }
+}
 
 /// Checks the black and white lists just before dialing.
 async fn check_lists(shared: &Shared, plan: &DialPlan, claim: &ClaimedAttempt) -> ListCheck {
@@ -228,6 +263,7 @@ async fn place_call(
     shared: &Shared,
     plan: &DialPlan,
     claim: &ClaimedAttempt,
+    caller: String,
     waiting: Option<crate::caps::Waiting>,
     cancel: &CancellationToken,
 ) -> AttemptRecord {
@@ -249,7 +285,6 @@ async fn place_call(
             return record;
         }
     };
-    let caller = plan.caller_id.clone().unwrap_or_else(|| "anonymous".to_owned());
     record.caller_id = Some(caller.clone());
     let request = DialRequest {
         trunk: trunk_target(&trunk),

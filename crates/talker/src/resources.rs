@@ -1,5 +1,5 @@
-//! What calls need that comes from the database and changes rarely: trunks
-//! and decoded prompts, cached per node.
+//! What calls need that comes from the database and changes rarely: trunks,
+//! decoded prompts and caller-ID pools, cached per node.
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -21,6 +21,25 @@ pub(crate) struct Resources {
     prompts: PromptCache,
     /// Serialises decoding so a burst of calls decodes a new prompt once.
     decoding: AsyncMutex<()>,
+    /// Caller-ID pools by id, with their numbers' use today.
+    pools: Mutex<HashMap<i64, PoolCache>>,
+    /// Serialises pool reads so a burst of calls reads a pool once.
+    pool_loading: AsyncMutex<()>,
+}
+
+/// How long a pool's numbers and their use today are trusted before they
+/// are read again. Between reads a node counts its own calls; other nodes'
+/// calls show at the next read, so a daily cap may be passed by what the
+/// cluster dials in this long.
+const POOL_REFRESH: std::time::Duration = std::time::Duration::from_secs(15);
+
+struct PoolCache {
+    loaded_at: std::time::Instant,
+    /// The (UTC) day the counts are of.
+    day: chrono::NaiveDate,
+    strategy: herald_policy::CallerIdStrategy,
+    numbers: Vec<herald_policy::CallerIdState>,
+    turn: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +62,8 @@ impl Resources {
             pacers: Mutex::default(),
             prompts: PromptCache::default(),
             decoding: AsyncMutex::new(()),
+            pools: Mutex::default(),
+            pool_loading: AsyncMutex::new(()),
         }
     }
 
@@ -84,6 +105,61 @@ impl Resources {
         let trunk = self.trunks.lock().expect("trunk cache poisoned").get(&trunk_id).cloned()?;
         let pacer = self.pacers.lock().expect("pacers poisoned").get(&trunk_id).cloned()?;
         Some((trunk, pacer))
+    }
+
+    /// The caller ID to present to `callee` from the pool, by the pool's
+    /// strategy; `None` when every number is disabled, resting or at its
+    /// daily cap.
+    pub(crate) async fn caller_id(&self, pool_id: i64, callee: &str) -> Result<Option<String>, ResourceError> {
+        let fresh = |cache: &PoolCache| cache.loaded_at.elapsed() < POOL_REFRESH;
+        if !self.pools.lock().expect("pools poisoned").get(&pool_id).is_some_and(fresh) {
+            let _loading = self.pool_loading.lock().await;
+            if !self.pools.lock().expect("pools poisoned").get(&pool_id).is_some_and(fresh) {
+                self.load_pool(pool_id).await?;
+            }
+        }
+        let mut pools = self.pools.lock().expect("pools poisoned");
+        let Some(cache) = pools.get_mut(&pool_id) else { return Ok(None) };
+        let chosen = herald_policy::choose_caller_id(cache.strategy, &cache.numbers, callee, cache.turn);
+        cache.turn = cache.turn.wrapping_add(1);
+        Ok(chosen.map(|index| {
+            cache.numbers[index].used_today += 1;
+            cache.numbers[index].number.clone()
+        }))
+    }
+
+    /// Reads a pool's numbers and their calls today. A number's count never
+    /// goes down on a reload: the database counts finished calls only, and
+    /// this node's calls in progress are in the local count.
+    async fn load_pool(&self, pool_id: i64) -> Result<(), ResourceError> {
+        let detail = self.store.caller_id_pool(pool_id).await?;
+        let now = chrono::Utc::now();
+        let strategy = herald_policy::CallerIdStrategy::parse(&detail.pool.strategy)
+            .unwrap_or(herald_policy::CallerIdStrategy::RoundRobin);
+        let day = now.date_naive();
+        let mut pools = self.pools.lock().expect("pools poisoned");
+        // Yesterday's counts do not carry over.
+        let previous = pools.remove(&pool_id).filter(|cache| cache.day == day);
+        let counted = |number: &str| {
+            previous
+                .as_ref()
+                .and_then(|cache| cache.numbers.iter().find(|known| known.number == number))
+                .map_or(0, |known| known.used_today)
+        };
+        let numbers = detail
+            .numbers
+            .iter()
+            .map(|number| herald_policy::CallerIdState {
+                number: number.number.clone(),
+                enabled: number.enabled,
+                resting: number.rested_until.is_some_and(|until| until > now),
+                used_today: u32::try_from(number.used_today).unwrap_or(u32::MAX).max(counted(&number.number)),
+                daily_cap: number.daily_cap.map(|cap| u32::try_from(cap).unwrap_or(0)),
+            })
+            .collect();
+        let turn = previous.map_or(0, |cache| cache.turn);
+        pools.insert(pool_id, PoolCache { loaded_at: std::time::Instant::now(), day, strategy, numbers, turn });
+        Ok(())
     }
 
     /// The decoded prompt, decoding it on first use (off the async threads).

@@ -62,6 +62,7 @@ pub(crate) async fn create(
         prompt_id: None,
         trunk_id: None,
         caller_id: None,
+        caller_id_pool_id: None,
         max_attempts: 1,
         ring_timeout_secs: 30,
         cps_cap: None,
@@ -154,6 +155,7 @@ fn apply(patch: &mut Patch, fields: &mut CampaignFields) {
     patch.optional_id("trunk_id", &mut fields.trunk_id);
     patch.optional_id("prompt_id", &mut fields.prompt_id);
     patch.optional_string("caller_id", &mut fields.caller_id, 32);
+    patch.optional_id("caller_id_pool_id", &mut fields.caller_id_pool_id);
     if let Some(caller_id) = &fields.caller_id
         && herald_types::E164::parse(caller_id).is_err()
     {

@@ -22,6 +22,7 @@
 
 mod audit;
 pub mod auth;
+mod caller_ids;
 mod campaigns;
 pub mod contacts_csv;
 mod error;

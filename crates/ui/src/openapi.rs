@@ -12,7 +12,9 @@ use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 
-use crate::{AppState, Items, audit, auth, campaigns, imports, lists, live, prompts, reports, tokens, trunks, users};
+use crate::{
+    AppState, Items, audit, auth, caller_ids, campaigns, imports, lists, live, prompts, reports, tokens, trunks, users,
+};
 
 /// What a route takes.
 #[derive(Clone, Copy)]
@@ -228,6 +230,18 @@ api! {
         doc("Never call this number again (the global opt-out blacklist)", MANAGER, Reply::Empty(201))
             .body(opt_out_body);
 
+    get "/caller-id-pools" => caller_ids::list,
+        doc("Caller-ID pools", VIEWER, ok::<Items<herald_store::CallerIdPool>>());
+    post "/caller-id-pools" => caller_ids::create,
+        doc("Create a caller-ID pool", MANAGER, created::<herald_store::CallerIdPool>()).body(pool_body);
+    get "/caller-id-pools/{id}" => caller_ids::get,
+        doc("A pool with its numbers and their calls today", VIEWER, ok::<herald_store::CallerIdPoolDetail>());
+    put "/caller-id-pools/{id}/numbers/{number}" => caller_ids::put_number,
+        doc("Add a number (E.164, URL-encoded) to the pool, or change it", MANAGER, Reply::Empty(204))
+            .body(pool_number_body);
+    delete "/caller-id-pools/{id}/numbers/{number}" => caller_ids::remove_number,
+        doc("Remove a number from the pool", MANAGER, Reply::Empty(204));
+
     get "/dashboard" => live::dashboard,
         doc("Campaigns' progress and trunks' lines in use, now", VIEWER, ok::<herald_store::Dashboard>());
     get "/events" => live::events,
@@ -313,6 +327,7 @@ fn campaign_body() -> Value {
             "trunk_id": id,
             "prompt_id": id,
             "caller_id": { "type": ["string", "null"], "description": "E.164" },
+            "caller_id_pool_id": { "type": ["integer", "null"], "description": "present numbers from this pool (its strategy) instead of caller_id" },
             "max_attempts": { "type": "integer", "minimum": 1, "maximum": 100, "default": 1 },
             "ring_timeout_secs": { "type": "integer", "minimum": 1, "maximum": 600, "default": 30 },
             "cps_cap": { "type": ["number", "null"], "exclusiveMinimum": 0 },
@@ -354,6 +369,26 @@ fn list_entry_body() -> Value {
             "is_prefix": { "type": "boolean", "default": false },
             "reason": { "type": ["string", "null"], "maxLength": 500 },
             "expires_at": { "type": ["string", "null"], "format": "date-time" },
+        }),
+    )
+}
+
+fn pool_body() -> Value {
+    object(
+        &["name"],
+        json!({
+            "name": { "type": "string", "maxLength": 200 },
+            "strategy": { "enum": ["fixed", "round_robin", "local_presence", "least_used"], "default": "round_robin" },
+        }),
+    )
+}
+
+fn pool_number_body() -> Value {
+    object(
+        &[],
+        json!({
+            "daily_cap": { "type": ["integer", "null"], "minimum": 1, "description": "calls per day (UTC); null: no cap" },
+            "enabled": { "type": "boolean", "default": true },
         }),
     )
 }

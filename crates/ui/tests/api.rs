@@ -217,7 +217,10 @@ fn endpoints() -> Vec<(Method, String, Option<Value>)> {
         .map(|(method, path, _)| {
             let uri = format!(
                 "/api/v1{}",
-                path.replace("{id}", "1").replace("{action}", "start").replace("{pattern}", "%2B4930")
+                path.replace("{id}", "1")
+                    .replace("{action}", "start")
+                    .replace("{pattern}", "%2B4930")
+                    .replace("{number}", "%2B12025550100")
             );
             let body = matches!(method, "post" | "patch" | "put").then(|| json!({"name": "x"}));
             (Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), uri, body)
@@ -838,7 +841,10 @@ async fn every_route_refuses_roles_below_its_own(pool: PgPool) {
     for (method, path, role) in herald_ui::api_routes() {
         let uri = format!(
             "/api/v1{}",
-            path.replace("{id}", "1").replace("{action}", "start").replace("{pattern}", "%2B4930")
+            path.replace("{id}", "1")
+                .replace("{action}", "start")
+                .replace("{pattern}", "%2B4930")
+                .replace("{number}", "%2B12025550100")
         );
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let below: &[&Credentials] = match role {
@@ -1156,4 +1162,87 @@ async fn lists_are_searched_uploaded_and_opted_into(pool: PgPool) {
         api.call(Method::DELETE, &format!("/api/v1/lists/{list}"), &manager, None).await.status,
         StatusCode::NO_CONTENT
     );
+}
+
+/// Every route that names a resource answers 404 for one that does not
+/// exist (with input that would otherwise be valid).
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn every_route_naming_a_missing_resource_is_404(pool: PgPool) {
+    let api = Api::new(pool);
+    let admin = api.user("admin@example.org", Role::Admin).await;
+    let admin = api.token(&admin).await;
+    let mut checked = 0;
+    for (method, path, role) in herald_ui::api_routes() {
+        if role.is_none() || !path.contains("{id}") {
+            continue;
+        }
+        let uri = format!(
+            "/api/v1{}",
+            path.replace("{id}", "999999")
+                .replace("{action}", "start")
+                .replace("{pattern}", "%2B4930")
+                .replace("{number}", "%2B12025550100")
+        );
+        let body = match (method, path) {
+            ("patch", "/users/{id}") => Some(json!({"role": "viewer"})),
+            ("patch", "/trunks/{id}") => Some(json!({"enabled": true})),
+            ("patch", "/campaigns/{id}") => Some(json!({"name": "x"})),
+            ("post", "/campaigns/{id}/imports") => Some(json!({"phone_column": "phone"})),
+            ("post", "/lists/{id}/entries") => Some(json!({"pattern": "+4930"})),
+            ("put", "/caller-id-pools/{id}/numbers/{number}") => Some(json!({})),
+            _ => None,
+        };
+        let reply = if method == "put" && path.ends_with("/data") {
+            api.upload(Method::PUT, &uri, &admin, "text/csv", b"phone\n+4930123456\n").await
+        } else {
+            api.call(Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), &uri, &admin, body).await
+        };
+        assert_eq!(
+            (reply.status, reply.code()),
+            (StatusCode::NOT_FOUND, "not_found"),
+            "{method} {uri}: {}",
+            reply.body
+        );
+        checked += 1;
+    }
+    assert!(checked >= 25, "{checked}");
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn caller_id_pools_hold_numbers_with_caps(pool: PgPool) {
+    let api = Api::new(pool);
+    let manager = api.user("manager@example.org", Role::Manager).await;
+    let manager = api.token(&manager).await;
+    let body = json!({"name": "", "strategy": "random", "size": 3});
+    let reply = api.call(Method::POST, "/api/v1/caller-id-pools", &manager, Some(body)).await;
+    assert_eq!(reply.body["error"]["fields"].as_object().unwrap().len(), 3, "{}", reply.body);
+    let body = json!({"name": "Berlin office", "strategy": "local_presence"});
+    let reply = api.call(Method::POST, "/api/v1/caller-id-pools", &manager, Some(body.clone())).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let pool_id = reply.body["id"].as_i64().unwrap();
+    api.call(Method::POST, "/api/v1/caller-id-pools", &manager, Some(body))
+        .await
+        .expect(StatusCode::CONFLICT, "conflict");
+
+    let number = |n: &str| format!("/api/v1/caller-id-pools/{pool_id}/numbers/{n}");
+    let reply = api.call(Method::PUT, &number("%2B4930123456"), &manager, Some(json!({"daily_cap": 200}))).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+    api.call(Method::PUT, &number("%2B4940123456"), &manager, Some(json!({"enabled": false}))).await;
+    let reply = api.call(Method::PUT, &number("not-a-number"), &manager, Some(json!({"daily_cap": 0}))).await;
+    assert_eq!(reply.body["error"]["fields"].as_object().unwrap().len(), 2, "{}", reply.body);
+    let detail = api.call(Method::GET, &format!("/api/v1/caller-id-pools/{pool_id}"), &manager, None).await;
+    assert_eq!(detail.body["strategy"], "local_presence");
+    let numbers = detail.body["numbers"].as_array().unwrap();
+    assert_eq!(numbers.len(), 2);
+    assert_eq!((numbers[0]["daily_cap"].as_i64(), numbers[0]["used_today"].as_i64()), (Some(200), Some(0)));
+    assert_eq!(numbers[1]["enabled"], false);
+    assert_eq!(api.call(Method::DELETE, &number("%2B4940123456"), &manager, None).await.status, StatusCode::NO_CONTENT);
+    api.call(Method::DELETE, &number("%2B4940123456"), &manager, None).await.expect(StatusCode::NOT_FOUND, "not_found");
+
+    // A campaign presents the pool's numbers.
+    let body = json!({"name": "with a pool", "caller_id_pool_id": pool_id});
+    let reply = api.call(Method::POST, "/api/v1/campaigns", &manager, Some(body)).await;
+    assert_eq!(reply.body["caller_id_pool_id"], pool_id, "{}", reply.body);
+    let body = json!({"name": "with a missing pool", "caller_id_pool_id": 999});
+    api.call(Method::POST, "/api/v1/campaigns", &manager, Some(body)).await.expect(StatusCode::CONFLICT, "conflict");
 }

@@ -1,0 +1,126 @@
+//! `/api/v1/caller-id-pools`: the numbers campaigns present as caller ID.
+//! A campaign with `caller_id_pool_id` presents one of its pool's numbers
+//! per call, chosen by the pool's strategy (fixed, round_robin,
+//! local_presence, least_used) among the numbers enabled, not resting and
+//! under their daily cap; the Scheduler rests numbers whose answer rate
+//! collapses.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use herald_store::{CallerIdPool, CallerIdPoolDetail, Change, Role};
+use serde::Deserialize;
+
+use crate::auth::Principal;
+use crate::error::{AppError, FieldErrors, Result};
+use crate::input::{JsonBody, parse_id, reject_unknown_fields};
+use crate::{AppState, Items};
+
+const STRATEGIES: &[&str] = &["fixed", "round_robin", "local_presence", "least_used"];
+
+/// `GET /api/v1/caller-id-pools` (viewer).
+pub(crate) async fn list(principal: Principal, State(state): State<AppState>) -> Result<Json<Items<CallerIdPool>>> {
+    principal.require(Role::Viewer)?;
+    Ok(Json(Items { items: state.store()?.caller_id_pools().await? }))
+}
+
+/// `GET /api/v1/caller-id-pools/{id}` (viewer): with its numbers and their
+/// calls today.
+pub(crate) async fn get(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<CallerIdPoolDetail>> {
+    principal.require(Role::Viewer)?;
+    Ok(Json(state.store()?.caller_id_pool(parse_id(&id, "caller ID pool")?).await?))
+}
+
+#[derive(Deserialize)]
+struct CreatePoolRequest {
+    name: Option<String>,
+    strategy: Option<String>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, serde_json::Value>,
+}
+
+/// `POST /api/v1/caller-id-pools` (manager) `{name, strategy}`.
+pub(crate) async fn create(
+    principal: Principal,
+    State(state): State<AppState>,
+    body: JsonBody,
+) -> Result<(StatusCode, Json<CallerIdPool>)> {
+    principal.require(Role::Manager)?;
+    let request: CreatePoolRequest = body.parse()?;
+    let mut fields = FieldErrors::default();
+    reject_unknown_fields(&request.unknown, &mut fields);
+    let name = request.name.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        fields.add("name", "is required (at most 200 characters)");
+    }
+    let strategy = request.strategy.unwrap_or_else(|| "round_robin".to_owned());
+    if !STRATEGIES.contains(&strategy.as_str()) {
+        fields.add("strategy", format!("must be one of {}", STRATEGIES.join(", ")));
+    }
+    fields.check()?;
+    match state.store()?.add_caller_id_pool(&name, &strategy, &principal.actor()).await? {
+        Change::Done(pool) => Ok((StatusCode::CREATED, Json(pool))),
+        Change::Conflict(message) => Err(AppError::Conflict(message)),
+    }
+}
+
+#[derive(Deserialize)]
+struct PutNumberRequest {
+    daily_cap: Option<i32>,
+    enabled: Option<bool>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, serde_json::Value>,
+}
+
+/// `PUT /api/v1/caller-id-pools/{id}/numbers/{number}` (manager)
+/// `{daily_cap?, enabled?}`: adds the number (E.164, URL-encoded) or
+/// changes it.
+pub(crate) async fn put_number(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path((id, number)): Path<(String, String)>,
+    body: JsonBody,
+) -> Result<StatusCode> {
+    principal.require(Role::Manager)?;
+    let pool_id = parse_id(&id, "caller ID pool")?;
+    let request: PutNumberRequest = body.parse()?;
+    let mut fields = FieldErrors::default();
+    reject_unknown_fields(&request.unknown, &mut fields);
+    let number = herald_types::E164::parse(&number);
+    if number.is_err() {
+        fields.add("number", "must be a phone number in E.164 form, e.g. +12025550100");
+    }
+    if request.daily_cap.is_some_and(|cap| cap < 1) {
+        fields.add("daily_cap", "must be at least 1 (or null for no cap)");
+    }
+    fields.check()?;
+    let Ok(number) = number else { unreachable!("checked above") };
+    let store = state.store()?;
+    store
+        .put_caller_id(pool_id, number.as_str(), request.daily_cap, request.enabled.unwrap_or(true), &principal.actor())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/v1/caller-id-pools/{id}/numbers/{number}` (manager).
+pub(crate) async fn remove_number(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path((id, number)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    principal.require(Role::Manager)?;
+    let pool_id = parse_id(&id, "caller ID pool")?;
+    let store = state.store()?;
+    store.caller_id_pool(pool_id).await?;
+    if store.remove_caller_id(pool_id, &number, &principal.actor()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound("caller ID"))
+    }
+}
