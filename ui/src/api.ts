@@ -47,6 +47,8 @@ export interface Campaign {
   trunk_id: number | null;
   prompt_id: number | null;
   caller_id: string | null;
+  /** Present a number from this pool (by its strategy) instead of `caller_id`. */
+  caller_id_pool_id: number | null;
   max_attempts: number;
   ring_timeout_secs: number;
   cps_cap: number | null;
@@ -163,6 +165,32 @@ export interface ListEntry {
   reason: string | null;
   expires_at: string | null;
   created_at: string;
+}
+
+export type CallerIdStrategy = "fixed" | "round_robin" | "local_presence" | "least_used";
+
+export interface CallerIdPool {
+  id: number;
+  name: string;
+  strategy: CallerIdStrategy;
+  created_at: string;
+}
+
+export interface CallerId {
+  id: number;
+  pool_id: number;
+  number: string;
+  /** Calls per day; null: no cap. */
+  daily_cap: number | null;
+  /** Not presented until then (its answer rate collapsed); past or null: available. */
+  rested_until: string | null;
+  enabled: boolean;
+  /** Calls presenting it today (UTC). */
+  used_today: number;
+}
+
+export interface CallerIdPoolDetail extends CallerIdPool {
+  numbers: CallerId[];
 }
 
 export interface Dashboard {
@@ -297,6 +325,7 @@ export async function api<T>(method: string, path: string, body?: unknown, conte
 export const get = <T>(path: string) => api<T>("GET", path);
 export const post = <T>(path: string, body?: unknown) => api<T>("POST", path, body ?? {});
 export const patch = <T>(path: string, body: unknown) => api<T>("PATCH", path, body);
+export const put = <T>(path: string, body: unknown) => api<T>("PUT", path, body);
 export const del = <T>(path: string) => api<T>("DELETE", path);
 
 /**

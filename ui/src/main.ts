@@ -11,6 +11,7 @@ import { campaignView, editCampaignView } from "./views/campaign";
 import { trunksView } from "./views/trunks";
 import { promptsView } from "./views/prompts";
 import { listView, listsView } from "./views/lists";
+import { callerIdPoolView, callerIdPoolsView } from "./views/callerIds";
 import { usersView } from "./views/users";
 
 route("/", () => navigate("/dashboard"));
@@ -23,6 +24,8 @@ route("/trunks", trunksView);
 route("/prompts", promptsView);
 route("/lists", listsView);
 route("/lists/:id", listView);
+route("/caller-ids", callerIdPoolsView);
+route("/caller-ids/:id", callerIdPoolView);
 route("/users", usersView);
 
 const app = document.getElementById("app")!;
@@ -37,6 +40,7 @@ const NAV: { path: string; text: string; visible: () => boolean }[] = [
   { path: "/trunks", text: "Trunks", visible: () => true },
   { path: "/prompts", text: "Prompts", visible: () => true },
   { path: "/lists", text: "Lists", visible: () => true },
+  { path: "/caller-ids", text: "Caller IDs", visible: () => true },
   { path: "/users", text: "Users", visible: isAdmin },
 ];
 

@@ -2,11 +2,13 @@
 // against a real Herald, real Postgres/Redis, a real SIPp carrier and
 // Debian's Chromium (playwright-core drives it; no browser download).
 //
-//   sign in → add a trunk → upload a prompt and play it → create a campaign
+//   sign in → add a trunk → upload a prompt and play it → create a
+//   round-robin caller-ID pool with two numbers → create a campaign using it
 //   → upload contacts with column mapping (one bad row, reported by line)
 //   → put one contact on the campaign's blacklist (it must never be dialed)
 //   → open the live dashboard → start → watch calls, outcomes and the
 //   event latency change live → wait for completion → export the report CSV
+//   (both pool numbers presented)
 //   → add a viewer, who sees everything and is offered no change.
 //
 // Environment:
@@ -207,7 +209,8 @@ let dashboard = null;
 let current = page;
 const on = () => current;
 
-const names = { trunk: `SIPp carrier ${STAMP}`, prompt: `Welcome ${STAMP}`, campaign: `Browser test ${STAMP}` };
+const names = { trunk: `SIPp carrier ${STAMP}`, prompt: `Welcome ${STAMP}`, campaign: `Browser test ${STAMP}`, pool: "Flow pool" };
+const poolNumbers = ["+12025550101", "+12025550102"];
 let campaignId = null;
 let latencyReport = null;
 
@@ -265,6 +268,21 @@ try {
     log(`  the browser decodes the prompt: ${duration.toFixed(2)} s`);
   });
 
+  await step(on, "create a caller-ID pool", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Caller IDs" }).click();
+    await page.getByRole("heading", { name: "New pool" }).waitFor();
+    await page.getByLabel("Name", { exact: true }).fill(names.pool);
+    await page.getByLabel("Strategy", { exact: true }).selectOption("round_robin");
+    await page.getByRole("button", { name: "Create pool" }).click();
+    await page.getByRole("heading", { name: names.pool }).waitFor();
+    for (const number of poolNumbers) {
+      await page.getByLabel("Number", { exact: true }).fill(number);
+      await page.getByRole("button", { name: "Add number" }).click();
+      await page.getByTestId("caller-ids").getByRole("rowheader", { name: number, exact: true }).waitFor();
+    }
+    log(`  pool “${names.pool}” (round robin): ${poolNumbers.join(", ")}`);
+  });
+
   await step(on, "create a campaign", async () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Campaigns" }).click();
     await page.getByRole("link", { name: "New campaign" }).click();
@@ -273,6 +291,7 @@ try {
     await selectByText(page.getByLabel("Trunk", { exact: true }), names.trunk);
     await selectByText(page.getByLabel("Prompt", { exact: true }), names.prompt);
     await page.getByLabel("Caller ID", { exact: true }).fill("+12025550100");
+    await selectByText(page.getByLabel("Caller ID pool", { exact: true }), names.pool);
     await page.getByLabel("Max attempts per contact", { exact: true }).fill("1");
     await page.getByLabel("Ring timeout (seconds)", { exact: true }).fill("5");
     await page.getByLabel("Time zone", { exact: true }).fill("UTC");
@@ -281,6 +300,7 @@ try {
     campaignId = Number(page.url().match(/#\/campaigns\/(\d+)$/)[1]);
     await page.getByRole("heading", { name: names.campaign }).waitFor();
     check((await page.getByTestId("campaign-status").innerText()).trim() === "draft", "a new campaign is not a draft");
+    check((await page.getByTestId("caller-id-pool").first().innerText()).trim() === names.pool, "the campaign does not show its caller-ID pool");
     log(`  campaign ${campaignId}`);
   });
 
@@ -447,6 +467,14 @@ try {
     for (const row of attempts) byOutcome[row[outcomeAt]] = (byOutcome[row[outcomeAt]] ?? 0) + 1;
     log(`  ${file}: header + ${attempts.length} rows, outcomes ${JSON.stringify(byOutcome)}`);
     check(!wrong.length, `${wrong.length} outcomes differ from the carrier script, e.g. ${wrong[0]?.[phoneAt]} → ${wrong[0]?.[outcomeAt]}`);
+    const callerAt = header.indexOf("caller_id");
+    check(callerAt >= 0, `the CSV header has no caller_id column: ${header.join(",")}`);
+    const byCaller = {};
+    for (const row of attempts) byCaller[row[callerAt]] = (byCaller[row[callerAt]] ?? 0) + 1;
+    log(`  caller IDs presented: ${JSON.stringify(byCaller)}`);
+    const foreign = Object.keys(byCaller).filter((number) => !poolNumbers.includes(number));
+    check(!foreign.length, `calls presented caller IDs outside the pool: ${foreign.join(", ")}`);
+    check(poolNumbers.every((number) => byCaller[number] > 0), `not every pool number was presented: ${JSON.stringify(byCaller)}`);
   });
 
   await step(on, "a viewer reads but cannot change", async () => {

@@ -7,6 +7,7 @@ import {
   post,
   uploadWithProgress,
   type Attempt,
+  type CallerIdPool,
   type Campaign,
   type CampaignStatus,
   type Import,
@@ -23,6 +24,7 @@ import { formatClock, formatNumber, formatTime, h, label, replace, replaceKeepin
 import { busy, errorBanner, field, flash, formAlert, select, showErrors } from "../forms";
 import { navigate } from "../router";
 import { canWrite } from "../session";
+import { strategyText } from "./callerIds";
 import { campaignForm } from "./campaignForm";
 
 type Action = "start" | "schedule" | "pause" | "resume" | "stop" | "clone" | "archive";
@@ -80,11 +82,12 @@ export async function editCampaignView(main: HTMLElement, params: Record<string,
 
 export async function campaignView(main: HTMLElement, params: Record<string, string>) {
   const id = Number(params.id);
-  let [campaign, summary, trunks, prompts] = await Promise.all([
+  let [campaign, summary, trunks, prompts, pools] = await Promise.all([
     get<Campaign>(`/campaigns/${id}`),
     get<Summary>(`/campaigns/${id}/summary`),
     get<Items<Trunk>>("/trunks"),
     get<Items<Prompt>>("/prompts"),
+    get<Items<CallerIdPool>>("/caller-id-pools"),
   ]);
   const timers: number[] = [];
   let stopped = false;
@@ -213,7 +216,7 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
         h("dt", null, "Status"), h("dd", null, preflight.status),
         h("dt", null, "Trunk"), h("dd", null, trunk ? [trunk.name, " — ", yes(trunk.enabled, trunk.enabled ? "enabled" : "disabled"), ` · ${trunk.cps_limit} CPS · ${trunk.max_lines} lines`] : yes(false, "none")),
         h("dt", null, "Prompt"), h("dd", null, yes(preflight.has_prompt, preflight.has_prompt ? "yes" : "none")),
-        h("dt", null, "Caller ID"), h("dd", null, preflight.caller_id ?? "none"),
+        h("dt", null, "Caller ID"), h("dd", null, campaign.caller_id_pool_id != null ? callerIds() : preflight.caller_id ?? "none"),
         h("dt", null, "Calling hours"), h("dd", null, preflight.calling_window ? "set (local to each contact)" : "any time"),
         h("dt", null, "Waiting to be called"), h("dd", null, formatNumber(preflight.queued)),
         h("dt", null, "Due now"), h("dd", null, formatNumber(preflight.due_now)),
@@ -330,6 +333,16 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
     );
   }
 
+  /** The campaign's pool (a link to it), which overrides the fixed caller ID. */
+  function callerIds(): (HTMLElement | string)[] {
+    const pool = pools.items.find((candidate) => candidate.id === campaign.caller_id_pool_id);
+    return [
+      "pool ",
+      h("a", { href: `#/caller-ids/${campaign.caller_id_pool_id}`, "data-testid": "caller-id-pool" }, pool?.name ?? `#${campaign.caller_id_pool_id}`),
+      pool ? ` (${strategyText(pool.strategy).toLowerCase()})` : "",
+    ];
+  }
+
   const trunkName = trunks.items.find((trunk) => trunk.id === campaign.trunk_id)?.name;
   const promptName = prompts.items.find((prompt) => prompt.id === campaign.prompt_id)?.name;
   const hours = describeWindow(campaign.calling_window);
@@ -343,7 +356,9 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
     h(
       "p",
       { class: "hint" },
-      `Trunk: ${trunkName ?? "none"} · Prompt: ${promptName ?? "none"} · Caller ID: ${campaign.caller_id ?? "–"} · up to ${campaign.max_attempts} attempt${campaign.max_attempts === 1 ? "" : "s"}, ring ${campaign.ring_timeout_secs} s · CPS cap ${campaign.cps_cap ?? "trunk's"} · concurrency cap ${campaign.concurrency_cap ?? "trunk's"} · ${campaign.timezone} · calling hours: ${hours}`,
+      `Trunk: ${trunkName ?? "none"} · Prompt: ${promptName ?? "none"} · Caller ID: `,
+      campaign.caller_id_pool_id != null ? callerIds() : campaign.caller_id ?? "–",
+      ` · up to ${campaign.max_attempts} attempt${campaign.max_attempts === 1 ? "" : "s"}, ring ${campaign.ring_timeout_secs} s · CPS cap ${campaign.cps_cap ?? "trunk's"} · concurrency cap ${campaign.concurrency_cap ?? "trunk's"} · ${campaign.timezone} · calling hours: ${hours}`,
     ),
     h("div", { class: "grid-2" }, h("section", { class: "card", "aria-labelledby": "progress-title" }, h("h2", { id: "progress-title" }, "Progress"), summaryBox),
       h(

@@ -1,8 +1,9 @@
 // The campaign form, for creating and editing: dialling settings and the
 // calling window (weekday × "HH:MM-HH:MM" ranges, plus blackout dates).
-import { get, type Campaign, type CallingWindow, type Items, type Prompt, type Trunk } from "../api";
+import { get, type Campaign, type CallerIdPool, type CallingWindow, type Items, type Prompt, type Trunk } from "../api";
 import { h } from "../dom";
 import { field, formAlert, input, optionalNumber, select, values } from "../forms";
+import { strategyText } from "./callerIds";
 
 const WEEKDAYS: [string, string][] = [
   ["mon", "Monday"],
@@ -48,7 +49,7 @@ export interface CampaignFormParts {
 }
 
 export async function campaignForm(campaign: Campaign | null, submitText: string): Promise<CampaignFormParts> {
-  const [trunks, prompts] = await Promise.all([get<Items<Trunk>>("/trunks"), get<Items<Prompt>>("/prompts")]);
+  const [trunks, prompts, pools] = await Promise.all([get<Items<Trunk>>("/trunks"), get<Items<Prompt>>("/prompts"), get<Items<CallerIdPool>>("/caller-id-pools")]);
   const trunkSelect = select(
     "trunk_id",
     [{ value: "", text: trunks.items.length ? "— choose a trunk —" : "— no trunks yet —" }, ...trunks.items.map((trunk) => ({ value: String(trunk.id), text: `${trunk.name} (${trunk.host}:${trunk.port})${trunk.enabled ? "" : " — disabled"}` }))],
@@ -58,6 +59,11 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
     "prompt_id",
     [{ value: "", text: prompts.items.length ? "— choose a prompt —" : "— no prompts yet —" }, ...prompts.items.map((prompt) => ({ value: String(prompt.id), text: `${prompt.name} (${(prompt.duration_ms / 1000).toFixed(1)} s)` }))],
     campaign?.prompt_id != null ? String(campaign.prompt_id) : prompts.items.length === 1 ? String(prompts.items[0].id) : "",
+  );
+  const poolSelect = select(
+    "caller_id_pool_id",
+    [{ value: "", text: "none" }, ...pools.items.map((pool) => ({ value: String(pool.id), text: `${pool.name} (${strategyText(pool.strategy).toLowerCase()})` }))],
+    campaign?.caller_id_pool_id != null ? String(campaign.caller_id_pool_id) : "",
   );
   const zoneList = h("datalist", { id: "timezones" }, timeZones().map((zone) => h("option", { value: zone })));
 
@@ -127,7 +133,12 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
       field("Name", input("name", { required: true, value: campaign?.name ?? "", autocomplete: "off" })),
       field("Trunk", trunkSelect, trunks.items.length ? "The carrier trunk the calls go through." : "Add a trunk first (Trunks page)."),
       field("Prompt", promptSelect, prompts.items.length ? "The message played when someone answers." : "Upload a prompt first (Prompts page)."),
-      field("Caller ID", input("caller_id", { value: campaign?.caller_id ?? "", placeholder: "+12025550100", autocomplete: "off" }), "The number people see, in E.164."),
+      h(
+        "div",
+        { class: "row" },
+        field("Caller ID", input("caller_id", { value: campaign?.caller_id ?? "", placeholder: "+12025550100", autocomplete: "off" }), "The number people see, in E.164."),
+        field("Caller ID pool", poolSelect, pools.items.length ? "A pool overrides the fixed caller ID." : "A pool overrides the fixed caller ID. Add pools on the Caller IDs page."),
+      ),
     ),
     h(
       "fieldset",
@@ -198,6 +209,7 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
       trunk_id: data.trunk_id ? Number(data.trunk_id) : null,
       prompt_id: data.prompt_id ? Number(data.prompt_id) : null,
       caller_id: data.caller_id || null,
+      caller_id_pool_id: data.caller_id_pool_id ? Number(data.caller_id_pool_id) : null,
       max_attempts: optionalNumber(data.max_attempts) ?? 1,
       ring_timeout_secs: optionalNumber(data.ring_timeout_secs) ?? 30,
       cps_cap: optionalNumber(data.cps_cap) ?? null,
