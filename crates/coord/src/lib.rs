@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub use limits::{SEND_JITTER_ALLOWANCE, SlotReservation, emission_interval};
-pub use live::{ActiveCalls, AttemptEvent, StreamEntry, Tick, stream_id_key};
+pub use live::{ActiveCalls, AttemptEvent, StreamEntry, Tick, TrunkHealth, stream_id_key};
 
 use deadpool_redis::sentinel::{Config as SentinelPoolConfig, Connection, Hook, HookError, Pool, SentinelServerType};
 use deadpool_redis::{PoolConfig, Runtime, Timeouts};

@@ -63,6 +63,17 @@ pub struct AttemptEvent {
     pub written_at: i64,
 }
 
+/// A trunk's last OPTIONS probe, as a Talker saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TrunkHealth {
+    pub up: bool,
+    /// What the probe saw (`200 OK in 3 ms`, `timeout`, …).
+    pub detail: String,
+    pub node: String,
+    /// Unix milliseconds.
+    pub at: i64,
+}
+
 /// A stream entry: its id (`<ms>-<seq>`) and the tick's JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamEntry {
@@ -90,6 +101,32 @@ fn entries(raw: RawEntries) -> Vec<StreamEntry> {
 impl Coord {
     fn events_key(&self) -> String {
         self.key("events")
+    }
+
+    /// Records a trunk's probe; it is forgotten after `ttl` (a trunk nobody
+    /// probes has no known health).
+    pub async fn report_trunk_health(&self, trunk_id: i64, health: &TrunkHealth, ttl: Duration) -> Result<()> {
+        let key = self.key(&format!("trunk:{trunk_id}:health"));
+        let json = serde_json::to_string(health)?;
+        let ttl_ms = ttl.as_millis().max(1) as u64;
+        self.run(move |connection| {
+            Box::pin(async move {
+                redis::cmd("SET").arg(key).arg(json).arg("PX").arg(ttl_ms).query_async::<()>(connection).await
+            })
+        })
+        .await
+    }
+
+    /// The trunk's last probe, if one is recent.
+    pub async fn trunk_health(&self, trunk_id: i64) -> Result<Option<TrunkHealth>> {
+        let key = self.key(&format!("trunk:{trunk_id}:health"));
+        let json: Option<String> = self
+            .run(move |connection| Box::pin(async move { redis::cmd("GET").arg(key).query_async(connection).await }))
+            .await?;
+        Ok(match json {
+            Some(json) => Some(serde_json::from_str(&json)?),
+            None => None,
+        })
     }
 
     /// Appends a tick to the feed.

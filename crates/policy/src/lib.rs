@@ -10,6 +10,8 @@
 //!   `data/prefix_zones.tsv` and compiled in);
 //! - [`ListMatcher`]: black and white lists of numbers and prefixes;
 //! - [`choose_caller_id`]: which number of a caller-ID pool a call presents;
+//! - [`route`], [`fails_over`] and [`Breaker`]: which trunks of a group a
+//!   call tries, in which order, and when a trunk is skipped;
 //! - [`first_eligible_at`] and [`next_eligible_at`]: the instant a contact may
 //!   be dialed, at import and after each attempt.
 //!
@@ -22,6 +24,7 @@ mod eligibility;
 mod error;
 mod lists;
 mod retry;
+mod routing;
 mod schedule;
 mod window;
 mod zones;
@@ -31,6 +34,7 @@ pub use eligibility::{first_eligible_at, next_eligible_at};
 pub use error::{Error, Result};
 pub use lists::{ListMatcher, lists_allow};
 pub use retry::{NextStep, RetryRule, RetryRules, after_attempt};
+pub use routing::{Breaker, RouteMember, RouteStrategy, fails_over, route};
 pub use schedule::{CampaignSchedule, ScheduleVerdict};
 pub use window::{
     CallingWindow, EVERY_DAY, MONDAY_TO_FRIDAY, MONDAY_TO_SATURDAY, OpenHours, SEARCH_HORIZON_DAYS, TimeOfDay, WEEKEND,

@@ -17,7 +17,8 @@ pub struct CallerIdPool {
     pub created_at: DateTime<Utc>,
 }
 
-/// One number of a pool, with its calls today (UTC day).
+/// One number of a pool, with its calls today (the UTC day, every campaign
+/// that presented it).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct CallerId {
     pub id: i64,
@@ -58,7 +59,9 @@ impl Store {
         let numbers = sqlx::query_as::<_, CallerId>(
             "SELECT c.id, c.pool_id, c.number, c.daily_cap, c.rested_until, c.enabled, \
                     (SELECT count(*) FROM attempts a \
-                     WHERE a.caller_id = c.number AND a.created_at >= date_trunc('day', now())) AS used_today \
+                     WHERE a.caller_id = c.number \
+                       AND a.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') \
+                    AS used_today \
              FROM caller_ids c WHERE c.pool_id = $1 ORDER BY c.id",
         )
         .bind(pool_id)

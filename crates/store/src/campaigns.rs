@@ -73,7 +73,7 @@ impl Store {
     /// The campaigns Talkers should dial now, with what they need to dial them.
     pub async fn running_dial_plans(&self) -> Result<Vec<DialPlan>> {
         Ok(sqlx::query_as::<_, DialPlan>(
-            "SELECT id, prompt_id, trunk_id, caller_id, caller_id_pool_id, max_attempts, ring_timeout_secs, \
+            "SELECT id, prompt_id, trunk_id, trunk_group_id, caller_id, caller_id_pool_id, max_attempts, ring_timeout_secs, \
                     retry_rules, calling_window, whitelist_only \
              FROM campaigns WHERE status = 'running' ORDER BY id",
         )
@@ -205,6 +205,8 @@ impl Store {
                     enabled: trunk.enabled,
                     cps_limit: trunk.cps_limit,
                     max_lines: trunk.max_lines,
+                    answers_options: None,
+                    probe: None,
                 })
             }
             None => None,
@@ -234,15 +236,42 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let calling_window = campaign.calling_window.as_object().is_some_and(|window| !window.is_empty());
+        let caller_ids = match campaign.caller_id_pool_id {
+            Some(pool_id) => {
+                let detail = self.caller_id_pool(pool_id).await?;
+                let now = chrono::Utc::now();
+                let resting = |number: &crate::CallerId| number.rested_until.is_some_and(|until| until > now);
+                let capped =
+                    |number: &crate::CallerId| number.daily_cap.is_some_and(|cap| number.used_today >= i64::from(cap));
+                Some(crate::PreflightCallerIds {
+                    pool_id,
+                    name: detail.pool.name.clone(),
+                    numbers: detail.numbers.len() as i64,
+                    available: detail.numbers.iter().filter(|n| n.enabled && !resting(n) && !capped(n)).count() as i64,
+                    resting: detail.numbers.iter().filter(|n| resting(n)).count() as i64,
+                    at_daily_cap: detail.numbers.iter().filter(|n| capped(n)).count() as i64,
+                })
+            }
+            None => None,
+        };
 
         let mut blockers = Vec::new();
         if campaign.status != "running" {
             blockers.push(format!("the campaign is {}, not running", campaign.status));
         }
         match &trunk {
+            None if campaign.trunk_group_id.is_some() => {}
             None => blockers.push("the campaign has no trunk".to_owned()),
             Some(trunk) if !trunk.enabled => blockers.push(format!("trunk {} is disabled", trunk.name)),
             Some(_) => {}
+        }
+        if let Some(pool) = &caller_ids
+            && pool.available == 0
+        {
+            blockers.push(format!(
+                "caller ID pool {} has no number to present ({} numbers: {} resting, {} at their daily cap)",
+                pool.name, pool.numbers, pool.resting, pool.at_daily_cap
+            ));
         }
         if queued == 0 {
             blockers.push("no contact is waiting to be called".to_owned());
@@ -255,6 +284,7 @@ impl Store {
             trunk,
             has_prompt: campaign.prompt_id.is_some(),
             caller_id: campaign.caller_id,
+            caller_ids,
             calling_window,
             queued,
             due_now,

@@ -20,6 +20,7 @@ mod models;
 mod sessions;
 mod setup;
 mod tokens;
+mod trunk_groups;
 mod users;
 
 use std::time::Duration;
@@ -39,6 +40,7 @@ pub use manage::{ActionRefused, CampaignAction, CampaignFields, Change, PromptIn
 pub use models::*;
 pub use sessions::{LiveSession, NewSession};
 pub use tokens::{ApiToken, LiveToken, RevokeToken};
+pub use trunk_groups::{TrunkGroup, TrunkGroupDetail, TrunkGroupMember};
 pub use users::{CreateUser, NewUser, Role, UnknownRole, UpdateUser, User, UserChanges, UserCredentials};
 
 /// The schema, embedded at build time.

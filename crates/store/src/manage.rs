@@ -87,6 +87,7 @@ pub struct CampaignFields {
     pub name: String,
     pub prompt_id: Option<i64>,
     pub trunk_id: Option<i64>,
+    pub trunk_group_id: Option<i64>,
     pub caller_id: Option<String>,
     pub caller_id_pool_id: Option<i64>,
     pub max_attempts: i32,
@@ -109,6 +110,7 @@ impl From<&Campaign> for CampaignFields {
             name: campaign.name.clone(),
             prompt_id: campaign.prompt_id,
             trunk_id: campaign.trunk_id,
+            trunk_group_id: campaign.trunk_group_id,
             caller_id: campaign.caller_id.clone(),
             caller_id_pool_id: campaign.caller_id_pool_id,
             max_attempts: campaign.max_attempts,
@@ -384,8 +386,10 @@ impl Store {
             None => concat!(
                 "INSERT INTO campaigns (name, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, \
                      cps_cap, concurrency_cap, timezone, calling_window, retry_rules, whitelist_only, \
-                     schedule_start_cron, schedule_stop_cron, starts_at, ends_at, caller_id_pool_id, created_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING ",
+                     schedule_start_cron, schedule_stop_cron, starts_at, ends_at, caller_id_pool_id, trunk_group_id, \
+                     created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+                 RETURNING ",
                 campaign_columns!()
             ),
             Some(_) => concat!(
@@ -393,8 +397,8 @@ impl Store {
                      ring_timeout_secs = $6, cps_cap = $7, concurrency_cap = $8, timezone = $9, \
                      calling_window = $10, retry_rules = $11, whitelist_only = $12, schedule_start_cron = $13, \
                      schedule_stop_cron = $14, starts_at = $15, ends_at = $16, caller_id_pool_id = $17, \
-                     updated_at = now() \
-                 WHERE id = $18 RETURNING ",
+                     trunk_group_id = $18, updated_at = now() \
+                 WHERE id = $19 RETURNING ",
                 campaign_columns!()
             ),
         };
@@ -416,7 +420,8 @@ impl Store {
             .bind(fields.starts_at)
             .bind(fields.ends_at)
             .bind(fields.caller_id_pool_id)
-            // $18: the campaign to update, or the user creating it.
+            .bind(fields.trunk_group_id)
+            // $19: the campaign to update, or the user creating it.
             .bind(if campaign_id.is_some() { campaign_id } else { actor.user_id })
             .fetch_optional(&mut *transaction)
             .await;
@@ -426,8 +431,11 @@ impl Store {
                 return Err(crate::Error::NotFound { entity: "campaign", id: campaign_id.unwrap_or_default() });
             }
             Err(error) => {
-                return match conflict(&error, "the name is taken", "the trunk, prompt or caller ID pool does not exist")
-                {
+                return match conflict(
+                    &error,
+                    "the name is taken",
+                    "the trunk, trunk group, prompt or caller ID pool does not exist",
+                ) {
                     Some(message) => Ok(Change::Conflict(message)),
                     None => Err(error.into()),
                 };
@@ -484,7 +492,7 @@ impl Store {
         }
         if to == "running" || to == "scheduled" {
             let mut missing = Vec::new();
-            if current.trunk_id.is_none() {
+            if current.trunk_id.is_none() && current.trunk_group_id.is_none() {
                 missing.push("trunk_id");
             }
             if current.prompt_id.is_none() {

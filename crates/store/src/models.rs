@@ -111,6 +111,9 @@ pub struct DialPlan {
     pub id: i64,
     pub prompt_id: Option<i64>,
     pub trunk_id: Option<i64>,
+    /// Route through this group's trunks (ordered or weighted, by prefix, with
+    /// failover) instead of `trunk_id`.
+    pub trunk_group_id: Option<i64>,
     pub caller_id: Option<String>,
     /// Present a number from this pool (by its strategy) instead of `caller_id`.
     pub caller_id_pool_id: Option<i64>,
@@ -132,6 +135,8 @@ pub struct Campaign {
     pub status: String,
     pub prompt_id: Option<i64>,
     pub trunk_id: Option<i64>,
+    /// Route through this group's trunks (with failover) instead of `trunk_id`.
+    pub trunk_group_id: Option<i64>,
     pub caller_id: Option<String>,
     /// Present numbers from this pool instead of `caller_id`.
     pub caller_id_pool_id: Option<i64>,
@@ -158,7 +163,8 @@ pub struct Campaign {
 /// that queries stay `&'static str`s built with `concat!`).
 macro_rules! campaign_columns {
     () => {
-        "id, name, status, prompt_id, trunk_id, caller_id, caller_id_pool_id, max_attempts, ring_timeout_secs, cps_cap, \
+        "id, name, status, prompt_id, trunk_id, trunk_group_id, caller_id, caller_id_pool_id, max_attempts, \
+         ring_timeout_secs, cps_cap, \
          concurrency_cap, timezone, calling_window, retry_rules, whitelist_only, schedule_start_cron, \
          schedule_stop_cron, starts_at, ends_at, started_at, completed_at, created_at, updated_at"
     };
@@ -246,6 +252,7 @@ pub struct Preflight {
     pub trunk: Option<PreflightTrunk>,
     pub has_prompt: bool,
     pub caller_id: Option<String>,
+    pub caller_ids: Option<PreflightCallerIds>,
     /// Local calling hours are configured (`{}` means none).
     pub calling_window: bool,
     pub queued: i64,
@@ -266,6 +273,23 @@ pub struct PreflightTrunk {
     pub enabled: bool,
     pub cps_limit: f64,
     pub max_lines: i32,
+    /// The Talkers' last OPTIONS probe (filled in from Redis by the UI
+    /// service; `None` when nobody probed it lately or Redis is away).
+    pub answers_options: Option<bool>,
+    /// What the last probe saw, and which node and when.
+    pub probe: Option<String>,
+}
+
+/// The campaign's caller-ID pool, as it stands today.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PreflightCallerIds {
+    pub pool_id: i64,
+    pub name: String,
+    pub numbers: i64,
+    /// Enabled, not resting and under their daily cap: presentable now.
+    pub available: i64,
+    pub resting: i64,
+    pub at_daily_cap: i64,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]

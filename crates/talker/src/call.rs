@@ -268,15 +268,23 @@ async fn place_call(
     cancel: &CancellationToken,
 ) -> AttemptRecord {
     let mut record = AttemptRecord::for_claim(claim, Outcome::Failed);
-    let (trunk, pacer) = match Box::pin(trunk_for(shared, plan)).await {
-        Ok(found) => found,
-        Err(error) => {
-            warn!(%error, "cannot dial");
-            record.sip_reason = Some(error.to_string());
-            return record;
-        }
+    record.caller_id = Some(caller.clone());
+    // The trunks to try, in order: the campaign's trunk, or its group's
+    // route for this number.
+    let (candidates, grouped) = match plan.trunk_group_id {
+        Some(group_id) => match Box::pin(shared.resources.trunk_route(group_id)).await {
+            Ok(route) => {
+                let seed = claim.attempt_id as u64;
+                (herald_policy::route(route.strategy, &route.members, &claim.phone, seed), true)
+            }
+            Err(error) => {
+                warn!(%error, "cannot dial");
+                record.sip_reason = Some(error.to_string());
+                return record;
+            }
+        },
+        None => (plan.trunk_id.into_iter().collect::<Vec<_>>(), false),
     };
-    record.trunk_id = Some(trunk.id);
     let prompt = match Box::pin(shared.resources.prompt(plan.prompt_id)).await {
         Ok(prompt) => prompt,
         Err(error) => {
@@ -285,38 +293,87 @@ async fn place_call(
             return record;
         }
     };
-    record.caller_id = Some(caller.clone());
-    let request = DialRequest {
-        trunk: trunk_target(&trunk),
-        callee: claim.phone.clone(),
-        caller,
-        ring_timeout: Duration::from_secs(u64::try_from(plan.ring_timeout_secs).unwrap_or(30)),
-        prompt,
-        listen_after_prompt: Duration::ZERO,
-        max_call: Duration::from_secs(shared.config.max_call_secs),
-        amd: Some(herald_media::AmdConfig::default()),
-        record_to: (!shared.config.recordings_dir.is_empty()).then(|| {
-            std::path::Path::new(&shared.config.recordings_dir).join(format!("attempt-{}.wav", claim.attempt_id))
-        }),
-    };
+    let mut waiting = waiting;
+    let mut failovers: Vec<String> = Vec::new();
+    let mut tried = 0;
+    for (index, trunk_id) in candidates.iter().enumerate() {
+        let (trunk, pacer) = match Box::pin(trunk_for(shared, Some(*trunk_id))).await {
+            Ok(found) => found,
+            Err(error) => {
+                warn!(%error, trunk = trunk_id, "cannot use trunk");
+                continue;
+            }
+        };
+        // A group skips disabled trunks and those whose breaker is open.
+        if grouped && (!trunk.enabled || !shared.resources.breaker_allows(trunk.id)) {
+            continue;
+        }
+        tried += 1;
+        record.trunk_id = Some(trunk.id);
+        let request = DialRequest {
+            trunk: trunk_target(&trunk),
+            callee: claim.phone.clone(),
+            caller: caller.clone(),
+            ring_timeout: Duration::from_secs(u64::try_from(plan.ring_timeout_secs).unwrap_or(30)),
+            prompt: Arc::clone(&prompt),
+            listen_after_prompt: Duration::ZERO,
+            max_call: Duration::from_secs(shared.config.max_call_secs),
+            amd: Some(herald_media::AmdConfig::default()),
+            record_to: (!shared.config.recordings_dir.is_empty()).then(|| {
+                std::path::Path::new(&shared.config.recordings_dir).join(format!("attempt-{}.wav", claim.attempt_id))
+            }),
+        };
 
-    // A free line on the trunk first, then its next INVITE slot; give up
-    // if told to stop meanwhile.
-    if !Box::pin(shared.caps.take_line(&trunk, claim.attempt_id, cancel)).await {
-        record.sip_reason = Some("aborted while waiting for a free line".to_owned());
-        return record;
-    }
-    if !Box::pin(shared.caps.invite_slot(&trunk, &pacer, cancel)).await {
+        // A free line on the trunk first, then its next INVITE slot; give up
+        // if told to stop meanwhile.
+        if !Box::pin(shared.caps.take_line(&trunk, claim.attempt_id, cancel)).await {
+            record.sip_reason = Some("aborted while waiting for a free line".to_owned());
+            return record;
+        }
+        if !Box::pin(shared.caps.invite_slot(&trunk, &pacer, cancel)).await {
+            Box::pin(shared.caps.release_line(claim.attempt_id)).await;
+            record.sip_reason = Some("aborted before dialing".to_owned());
+            return record;
+        }
+        drop(waiting.take());
+        shared.metrics.invites_sent.inc();
+        shared.live.call_started(trunk.id, claim.campaign_id);
+        let report = dial(&shared.sip, &shared.media, shared.config.media_ip, request, cancel).await;
+        shared.live.call_ended(trunk.id, claim.campaign_id);
         Box::pin(shared.caps.release_line(claim.attempt_id)).await;
-        record.sip_reason = Some("aborted before dialing".to_owned());
-        return record;
+        let trunk_failed = herald_policy::fails_over(report.sip_code, report.answered_at.is_some());
+        apply_report(&mut record, report);
+        if !grouped {
+            break;
+        }
+        if shared.resources.breaker_record(trunk.id, trunk_failed) {
+            warn!(trunk = %trunk.name, "trunk keeps failing: skipped for a while (circuit breaker open)");
+        }
+        let more = index + 1 < candidates.len();
+        if !trunk_failed || !more || cancel.is_cancelled() {
+            break;
+        }
+        // RFC 3261 §16.7 step 6 in spirit: a server failure or timeout from
+        // one trunk is tried on the next, within the same attempt.
+        let why = record.sip_code.map_or_else(|| "no answer".to_owned(), |code| code.to_string());
+        info!(trunk = %trunk.name, why, "trunk failed the call: trying the next trunk");
+        failovers.push(format!("{} ({why})", trunk.name));
     }
-    drop(waiting);
-    shared.metrics.invites_sent.inc();
-    shared.live.call_started(trunk.id, claim.campaign_id);
-    let report = dial(&shared.sip, &shared.media, shared.config.media_ip, request, cancel).await;
-    shared.live.call_ended(trunk.id, claim.campaign_id);
-    Box::pin(shared.caps.release_line(claim.attempt_id)).await;
+    if tried == 0 {
+        record.sip_reason = Some(if candidates.is_empty() {
+            "no trunk of the group serves this number".to_owned()
+        } else {
+            "no trunk available (disabled, or circuit breaker open)".to_owned()
+        });
+    } else if !failovers.is_empty() {
+        let reason = record.sip_reason.take().unwrap_or_default();
+        record.sip_reason = Some(format!("{reason} (after failing over from {})", failovers.join(", ")));
+    }
+    record
+}
+
+/// Copies what the call showed onto the attempt's record.
+fn apply_report(record: &mut AttemptRecord, report: crate::dial::CallReport) {
     record.outcome = report.outcome;
     record.sip_call_id = report.call_id;
     record.sip_code = report.sip_code.map(i32::from);
@@ -337,7 +394,6 @@ async fn place_call(
         record.rtp_packets_received = Some(report.rtp_packets_received.min(i32::MAX as u64) as i32);
     }
     record.recording_path = report.recording.map(|path| path.display().to_string());
-    record
 }
 
 /// How the SIP facade reaches a stored trunk.
@@ -356,15 +412,12 @@ pub(crate) fn trunk_target(trunk: &herald_store::Trunk) -> TrunkTarget {
 
 async fn trunk_for(
     shared: &Shared,
-    plan: &DialPlan,
+    trunk_id: Option<i64>,
 ) -> Result<crate::resources::PacedTrunk, crate::resources::ResourceError> {
-    if let Some(found) = shared.resources.trunk(plan.trunk_id)? {
+    if let Some(found) = shared.resources.trunk(trunk_id)? {
         return Ok(found);
     }
     // A trunk created since the last refresh: load it, and let its SIP in.
     shared.refresh_trunks().await?;
-    shared
-        .resources
-        .trunk(plan.trunk_id)?
-        .ok_or(crate::resources::ResourceError::NoTrunk(plan.trunk_id.unwrap_or_default()))
+    shared.resources.trunk(trunk_id)?.ok_or(crate::resources::ResourceError::NoTrunk(trunk_id.unwrap_or_default()))
 }

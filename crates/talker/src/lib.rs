@@ -194,6 +194,19 @@ impl Talker {
     }
 }
 
+/// The trunks a campaign dials through: its trunk, or its group's members
+/// as last read (none until a call of the group has read it).
+fn plan_trunks(shared: &Shared, plan: &DialPlan) -> Vec<i64> {
+    match plan.trunk_group_id {
+        Some(group_id) => shared
+            .resources
+            .cached_route(group_id)
+            .map(|route| route.members.iter().map(|member| member.trunk_id).collect())
+            .unwrap_or_default(),
+        None => plan.trunk_id.into_iter().collect(),
+    }
+}
+
 /// Claims as many due contacts as there is room for and starts their calls.
 async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all: &CancellationToken) -> Result<usize> {
     let room = shared.capacity.available_permits();
@@ -216,10 +229,18 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
         if room == 0 {
             break;
         }
-        // No further ahead of the trunk's CPS than DIAL_AHEAD (caps.rs).
-        let trunk_room = match shared.resources.trunk(plan.trunk_id) {
-            Ok(Some((trunk, _))) => shared.caps.dial_ahead_room(&trunk) as i64,
-            _ => i64::MAX,
+        // No further ahead of the trunks' CPS than DIAL_AHEAD (caps.rs).
+        let trunk_ids = plan_trunks(&shared, &plan);
+        let trunk_room = if trunk_ids.is_empty() {
+            i64::MAX
+        } else {
+            trunk_ids
+                .iter()
+                .map(|&trunk_id| match shared.resources.trunk(Some(trunk_id)) {
+                    Ok(Some((trunk, _))) => shared.caps.dial_ahead_room(&trunk) as i64,
+                    _ => i64::MAX,
+                })
+                .fold(0_i64, i64::saturating_add)
         };
         let limit = room.min(shared.config.claim_batch).min(trunk_room);
         if limit == 0 {
@@ -235,7 +256,8 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
             shared.active.lock().expect("active calls poisoned").insert(claim.contact_id, cancel.clone());
             let span =
                 info_span!("call", attempt = claim.attempt_id, contact = claim.contact_id, campaign = plan.plan.id);
-            let waiting = plan.plan.trunk_id.map(|trunk_id| shared.caps.waiting(trunk_id));
+            // Counted on the plan's first trunk (a group's call may end up on another).
+            let waiting = trunk_ids.first().map(|&trunk_id| shared.caps.waiting(trunk_id));
             let shared = Arc::clone(shared);
             let plan = Arc::clone(&plan);
             calls.spawn(
@@ -370,6 +392,20 @@ async fn probe_trunks(shared: Arc<Shared>, stop: CancellationToken) {
         for (trunk, result) in trunks.iter().zip(results) {
             let Some(result) = result else { continue };
             let up = matches!(result, Ok(herald_sip::TrunkProbe::Answered { .. }));
+            if let Some(coord) = &shared.coord {
+                let detail = match &result {
+                    Ok(probe) => format!("{probe:?}"),
+                    Err(error) => error.to_string(),
+                };
+                let health = herald_coord::TrunkHealth {
+                    up,
+                    detail,
+                    node: shared.node_id.clone(),
+                    at: chrono::Utc::now().timestamp_millis(),
+                };
+                // For the preflight and the dashboard; best effort.
+                let _ = coord.report_trunk_health(trunk.id, &health, period * 3).await;
+            }
             shared
                 .metrics
                 .trunk_up

@@ -25,7 +25,21 @@ pub(crate) struct Resources {
     pools: Mutex<HashMap<i64, PoolCache>>,
     /// Serialises pool reads so a burst of calls reads a pool once.
     pool_loading: AsyncMutex<()>,
+    /// Trunk groups by id, read at most every [`POOL_REFRESH`].
+    groups: Mutex<HashMap<i64, (std::time::Instant, Arc<TrunkRoute>)>>,
+    /// Each trunk's circuit breaker (this node's view).
+    breakers: Mutex<HashMap<i64, herald_policy::Breaker>>,
 }
+
+/// A trunk group as calls route through it.
+pub(crate) struct TrunkRoute {
+    pub(crate) strategy: herald_policy::RouteStrategy,
+    pub(crate) members: Vec<herald_policy::RouteMember>,
+}
+
+/// Failures in a row that open a trunk's breaker, and how long it stays open.
+const BREAKER_THRESHOLD: u32 = 5;
+const BREAKER_COOL_DOWN: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How long a pool's numbers and their use today are trusted before they
 /// are read again. Between reads a node counts its own calls; other nodes'
@@ -64,6 +78,8 @@ impl Resources {
             decoding: AsyncMutex::new(()),
             pools: Mutex::default(),
             pool_loading: AsyncMutex::new(()),
+            groups: Mutex::default(),
+            breakers: Mutex::default(),
         }
     }
 
@@ -126,6 +142,62 @@ impl Resources {
             cache.numbers[index].used_today += 1;
             cache.numbers[index].number.clone()
         }))
+    }
+
+    /// The trunk group's route, read again after [`POOL_REFRESH`].
+    pub(crate) async fn trunk_route(&self, group_id: i64) -> Result<Arc<TrunkRoute>, ResourceError> {
+        if let Some(route) = self.cached_route(group_id) {
+            return Ok(route);
+        }
+        let detail = self.store.trunk_group(group_id).await?;
+        let route = Arc::new(TrunkRoute {
+            strategy: herald_policy::RouteStrategy::parse(&detail.group.strategy)
+                .unwrap_or(herald_policy::RouteStrategy::Ordered),
+            members: detail
+                .members
+                .into_iter()
+                .map(|member| herald_policy::RouteMember {
+                    trunk_id: member.trunk_id,
+                    position: member.position,
+                    weight: u32::try_from(member.weight).unwrap_or(1),
+                    prefixes: member.prefixes,
+                })
+                .collect(),
+        });
+        self.groups.lock().expect("groups poisoned").insert(group_id, (std::time::Instant::now(), Arc::clone(&route)));
+        Ok(route)
+    }
+
+    /// The group's route if read lately (no waiting: the claim loop uses it).
+    pub(crate) fn cached_route(&self, group_id: i64) -> Option<Arc<TrunkRoute>> {
+        let groups = self.groups.lock().expect("groups poisoned");
+        groups
+            .get(&group_id)
+            .filter(|(loaded_at, _)| loaded_at.elapsed() < POOL_REFRESH)
+            .map(|(_, route)| Arc::clone(route))
+    }
+
+    /// Whether a call may try the trunk now (see [`herald_policy::Breaker`]).
+    pub(crate) fn breaker_allows(&self, trunk_id: i64) -> bool {
+        let mut breakers = self.breakers.lock().expect("breakers poisoned");
+        breakers
+            .entry(trunk_id)
+            .or_insert_with(|| herald_policy::Breaker::new(BREAKER_THRESHOLD, BREAKER_COOL_DOWN))
+            .allow(std::time::Instant::now())
+    }
+
+    /// What a try on the trunk showed: `trunk_failed` counts toward opening
+    /// its breaker; anything else closes it.
+    pub(crate) fn breaker_record(&self, trunk_id: i64, trunk_failed: bool) -> bool {
+        let mut breakers = self.breakers.lock().expect("breakers poisoned");
+        let breaker = breakers
+            .entry(trunk_id)
+            .or_insert_with(|| herald_policy::Breaker::new(BREAKER_THRESHOLD, BREAKER_COOL_DOWN));
+        let now = std::time::Instant::now();
+        let was_open = breaker.is_open(now);
+        breaker.record(trunk_failed, now);
+        // True when this opened it.
+        !was_open && breaker.is_open(now)
     }
 
     /// Reads a pool's numbers and their calls today. A number's count never

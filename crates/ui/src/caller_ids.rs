@@ -16,6 +16,7 @@ use serde::Deserialize;
 use crate::auth::Principal;
 use crate::error::{AppError, FieldErrors, Result};
 use crate::input::{JsonBody, parse_id, reject_unknown_fields};
+use crate::patch::Patch;
 use crate::{AppState, Items};
 
 const STRATEGIES: &[&str] = &["fixed", "round_robin", "local_presence", "least_used"];
@@ -70,17 +71,9 @@ pub(crate) async fn create(
     }
 }
 
-#[derive(Deserialize)]
-struct PutNumberRequest {
-    daily_cap: Option<i32>,
-    enabled: Option<bool>,
-    #[serde(flatten)]
-    unknown: BTreeMap<String, serde_json::Value>,
-}
-
 /// `PUT /api/v1/caller-id-pools/{id}/numbers/{number}` (manager)
 /// `{daily_cap?, enabled?}`: adds the number (E.164, URL-encoded) or
-/// changes it.
+/// changes the fields sent (a new number: no cap, enabled).
 pub(crate) async fn put_number(
     principal: Principal,
     State(state): State<AppState>,
@@ -89,22 +82,22 @@ pub(crate) async fn put_number(
 ) -> Result<StatusCode> {
     principal.require(Role::Manager)?;
     let pool_id = parse_id(&id, "caller ID pool")?;
-    let request: PutNumberRequest = body.parse()?;
-    let mut fields = FieldErrors::default();
-    reject_unknown_fields(&request.unknown, &mut fields);
+    let store = state.store()?;
+    let pool = store.caller_id_pool(pool_id).await?;
+    let mut patch = Patch::from_body(&body)?;
     let number = herald_types::E164::parse(&number);
     if number.is_err() {
-        fields.add("number", "must be a phone number in E.164 form, e.g. +12025550100");
+        patch.errors.add("number", "must be a phone number in E.164 form, e.g. +12025550100");
     }
-    if request.daily_cap.is_some_and(|cap| cap < 1) {
-        fields.add("daily_cap", "must be at least 1 (or null for no cap)");
-    }
-    fields.check()?;
+    let current =
+        number.as_ref().ok().and_then(|number| pool.numbers.iter().find(|known| known.number == number.as_str()));
+    let mut daily_cap = current.and_then(|known| known.daily_cap);
+    let mut enabled = current.is_none_or(|known| known.enabled);
+    patch.optional_integer("daily_cap", &mut daily_cap, 1, i32::MAX);
+    patch.boolean("enabled", &mut enabled);
+    patch.finish()?;
     let Ok(number) = number else { unreachable!("checked above") };
-    let store = state.store()?;
-    store
-        .put_caller_id(pool_id, number.as_str(), request.daily_cap, request.enabled.unwrap_or(true), &principal.actor())
-        .await?;
+    store.put_caller_id(pool_id, number.as_str(), daily_cap, enabled, &principal.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -61,6 +61,7 @@ pub(crate) async fn create(
         name: String::new(),
         prompt_id: None,
         trunk_id: None,
+        trunk_group_id: None,
         caller_id: None,
         caller_id_pool_id: None,
         max_attempts: 1,
@@ -153,6 +154,7 @@ pub(crate) async fn clone(
 fn apply(patch: &mut Patch, fields: &mut CampaignFields) {
     patch.string("name", &mut fields.name, 200);
     patch.optional_id("trunk_id", &mut fields.trunk_id);
+    patch.optional_id("trunk_group_id", &mut fields.trunk_group_id);
     patch.optional_id("prompt_id", &mut fields.prompt_id);
     patch.optional_string("caller_id", &mut fields.caller_id, 32);
     patch.optional_id("caller_id_pool_id", &mut fields.caller_id_pool_id);
@@ -226,5 +228,17 @@ pub(crate) async fn preflight(
 ) -> Result<Json<Preflight>> {
     principal.require(Role::Viewer)?;
     let id = parse_id(&id, "campaign")?;
-    Ok(Json(state.store()?.preflight(id).await?))
+    let mut preflight = state.store()?.preflight(id).await?;
+    // The Talkers' last OPTIONS probe of the trunk, from Redis.
+    if let (Some(coord), Some(trunk)) = (&state.coord, preflight.trunk.as_mut())
+        && let Ok(Some(health)) = coord.trunk_health(trunk.id).await
+    {
+        let seconds_ago = (chrono::Utc::now().timestamp_millis() - health.at).max(0) / 1000;
+        trunk.answers_options = Some(health.up);
+        trunk.probe = Some(format!("{} ({} s ago, from {})", health.detail, seconds_ago, health.node));
+        if !health.up {
+            preflight.blockers.push(format!("trunk {} does not answer OPTIONS: {}", trunk.name, health.detail));
+        }
+    }
+    Ok(Json(preflight))
 }

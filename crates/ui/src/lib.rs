@@ -37,6 +37,7 @@ mod patch;
 mod prompts;
 mod reports;
 mod tokens;
+mod trunk_groups;
 mod trunks;
 mod users;
 mod web;

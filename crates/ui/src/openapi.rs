@@ -13,7 +13,8 @@ use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 
 use crate::{
-    AppState, Items, audit, auth, caller_ids, campaigns, imports, lists, live, prompts, reports, tokens, trunks, users,
+    AppState, Items, audit, auth, caller_ids, campaigns, imports, lists, live, prompts, reports, tokens, trunk_groups,
+    trunks, users,
 };
 
 /// What a route takes.
@@ -147,6 +148,18 @@ api! {
         doc("Change a trunk (any field of create)", MANAGER, ok::<herald_store::Trunk>()).body(trunk_body);
     delete "/trunks/{id}" => trunks::remove,
         doc("Remove a trunk no campaign uses (409 otherwise)", MANAGER, Reply::Empty(204));
+
+    get "/trunk-groups" => trunk_groups::list,
+        doc("Trunk groups", VIEWER, ok::<Items<herald_store::TrunkGroup>>());
+    post "/trunk-groups" => trunk_groups::create,
+        doc("Create a trunk group", MANAGER, created::<herald_store::TrunkGroup>()).body(group_body);
+    get "/trunk-groups/{id}" => trunk_groups::get,
+        doc("A trunk group and its members", VIEWER, ok::<herald_store::TrunkGroupDetail>());
+    put "/trunk-groups/{id}/members/{trunk_id}" => trunk_groups::put_member,
+        doc("Add a trunk to the group, or change its position, weight or prefixes", MANAGER, Reply::Empty(204))
+            .body(group_member_body);
+    delete "/trunk-groups/{id}/members/{trunk_id}" => trunk_groups::remove_member,
+        doc("Remove a trunk from the group", MANAGER, Reply::Empty(204));
 
     get "/prompts" => prompts::list, doc("List prompts", VIEWER, ok::<Items<herald_store::PromptInfo>>());
     post "/prompts" => prompts::create,
@@ -325,6 +338,7 @@ fn campaign_body() -> Value {
         json!({
             "name": { "type": "string", "maxLength": 200 },
             "trunk_id": id,
+            "trunk_group_id": { "type": ["integer", "null"], "minimum": 1, "description": "route through this group (with failover) instead of trunk_id" },
             "prompt_id": id,
             "caller_id": { "type": ["string", "null"], "description": "E.164" },
             "caller_id_pool_id": { "type": ["integer", "null"], "description": "present numbers from this pool (its strategy) instead of caller_id" },
@@ -369,6 +383,27 @@ fn list_entry_body() -> Value {
             "is_prefix": { "type": "boolean", "default": false },
             "reason": { "type": ["string", "null"], "maxLength": 500 },
             "expires_at": { "type": ["string", "null"], "format": "date-time" },
+        }),
+    )
+}
+
+fn group_body() -> Value {
+    object(
+        &["name"],
+        json!({
+            "name": { "type": "string", "maxLength": 200 },
+            "strategy": { "enum": ["ordered", "weighted"], "default": "ordered" },
+        }),
+    )
+}
+
+fn group_member_body() -> Value {
+    object(
+        &[],
+        json!({
+            "position": { "type": "integer", "default": 0, "description": "lower first (ordered)" },
+            "weight": { "type": "integer", "minimum": 1, "default": 1, "description": "share of first tries (weighted)" },
+            "prefixes": { "type": "array", "items": { "type": "string" }, "description": "only numbers starting with one of these; empty: all" },
         }),
     )
 }

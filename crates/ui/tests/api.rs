@@ -221,6 +221,7 @@ fn endpoints() -> Vec<(Method, String, Option<Value>)> {
                     .replace("{action}", "start")
                     .replace("{pattern}", "%2B4930")
                     .replace("{number}", "%2B12025550100")
+                    .replace("{trunk_id}", "1")
             );
             let body = matches!(method, "post" | "patch" | "put").then(|| json!({"name": "x"}));
             (Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), uri, body)
@@ -845,6 +846,7 @@ async fn every_route_refuses_roles_below_its_own(pool: PgPool) {
                 .replace("{action}", "start")
                 .replace("{pattern}", "%2B4930")
                 .replace("{number}", "%2B12025550100")
+                .replace("{trunk_id}", "1")
         );
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let below: &[&Credentials] = match role {
@@ -1182,6 +1184,7 @@ async fn every_route_naming_a_missing_resource_is_404(pool: PgPool) {
                 .replace("{action}", "start")
                 .replace("{pattern}", "%2B4930")
                 .replace("{number}", "%2B12025550100")
+                .replace("{trunk_id}", "1")
         );
         let body = match (method, path) {
             ("patch", "/users/{id}") => Some(json!({"role": "viewer"})),
@@ -1190,6 +1193,7 @@ async fn every_route_naming_a_missing_resource_is_404(pool: PgPool) {
             ("post", "/campaigns/{id}/imports") => Some(json!({"phone_column": "phone"})),
             ("post", "/lists/{id}/entries") => Some(json!({"pattern": "+4930"})),
             ("put", "/caller-id-pools/{id}/numbers/{number}") => Some(json!({})),
+            ("put", "/trunk-groups/{id}/members/{trunk_id}") => Some(json!({})),
             _ => None,
         };
         let reply = if method == "put" && path.ends_with("/data") {
@@ -1236,6 +1240,13 @@ async fn caller_id_pools_hold_numbers_with_caps(pool: PgPool) {
     assert_eq!(numbers.len(), 2);
     assert_eq!((numbers[0]["daily_cap"].as_i64(), numbers[0]["used_today"].as_i64()), (Some(200), Some(0)));
     assert_eq!(numbers[1]["enabled"], false);
+    // A PUT changes only what it sends.
+    api.call(Method::PUT, &number("%2B4930123456"), &manager, Some(json!({"enabled": false}))).await;
+    let detail = api.call(Method::GET, &format!("/api/v1/caller-id-pools/{pool_id}"), &manager, None).await;
+    assert_eq!(
+        (detail.body["numbers"][0]["daily_cap"].as_i64(), detail.body["numbers"][0]["enabled"].as_bool()),
+        (Some(200), Some(false))
+    );
     assert_eq!(api.call(Method::DELETE, &number("%2B4940123456"), &manager, None).await.status, StatusCode::NO_CONTENT);
     api.call(Method::DELETE, &number("%2B4940123456"), &manager, None).await.expect(StatusCode::NOT_FOUND, "not_found");
 
@@ -1245,4 +1256,40 @@ async fn caller_id_pools_hold_numbers_with_caps(pool: PgPool) {
     assert_eq!(reply.body["caller_id_pool_id"], pool_id, "{}", reply.body);
     let body = json!({"name": "with a missing pool", "caller_id_pool_id": 999});
     api.call(Method::POST, "/api/v1/campaigns", &manager, Some(body)).await.expect(StatusCode::CONFLICT, "conflict");
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn trunk_groups_order_trunks_for_campaigns(pool: PgPool) {
+    let api = Api::new(pool);
+    let manager = api.user("manager@example.org", Role::Manager).await;
+    let manager = api.token(&manager).await;
+    let reply = api.call(Method::POST, "/api/v1/trunk-groups", &manager, Some(json!({"strategy": "random"}))).await;
+    assert_eq!(reply.body["error"]["fields"].as_object().unwrap().len(), 2, "{}", reply.body);
+    let reply = api
+        .call(Method::POST, "/api/v1/trunk-groups", &manager, Some(json!({"name": "EU", "strategy": "weighted"})))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let group = reply.body["id"].as_i64().unwrap();
+    let trunk =
+        api.call(Method::POST, "/api/v1/trunks", &manager, Some(json!({"name": "a", "host": "127.0.0.1"}))).await;
+    let trunk = trunk.body["id"].as_i64().unwrap();
+    let member = |trunk: i64| format!("/api/v1/trunk-groups/{group}/members/{trunk}");
+    let reply = api.call(Method::PUT, &member(trunk), &manager, Some(json!({"weight": 0, "prefixes": ["49"]}))).await;
+    assert_eq!(reply.body["error"]["fields"].as_object().unwrap().len(), 2, "{}", reply.body);
+    api.call(Method::PUT, &member(999), &manager, Some(json!({}))).await.expect(StatusCode::CONFLICT, "conflict");
+    let reply = api.call(Method::PUT, &member(trunk), &manager, Some(json!({"weight": 3, "prefixes": ["+49"]}))).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+    let detail = api.call(Method::GET, &format!("/api/v1/trunk-groups/{group}"), &manager, None).await;
+    assert_eq!(detail.body["members"], json!([{"trunk_id": trunk, "position": 0, "weight": 3, "prefixes": ["+49"]}]));
+
+    // A campaign routed through the group may start without a single trunk.
+    let wav = welcome_wav();
+    let prompt = api.upload(Method::POST, "/api/v1/prompts?name=p&filename=p.wav", &manager, "audio/wav", &wav).await;
+    let body = json!({"name": "grouped", "trunk_group_id": group, "prompt_id": prompt.body["id"]});
+    let campaign = api.call(Method::POST, "/api/v1/campaigns", &manager, Some(body)).await;
+    let start = format!("/api/v1/campaigns/{}/start", campaign.body["id"]);
+    let reply = api.call(Method::POST, &start, &manager, None).await;
+    assert_eq!(reply.body["status"], "running", "{}", reply.body);
+    assert_eq!(api.call(Method::DELETE, &member(trunk), &manager, None).await.status, StatusCode::NO_CONTENT);
+    api.call(Method::DELETE, &member(trunk), &manager, None).await.expect(StatusCode::NOT_FOUND, "not_found");
 }

@@ -137,7 +137,7 @@ async fn a_reconnecting_browser_gets_what_it_missed_then_the_live_ticks(pool: Pg
     let shutdown = CancellationToken::new();
     let live = herald_ui::live::LiveFeed::start(coord.clone(), Duration::from_millis(300), shutdown.clone());
     let router = herald_ui::app(AppState {
-        store: Some(store),
+        store: Some(store.clone()),
         coord: Some(coord.clone()),
         registry: Arc::new(Registry::default()),
         draining: CancellationToken::new(),
@@ -175,5 +175,33 @@ async fn a_reconnecting_browser_gets_what_it_missed_then_the_live_ticks(pool: Pg
     assert_eq!((fourth.tick.at, fourth.tick.attempts.len()), (4, 1));
     let fifth = events.next().await;
     assert_eq!((fifth.tick.at, fifth.tick.attempts.len()), (5, 0));
+
+    // The Talkers' trunk probes reach the preflight through Redis.
+    let trunk = store.create_trunk(&herald_store::NewTrunk::udp("probed", "127.0.0.1", 5999)).await.unwrap();
+    let campaign = store
+        .create_campaign(&herald_store::NewCampaign {
+            name: "probed".into(),
+            prompt_id: None,
+            trunk_id: Some(trunk.id),
+            caller_id: None,
+            max_attempts: 1,
+            ring_timeout_secs: 30,
+            retry_rules: serde_json::json!({}),
+        })
+        .await
+        .unwrap();
+    let health = herald_coord::TrunkHealth { up: false, detail: "timeout".into(), node: "talker-7".into(), at: 0 };
+    coord.report_trunk_health(trunk.id, &health, Duration::from_secs(60)).await.unwrap();
+    let request = Request::get(format!("/api/v1/campaigns/{}/preflight", campaign.id))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    let preflight: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(preflight["trunk"]["answers_options"], false, "{preflight}");
+    assert!(preflight["trunk"]["probe"].as_str().unwrap().contains("talker-7"), "{preflight}");
+    let blockers = preflight["blockers"].to_string();
+    assert!(blockers.contains("does not answer OPTIONS: timeout"), "{blockers}");
     shutdown.cancel();
 }

@@ -1,0 +1,214 @@
+//! Which trunks a call tries, in which order, and when a trunk is skipped.
+//!
+//! A campaign's trunk group lists trunks with a position, a weight and
+//! optional number prefixes. [`route`] orders the trunks a callee may use:
+//! trunks whose prefixes match the number come before the catch-all ones
+//! (no prefixes), and within each, by position (`ordered`) or in a
+//! weighted-random order (`weighted`). A call that a trunk fails with 408,
+//! 5xx or no answer at all is tried on the next ([`fails_over`]) within the
+//! same attempt. A [`Breaker`] per trunk stops sending to a trunk that
+//! keeps failing, for a while, then lets one call probe it.
+
+use std::time::{Duration, Instant};
+
+/// One trunk of a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteMember {
+    pub trunk_id: i64,
+    pub position: i32,
+    pub weight: u32,
+    /// E.164 beginnings (`+4930`); empty: every number.
+    pub prefixes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteStrategy {
+    Ordered,
+    Weighted,
+}
+
+impl RouteStrategy {
+    pub fn parse(name: &str) -> Option<RouteStrategy> {
+        match name {
+            "ordered" => Some(RouteStrategy::Ordered),
+            "weighted" => Some(RouteStrategy::Weighted),
+            _ => None,
+        }
+    }
+}
+
+/// The trunk ids `callee` may be tried on, in order. `seed` drives the
+/// weighted order (any value; the caller varies it per call).
+pub fn route(strategy: RouteStrategy, members: &[RouteMember], callee: &str, seed: u64) -> Vec<i64> {
+    let matches = |member: &&RouteMember| member.prefixes.iter().any(|prefix| callee.starts_with(prefix.as_str()));
+    let specific: Vec<&RouteMember> = members.iter().filter(matches).collect();
+    let general: Vec<&RouteMember> = members.iter().filter(|member| member.prefixes.is_empty()).collect();
+    let mut order = Vec::with_capacity(specific.len() + general.len());
+    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
+    for mut tier in [specific, general] {
+        match strategy {
+            RouteStrategy::Ordered => tier.sort_by_key(|member| (member.position, member.trunk_id)),
+            RouteStrategy::Weighted => {
+                tier.sort_by_key(|member| (member.position, member.trunk_id));
+                // Draw without replacement, each in proportion to its weight.
+                let mut drawn = Vec::with_capacity(tier.len());
+                while !tier.is_empty() {
+                    let total: u64 = tier.iter().map(|member| u64::from(member.weight.max(1))).sum();
+                    state = splitmix(state);
+                    let mut ticket = state % total;
+                    let index = tier
+                        .iter()
+                        .position(|member| {
+                            let weight = u64::from(member.weight.max(1));
+                            if ticket < weight {
+                                return true;
+                            }
+                            ticket -= weight;
+                            false
+                        })
+                        .unwrap_or(0);
+                    drawn.push(tier.remove(index));
+                }
+                tier = drawn;
+            }
+        }
+        order.extend(tier.into_iter().map(|member| member.trunk_id));
+    }
+    order
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Whether a call that ended with `sip_code` (`None`: no final response)
+/// and was never answered should be tried on the next trunk: the trunk, not
+/// the callee, failed (RFC 3261 §21.5 server errors, 408 timeout).
+pub fn fails_over(sip_code: Option<u16>, answered: bool) -> bool {
+    if answered {
+        return false;
+    }
+    match sip_code {
+        None => true,
+        Some(code) => code == 408 || (500..600).contains(&code),
+    }
+}
+
+/// A trunk's circuit breaker: after `threshold` failures in a row it opens
+/// for `cool_down`, then lets one call through; a success closes it.
+#[derive(Debug, Clone)]
+pub struct Breaker {
+    threshold: u32,
+    cool_down: Duration,
+    failures: u32,
+    open_until: Option<Instant>,
+    /// Half-open: one probe call is out.
+    probing: bool,
+}
+
+impl Breaker {
+    pub fn new(threshold: u32, cool_down: Duration) -> Breaker {
+        Breaker { threshold: threshold.max(1), cool_down, failures: 0, open_until: None, probing: false }
+    }
+
+    /// Whether a call may use the trunk now (taking the probe slot when
+    /// the breaker is half-open).
+    pub fn allow(&mut self, now: Instant) -> bool {
+        match self.open_until {
+            None => true,
+            Some(until) if now < until => false,
+            Some(_) if self.probing => false,
+            Some(_) => {
+                self.probing = true;
+                true
+            }
+        }
+    }
+
+    pub fn is_open(&self, now: Instant) -> bool {
+        self.open_until.is_some_and(|until| now < until || self.probing)
+    }
+
+    pub fn record(&mut self, trunk_failed: bool, now: Instant) {
+        if trunk_failed {
+            self.failures += 1;
+            if self.probing || self.failures >= self.threshold {
+                self.open_until = Some(now + self.cool_down);
+                self.probing = false;
+            }
+        } else {
+            self.failures = 0;
+            self.open_until = None;
+            self.probing = false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(trunk_id: i64, position: i32, weight: u32, prefixes: &[&str]) -> RouteMember {
+        RouteMember { trunk_id, position, weight, prefixes: prefixes.iter().map(|p| (*p).to_owned()).collect() }
+    }
+
+    #[test]
+    fn prefixes_come_first_then_the_catch_all_by_position() {
+        let members =
+            [member(1, 2, 1, &[]), member(2, 1, 1, &[]), member(3, 5, 1, &["+4930"]), member(4, 0, 1, &["+33"])];
+        assert_eq!(route(RouteStrategy::Ordered, &members, "+4930123456", 0), [3, 2, 1]);
+        assert_eq!(route(RouteStrategy::Ordered, &members, "+12025550100", 0), [2, 1]);
+        assert_eq!(route(RouteStrategy::Ordered, &members, "+33123456789", 0), [4, 2, 1]);
+    }
+
+    #[test]
+    fn weighted_order_follows_the_weights() {
+        let members = [member(1, 0, 3, &[]), member(2, 0, 1, &[])];
+        let mut first = [0_u32; 3];
+        for seed in 0..4_000 {
+            let order = route(RouteStrategy::Weighted, &members, "+4930", seed);
+            assert_eq!(order.len(), 2);
+            first[order[0] as usize] += 1;
+        }
+        // 3:1, within sampling noise.
+        assert!((2_800..3_200).contains(&first[1]), "{first:?}");
+    }
+
+    #[test]
+    fn only_trunk_failures_fail_over() {
+        assert!(fails_over(Some(503), false));
+        assert!(fails_over(Some(500), false));
+        assert!(fails_over(Some(408), false));
+        assert!(fails_over(None, false));
+        assert!(!fails_over(Some(486), false), "busy is the callee's answer");
+        assert!(!fails_over(Some(404), false));
+        assert!(!fails_over(Some(480), false));
+        assert!(!fails_over(None, true));
+    }
+
+    #[test]
+    fn the_breaker_opens_cools_down_probes_and_closes() {
+        let start = Instant::now();
+        let mut breaker = Breaker::new(3, Duration::from_secs(30));
+        for _ in 0..2 {
+            assert!(breaker.allow(start));
+            breaker.record(true, start);
+        }
+        assert!(breaker.allow(start), "two failures: still closed");
+        breaker.record(true, start);
+        assert!(!breaker.allow(start + Duration::from_secs(10)), "open");
+        let later = start + Duration::from_secs(31);
+        assert!(breaker.allow(later), "half-open: one probe");
+        assert!(!breaker.allow(later), "only one probe at a time");
+        breaker.record(true, later);
+        assert!(!breaker.allow(later + Duration::from_secs(1)), "the probe failed: open again");
+        let much_later = later + Duration::from_secs(31);
+        assert!(breaker.allow(much_later));
+        breaker.record(false, much_later);
+        assert!(breaker.allow(much_later) && breaker.allow(much_later), "closed");
+    }
+}

@@ -1,0 +1,129 @@
+//! `/api/v1/trunk-groups`: the trunks a campaign's calls may use. Calls try
+//! the trunks whose prefixes match the number first, then the catch-all
+//! ones, by position (`ordered`) or weight (`weighted`), and move on to the
+//! next trunk when one fails with 408 or 5xx; a trunk that keeps failing is
+//! skipped for a while (circuit breaker).
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use herald_store::{Change, Role, TrunkGroup, TrunkGroupDetail, TrunkGroupMember};
+use serde::Deserialize;
+
+use crate::auth::Principal;
+use crate::error::{AppError, FieldErrors, Result};
+use crate::input::{JsonBody, parse_id, reject_unknown_fields};
+use crate::{AppState, Items};
+
+/// `GET /api/v1/trunk-groups` (viewer).
+pub(crate) async fn list(principal: Principal, State(state): State<AppState>) -> Result<Json<Items<TrunkGroup>>> {
+    principal.require(Role::Viewer)?;
+    Ok(Json(Items { items: state.store()?.trunk_groups().await? }))
+}
+
+/// `GET /api/v1/trunk-groups/{id}` (viewer): with its members.
+pub(crate) async fn get(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<TrunkGroupDetail>> {
+    principal.require(Role::Viewer)?;
+    Ok(Json(state.store()?.trunk_group(parse_id(&id, "trunk group")?).await?))
+}
+
+#[derive(Deserialize)]
+struct CreateGroupRequest {
+    name: Option<String>,
+    strategy: Option<String>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, serde_json::Value>,
+}
+
+/// `POST /api/v1/trunk-groups` (manager) `{name, strategy: ordered|weighted}`.
+pub(crate) async fn create(
+    principal: Principal,
+    State(state): State<AppState>,
+    body: JsonBody,
+) -> Result<(StatusCode, Json<TrunkGroup>)> {
+    principal.require(Role::Manager)?;
+    let request: CreateGroupRequest = body.parse()?;
+    let mut fields = FieldErrors::default();
+    reject_unknown_fields(&request.unknown, &mut fields);
+    let name = request.name.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        fields.add("name", "is required (at most 200 characters)");
+    }
+    let strategy = request.strategy.unwrap_or_else(|| "ordered".to_owned());
+    if herald_policy::RouteStrategy::parse(&strategy).is_none() {
+        fields.add("strategy", "must be ordered or weighted");
+    }
+    fields.check()?;
+    match state.store()?.add_trunk_group(&name, &strategy, &principal.actor()).await? {
+        Change::Done(group) => Ok((StatusCode::CREATED, Json(group))),
+        Change::Conflict(message) => Err(AppError::Conflict(message)),
+    }
+}
+
+#[derive(Deserialize)]
+struct PutMemberRequest {
+    position: Option<i32>,
+    weight: Option<i32>,
+    prefixes: Option<Vec<String>>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, serde_json::Value>,
+}
+
+/// `PUT /api/v1/trunk-groups/{id}/members/{trunk_id}` (manager)
+/// `{position?, weight?, prefixes?}`: adds the trunk or changes its place.
+pub(crate) async fn put_member(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path((id, trunk_id)): Path<(String, String)>,
+    body: JsonBody,
+) -> Result<StatusCode> {
+    principal.require(Role::Manager)?;
+    let group_id = parse_id(&id, "trunk group")?;
+    let trunk_id = parse_id(&trunk_id, "trunk")?;
+    let request: PutMemberRequest = body.parse()?;
+    let mut fields = FieldErrors::default();
+    reject_unknown_fields(&request.unknown, &mut fields);
+    let weight = request.weight.unwrap_or(1);
+    if weight < 1 {
+        fields.add("weight", "must be at least 1");
+    }
+    let prefixes = request.prefixes.unwrap_or_default();
+    if prefixes.iter().any(|prefix| {
+        prefix.len() < 2
+            || prefix.len() > 16
+            || !prefix.starts_with('+')
+            || !prefix[1..].bytes().all(|b| b.is_ascii_digit())
+    }) {
+        fields.add("prefixes", "each must be the beginning of an E.164 number, e.g. +4930");
+    }
+    fields.check()?;
+    let member = TrunkGroupMember { trunk_id, position: request.position.unwrap_or(0), weight, prefixes };
+    match state.store()?.put_trunk_group_member(group_id, &member, &principal.actor()).await? {
+        Change::Done(()) => Ok(StatusCode::NO_CONTENT),
+        Change::Conflict(message) => Err(AppError::Conflict(message)),
+    }
+}
+
+/// `DELETE /api/v1/trunk-groups/{id}/members/{trunk_id}` (manager).
+pub(crate) async fn remove_member(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path((id, trunk_id)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    principal.require(Role::Manager)?;
+    let group_id = parse_id(&id, "trunk group")?;
+    let trunk_id = parse_id(&trunk_id, "trunk")?;
+    let store = state.store()?;
+    store.trunk_group(group_id).await?;
+    if store.remove_trunk_group_member(group_id, trunk_id, &principal.actor()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound("trunk group member"))
+    }
+}
