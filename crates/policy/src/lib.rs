@@ -12,6 +12,8 @@
 //! - [`choose_caller_id`]: which number of a caller-ID pool a call presents;
 //! - [`route`], [`fails_over`] and [`Breaker`]: which trunks of a group a
 //!   call tries, in which order, and when a trunk is skipped;
+//! - [`OverloadRate`]: a trunk's calls per second backing off (AIMD) when the
+//!   carrier answers 503/480 in bursts;
 //! - [`first_eligible_at`] and [`next_eligible_at`]: the instant a contact may
 //!   be dialed, at import and after each attempt.
 //!
@@ -34,7 +36,7 @@ pub use eligibility::{first_eligible_at, next_eligible_at};
 pub use error::{Error, Result};
 pub use lists::{ListMatcher, lists_allow};
 pub use retry::{NextStep, RetryRule, RetryRules, after_attempt};
-pub use routing::{Breaker, RouteMember, RouteStrategy, fails_over, route};
+pub use routing::{Breaker, OverloadRate, RouteMember, RouteStrategy, fails_over, route};
 pub use schedule::{CampaignSchedule, ScheduleVerdict};
 pub use window::{
     CallingWindow, EVERY_DAY, MONDAY_TO_FRIDAY, MONDAY_TO_SATURDAY, OpenHours, SEARCH_HORIZON_DAYS, TimeOfDay, WEEKEND,

@@ -212,3 +212,114 @@ mod tests {
         assert!(breaker.allow(much_later) && breaker.allow(much_later), "closed");
     }
 }
+
+/// A trunk's calls-per-second under overload (AIMD): a burst of 503 or 480
+/// answers — the carrier's gear telling us it is overwhelmed — halves the
+/// rate (at most once per [`OverloadRate::HOLD`], never below a tenth of
+/// the cap); every [`OverloadRate::STEP`] without one adds back a tenth of
+/// the cap, up to the cap.
+#[derive(Debug, Clone)]
+pub struct OverloadRate {
+    cap: f64,
+    current: f64,
+    /// Overload answers in the current burst window.
+    burst: u32,
+    burst_started: Option<Instant>,
+    last_change: Option<Instant>,
+}
+
+impl OverloadRate {
+    /// Overload answers within [`OverloadRate::HOLD`] that make a burst.
+    pub const BURST: u32 = 3;
+    pub const HOLD: Duration = Duration::from_secs(1);
+    pub const STEP: Duration = Duration::from_secs(5);
+
+    pub fn new(cap: f64) -> OverloadRate {
+        OverloadRate { cap, current: cap, burst: 0, burst_started: None, last_change: None }
+    }
+
+    /// The rate to dial at now (the cap may have changed).
+    pub fn rate(&mut self, cap: f64, now: Instant) -> f64 {
+        if (cap - self.cap).abs() > f64::EPSILON {
+            // A new cap keeps the same fraction of it.
+            self.current = (self.current / self.cap * cap).clamp(cap / 10.0, cap);
+            self.cap = cap;
+        }
+        // Additive increase, one step per STEP since the last change.
+        if self.current < self.cap
+            && let Some(last) = self.last_change
+        {
+            let steps = (now.saturating_duration_since(last).as_secs_f64() / Self::STEP.as_secs_f64()).floor();
+            if steps >= 1.0 {
+                self.current = (self.current + steps * self.cap / 10.0).min(self.cap);
+                self.last_change = Some(last + Self::STEP.mul_f64(steps));
+            }
+        }
+        self.current
+    }
+
+    /// A final answer from the trunk: `overload` for 503 and 480.
+    pub fn answer(&mut self, overload: bool, now: Instant) {
+        if !overload {
+            return;
+        }
+        match self.burst_started {
+            Some(started) if now.saturating_duration_since(started) <= Self::HOLD => self.burst += 1,
+            _ => {
+                self.burst_started = Some(now);
+                self.burst = 1;
+            }
+        }
+        let held = self.last_change.is_some_and(|last| now.saturating_duration_since(last) < Self::HOLD);
+        if self.burst >= Self::BURST && !held {
+            self.current = (self.current / 2.0).max(self.cap / 10.0);
+            self.last_change = Some(now);
+            self.burst = 0;
+            self.burst_started = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod overload_tests {
+    use super::*;
+
+    #[test]
+    fn bursts_halve_the_rate_and_quiet_brings_it_back() {
+        let start = Instant::now();
+        let mut rate = OverloadRate::new(50.0);
+        // Two overloads are not a burst.
+        rate.answer(true, start);
+        rate.answer(true, start);
+        assert_eq!(rate.rate(50.0, start), 50.0);
+        rate.answer(true, start);
+        assert_eq!(rate.rate(50.0, start), 25.0, "a burst of three halves it");
+        // More of the same burst within the hold: no further cut.
+        for _ in 0..5 {
+            rate.answer(true, start + Duration::from_millis(500));
+        }
+        assert_eq!(rate.rate(50.0, start + Duration::from_millis(500)), 25.0);
+        // Another burst later halves again, never below a tenth.
+        for step in 2..10 {
+            let at = start + Duration::from_secs(step);
+            for _ in 0..3 {
+                rate.answer(true, at);
+            }
+        }
+        assert_eq!(rate.rate(50.0, start + Duration::from_secs(9)), 5.0);
+        // Quiet: +5 CPS every 5 s, up to the cap.
+        assert_eq!(rate.rate(50.0, start + Duration::from_secs(14)), 10.0);
+        assert_eq!(rate.rate(50.0, start + Duration::from_secs(29)), 25.0);
+        assert_eq!(rate.rate(50.0, start + Duration::from_secs(600)), 50.0);
+    }
+
+    #[test]
+    fn other_answers_change_nothing() {
+        let start = Instant::now();
+        let mut rate = OverloadRate::new(20.0);
+        for _ in 0..100 {
+            rate.answer(false, start);
+        }
+        assert_eq!(rate.rate(20.0, start), 20.0);
+    }
+}

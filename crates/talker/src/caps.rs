@@ -48,6 +48,8 @@ pub(crate) struct TrunkCaps {
     waiting: Mutex<HashMap<i64, Arc<AtomicUsize>>>,
     /// Each trunk's queue for booking INVITE slots (see `invite_slot`).
     booking: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// Each trunk's rate under overload (503/480 bursts back it off).
+    overload: Mutex<HashMap<i64, herald_policy::OverloadRate>>,
 }
 
 /// One claimed contact waiting to be dialed on a trunk; dropped once its
@@ -70,6 +72,7 @@ impl TrunkCaps {
             line_ttl,
             waiting: Mutex::default(),
             booking: Mutex::default(),
+            overload: Mutex::default(),
         }
     }
 
@@ -95,6 +98,29 @@ impl TrunkCaps {
         self.live_talkers.store(count.max(1), Ordering::Relaxed);
     }
 
+    /// The trunk's calls per second now: its cap, or less while the carrier
+    /// signals overload.
+    pub(crate) fn cps(&self, trunk: &Trunk) -> f64 {
+        let mut rates = self.overload.lock().expect("overload poisoned");
+        rates
+            .entry(trunk.id)
+            .or_insert_with(|| herald_policy::OverloadRate::new(trunk.cps_limit))
+            .rate(trunk.cps_limit, std::time::Instant::now())
+    }
+
+    /// A final answer from the trunk; 503 and 480 in bursts back its rate off.
+    pub(crate) fn answered(&self, trunk: &Trunk, sip_code: Option<u16>) {
+        let overload = matches!(sip_code, Some(503 | 480));
+        let mut rates = self.overload.lock().expect("overload poisoned");
+        let rate = rates.entry(trunk.id).or_insert_with(|| herald_policy::OverloadRate::new(trunk.cps_limit));
+        let before = rate.rate(trunk.cps_limit, std::time::Instant::now());
+        rate.answer(overload, std::time::Instant::now());
+        let after = rate.rate(trunk.cps_limit, std::time::Instant::now());
+        if after < before {
+            warn!(trunk = %trunk.name, from = before, to = after, "carrier overloaded (503/480): backing off");
+        }
+    }
+
     fn local_share(&self, cap: f64) -> f64 {
         cap / self.live_talkers.load(Ordering::Relaxed) as f64
     }
@@ -114,7 +140,7 @@ impl TrunkCaps {
         };
         let wait = loop {
             let wait = match &self.coord {
-                Some(coord) => match coord.reserve_invite_slot(trunk.id, trunk.cps_limit, MAX_SLOT_WAIT).await {
+                Some(coord) => match coord.reserve_invite_slot(trunk.id, self.cps(trunk), MAX_SLOT_WAIT).await {
                     Ok(SlotReservation::Reserved { wait }) => Some(wait),
                     Ok(SlotReservation::Full { retry_after }) => {
                         if !sleep_or_cancel(retry_after, cancel).await {
@@ -132,7 +158,7 @@ impl TrunkCaps {
             break match wait {
                 Some(wait) => wait,
                 None => {
-                    pacer.set_rate(self.local_share(trunk.cps_limit));
+                    pacer.set_rate(self.local_share(self.cps(trunk)));
                     pacer.reserve().saturating_duration_since(tokio::time::Instant::now())
                 }
             };
