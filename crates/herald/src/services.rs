@@ -133,6 +133,10 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
             }
         });
     }
+    if services.ui {
+        // Webhook deliveries: every UI node takes its share of the queue.
+        tasks.spawn(herald_ui::webhooks::Deliverer::new(store.clone()).run(shutdown.clone()));
+    }
     if services.scheduler {
         let scheduler = herald_scheduler::Scheduler::new(node_id.clone(), config.scheduler.clone(), store.clone());
         tasks.spawn(scheduler.run(shutdown.clone()));

@@ -218,7 +218,11 @@ impl Store {
                      ended_at = $12, talk_ms = $13, early_media = $14, dtmf = $15, rtp_packets_sent = $16, \
                      rtp_packets_received = $17, amd_verdict = $18, recording_path = $19 \
                  WHERE id = $1 AND outcome IS NULL AND EXISTS (SELECT 1 FROM moved) \
-                 RETURNING id) \
+                 RETURNING id, campaign_id), \
+             hooked AS ( \
+                 INSERT INTO webhook_deliveries (webhook_id, attempt_id) \
+                 SELECT w.id, a.id FROM written a JOIN webhooks w \
+                   ON w.enabled AND (w.campaign_id IS NULL OR w.campaign_id = a.campaign_id)) \
              SELECT count(*) FROM written",
         )
         .bind(record.attempt_id)

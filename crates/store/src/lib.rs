@@ -22,6 +22,7 @@ mod setup;
 mod tokens;
 mod trunk_groups;
 mod users;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -42,6 +43,7 @@ pub use sessions::{LiveSession, NewSession};
 pub use tokens::{ApiToken, LiveToken, RevokeToken};
 pub use trunk_groups::{TrunkGroup, TrunkGroupDetail, TrunkGroupMember};
 pub use users::{CreateUser, NewUser, Role, UnknownRole, UpdateUser, User, UserChanges, UserCredentials};
+pub use webhooks::{DueDelivery, Webhook};
 
 /// The schema, embedded at build time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");

@@ -41,6 +41,7 @@ mod trunk_groups;
 mod trunks;
 mod users;
 mod web;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::{
     AppState, Items, audit, auth, caller_ids, campaigns, imports, lists, live, prompts, reports, tokens, trunk_groups,
-    trunks, users,
+    trunks, users, webhooks,
 };
 
 /// What a route takes.
@@ -255,6 +255,17 @@ api! {
     delete "/caller-id-pools/{id}/numbers/{number}" => caller_ids::remove_number,
         doc("Remove a number from the pool", MANAGER, Reply::Empty(204));
 
+    get "/webhooks" => webhooks::list,
+        doc("Webhooks on attempt outcomes, with their delivery counts", MANAGER, ok::<Items<herald_store::Webhook>>());
+    post "/webhooks" => webhooks::create,
+        doc(
+            "Add a webhook: every finished attempt is POSTed to it as JSON, signed (X-Herald-Signature: sha256=HMAC)",
+            MANAGER,
+            created::<webhooks::CreatedWebhook>(),
+        )
+        .body(webhook_body);
+    delete "/webhooks/{id}" => webhooks::remove, doc("Remove a webhook", MANAGER, Reply::Empty(204));
+
     get "/dashboard" => live::dashboard,
         doc("Campaigns' progress and trunks' lines in use, now", VIEWER, ok::<herald_store::Dashboard>());
     get "/events" => live::events,
@@ -404,6 +415,17 @@ fn group_member_body() -> Value {
             "position": { "type": "integer", "default": 0, "description": "lower first (ordered)" },
             "weight": { "type": "integer", "minimum": 1, "default": 1, "description": "share of first tries (weighted)" },
             "prefixes": { "type": "array", "items": { "type": "string" }, "description": "only numbers starting with one of these; empty: all" },
+        }),
+    )
+}
+
+fn webhook_body() -> Value {
+    object(
+        &["url"],
+        json!({
+            "url": { "type": "string", "format": "uri" },
+            "secret": { "type": "string", "minLength": 16, "description": "made (and returned once) when left out" },
+            "campaign_id": { "type": ["integer", "null"], "description": "only this campaign's attempts; null: all" },
         }),
     )
 }

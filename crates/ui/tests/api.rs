@@ -1293,3 +1293,26 @@ async fn trunk_groups_order_trunks_for_campaigns(pool: PgPool) {
     assert_eq!(api.call(Method::DELETE, &member(trunk), &manager, None).await.status, StatusCode::NO_CONTENT);
     api.call(Method::DELETE, &member(trunk), &manager, None).await.expect(StatusCode::NOT_FOUND, "not_found");
 }
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn webhooks_are_added_with_a_secret_shown_once(pool: PgPool) {
+    let api = Api::new(pool);
+    let manager = api.user("manager@example.org", Role::Manager).await;
+    let manager = api.token(&manager).await;
+    let reply =
+        api.call(Method::POST, "/api/v1/webhooks", &manager, Some(json!({"url": "ftp://x", "secret": "short"}))).await;
+    assert_eq!(reply.body["error"]["fields"].as_object().unwrap().len(), 2, "{}", reply.body);
+    let body = json!({"url": "https://crm.example.org/herald", "campaign_id": 999});
+    api.call(Method::POST, "/api/v1/webhooks", &manager, Some(body)).await.expect(StatusCode::CONFLICT, "conflict");
+    let reply = api
+        .call(Method::POST, "/api/v1/webhooks", &manager, Some(json!({"url": "https://crm.example.org/herald"})))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert_eq!(reply.body["secret"].as_str().unwrap().len(), 48);
+    let listed = api.call(Method::GET, "/api/v1/webhooks", &manager, None).await;
+    let hook = &listed.body["items"][0];
+    assert_eq!((hook["url"].as_str(), hook["pending"].as_i64()), (Some("https://crm.example.org/herald"), Some(0)));
+    assert!(hook.get("secret").is_none(), "the secret is shown only once: {hook}");
+    let uri = format!("/api/v1/webhooks/{}", reply.body["id"]);
+    assert_eq!(api.call(Method::DELETE, &uri, &manager, None).await.status, StatusCode::NO_CONTENT);
+}

@@ -1,0 +1,216 @@
+//! Webhooks on attempt outcomes: `/api/v1/webhooks` (admins and managers
+//! configure them) and [`Deliverer`], which every UI node runs. Each
+//! finished attempt queues one delivery per matching webhook in the same
+//! statement that records it; deliverers take due deliveries with `SKIP
+//! LOCKED`, POST them as JSON signed with HMAC-SHA256
+//! (`X-Herald-Signature: sha256=<hex>`), and retry failures with
+//! exponential back-off — at least once, in no particular order (the body's
+//! `attempt.id` and `delivery` let receivers deduplicate).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use herald_store::{Change, DueDelivery, Role, Store, Webhook};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use crate::auth::Principal;
+use crate::error::{AppError, FieldErrors, Result};
+use crate::input::{JsonBody, parse_id, reject_unknown_fields};
+use crate::{AppState, Items};
+
+/// Tries before a delivery is given up (about 17 hours of back-off).
+const MAX_TRIES: i32 = 12;
+const BATCH: i64 = 50;
+/// A delivery in flight is another node's to retry after this long.
+const LEASE_SECS: i64 = 60;
+
+/// `GET /api/v1/webhooks` (manager): with their delivery counts.
+pub(crate) async fn list(principal: Principal, State(state): State<AppState>) -> Result<Json<Items<Webhook>>> {
+    principal.require(Role::Manager)?;
+    Ok(Json(Items { items: state.store()?.webhooks().await? }))
+}
+
+#[derive(Deserialize)]
+struct CreateWebhookRequest {
+    url: Option<String>,
+    secret: Option<String>,
+    campaign_id: Option<i64>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct CreatedWebhook {
+    id: i64,
+    /// Signs every body; shown once.
+    secret: String,
+}
+
+/// `POST /api/v1/webhooks` (manager) `{url, secret?, campaign_id?}`:
+/// without a secret one is made (and shown once).
+pub(crate) async fn create(
+    principal: Principal,
+    State(state): State<AppState>,
+    body: JsonBody,
+) -> Result<(StatusCode, Json<CreatedWebhook>)> {
+    principal.require(Role::Manager)?;
+    let request: CreateWebhookRequest = body.parse()?;
+    let mut fields = FieldErrors::default();
+    reject_unknown_fields(&request.unknown, &mut fields);
+    let url = request.url.unwrap_or_default().trim().to_owned();
+    let valid_url = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 2000
+        && !url.contains(char::is_whitespace)
+        && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
+    if !valid_url {
+        fields.add("url", "must be an http:// or https:// URL");
+    }
+    let secret = match request.secret {
+        Some(secret) if secret.len() < 16 => {
+            fields.add("secret", "must be at least 16 characters (or leave it out to have one made)");
+            secret
+        }
+        Some(secret) => secret,
+        None => {
+            let mut bytes = [0_u8; 24];
+            rand::fill(&mut bytes);
+            bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+        }
+    };
+    fields.check()?;
+    match state.store()?.add_webhook(&url, &secret, request.campaign_id, &principal.actor()).await? {
+        Change::Done(id) => Ok((StatusCode::CREATED, Json(CreatedWebhook { id, secret }))),
+        Change::Conflict(message) => Err(AppError::Conflict(message)),
+    }
+}
+
+/// `DELETE /api/v1/webhooks/{id}` (manager).
+pub(crate) async fn remove(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    principal.require(Role::Manager)?;
+    if state.store()?.delete_webhook(parse_id(&id, "webhook")?, &principal.actor()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound("webhook"))
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104) of `message` under `key`, as lowercase hex.
+pub fn signature(key: &[u8], message: &[u8]) -> String {
+    const BLOCK: usize = 64;
+    let mut block = [0_u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.iter().map(|k| k ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(message).finalize();
+    let outer = Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize();
+    outer.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Delivers the queued webhook calls; one per UI node.
+pub struct Deliverer {
+    store: Store,
+    client: reqwest::Client,
+}
+
+impl Deliverer {
+    pub fn new(store: Store) -> Deliverer {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("Herald/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("an HTTP client with default settings");
+        Deliverer { store, client }
+    }
+
+    /// Delivers until `shutdown`.
+    pub async fn run(self, shutdown: CancellationToken) {
+        loop {
+            let delivered = match self.store.take_due_deliveries(BATCH, LEASE_SECS).await {
+                Ok(due) if !due.is_empty() => {
+                    let count = due.len();
+                    let sends = due.into_iter().map(|delivery| self.deliver(delivery));
+                    futures_util::future::join_all(sends).await;
+                    count
+                }
+                Ok(_) => 0,
+                Err(error) => {
+                    debug!(%error, "webhooks: reading the queue failed");
+                    0
+                }
+            };
+            let pause = if delivered as i64 == BATCH { Duration::ZERO } else { Duration::from_millis(500) };
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                () = shutdown.cancelled() => return,
+            }
+        }
+    }
+
+    async fn deliver(&self, delivery: DueDelivery) {
+        let body = serde_json::json!({
+            "event": "attempt.finished",
+            "delivery": delivery.id,
+            "attempt": delivery.attempt,
+        })
+        .to_string();
+        let signed = signature(delivery.secret.as_bytes(), body.as_bytes());
+        let sent = self
+            .client
+            .post(&delivery.url)
+            .header("Content-Type", "application/json")
+            .header("X-Herald-Signature", format!("sha256={signed}"))
+            .header("X-Herald-Delivery", delivery.id.to_string())
+            .body(body)
+            .send()
+            .await;
+        let (status, error) = match sent {
+            Ok(response) if response.status().is_success() => (Some(response.status().as_u16()), None),
+            Ok(response) => (Some(response.status().as_u16()), Some(format!("HTTP {}", response.status()))),
+            Err(error) => (None, Some(error.to_string())),
+        };
+        let retry_in = error.as_ref().and_then(|_| {
+            (delivery.tries < MAX_TRIES).then(|| 5_i64.saturating_mul(1 << (delivery.tries - 1).clamp(0, 13)))
+        });
+        match &error {
+            None => debug!(webhook = delivery.webhook_id, delivery = delivery.id, "webhook delivered"),
+            Some(error) if retry_in.is_some() => {
+                info!(webhook = delivery.webhook_id, %error, retry_in, "webhook delivery failed: retrying")
+            }
+            Some(error) => warn!(webhook = delivery.webhook_id, %error, "webhook delivery failed: giving up"),
+        }
+        if let Err(error) = self.store.delivery_result(delivery.id, status, error.as_deref(), retry_in).await {
+            warn!(%error, "webhooks: recording a delivery failed (it will be sent again)");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signature;
+
+    #[test]
+    fn signatures_are_rfc_4231_hmac_sha256() {
+        // RFC 4231 test cases 2 and 6.
+        assert_eq!(
+            signature(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            signature(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
+}
