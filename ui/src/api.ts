@@ -45,6 +45,8 @@ export interface Campaign {
   name: string;
   status: CampaignStatus;
   trunk_id: number | null;
+  /** Route through this trunk group instead of `trunk_id`. */
+  trunk_group_id: number | null;
   prompt_id: number | null;
   caller_id: string | null;
   /** Present a number from this pool (by its strategy) instead of `caller_id`. */
@@ -86,9 +88,29 @@ export interface Summary {
 export interface Preflight {
   campaign_id: number;
   status: CampaignStatus;
-  trunk: { id: number; name: string; enabled: boolean; cps_limit: number; max_lines: number } | null;
+  trunk: {
+    id: number;
+    name: string;
+    enabled: boolean;
+    cps_limit: number;
+    max_lines: number;
+    /** The Talkers' last OPTIONS probe of the trunk; null: not probed lately. */
+    answers_options: boolean | null;
+    /** What that probe saw, how long ago, from which node. */
+    probe: string | null;
+  } | null;
   has_prompt: boolean;
   caller_id: string | null;
+  /** The campaign's caller-ID pool as it stands today. */
+  caller_ids: {
+    pool_id: number;
+    name: string;
+    numbers: number;
+    /** Enabled, not resting and under their daily cap: presentable now. */
+    available: number;
+    resting: number;
+    at_daily_cap: number;
+  } | null;
   /** Local calling hours are set. */
   calling_window: boolean;
   queued: number;
@@ -191,6 +213,29 @@ export interface CallerId {
 
 export interface CallerIdPoolDetail extends CallerIdPool {
   numbers: CallerId[];
+}
+
+export type TrunkGroupStrategy = "ordered" | "weighted";
+
+export interface TrunkGroup {
+  id: number;
+  name: string;
+  strategy: TrunkGroupStrategy;
+  created_at: string;
+}
+
+export interface TrunkGroupMember {
+  trunk_id: number;
+  /** Ordered groups try lower positions first. */
+  position: number;
+  /** Weighted groups share calls in proportion to it (≥ 1). */
+  weight: number;
+  /** E.164 beginnings ("+4930"); empty: every number. */
+  prefixes: string[];
+}
+
+export interface TrunkGroupDetail extends TrunkGroup {
+  members: TrunkGroupMember[];
 }
 
 export interface Dashboard {

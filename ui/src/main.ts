@@ -9,6 +9,7 @@ import { dashboardView } from "./views/dashboard";
 import { campaignsView, newCampaignView } from "./views/campaigns";
 import { campaignView, editCampaignView } from "./views/campaign";
 import { trunksView } from "./views/trunks";
+import { trunkGroupView, trunkGroupsView } from "./views/trunkGroups";
 import { promptsView } from "./views/prompts";
 import { listView, listsView } from "./views/lists";
 import { callerIdPoolView, callerIdPoolsView } from "./views/callerIds";
@@ -21,6 +22,8 @@ route("/campaigns/new", newCampaignView);
 route("/campaigns/:id", campaignView);
 route("/campaigns/:id/edit", editCampaignView);
 route("/trunks", trunksView);
+route("/trunk-groups", trunkGroupsView);
+route("/trunk-groups/:id", trunkGroupView);
 route("/prompts", promptsView);
 route("/lists", listsView);
 route("/lists/:id", listView);
@@ -38,6 +41,7 @@ const NAV: { path: string; text: string; visible: () => boolean }[] = [
   { path: "/dashboard", text: "Dashboard", visible: () => true },
   { path: "/campaigns", text: "Campaigns", visible: () => true },
   { path: "/trunks", text: "Trunks", visible: () => true },
+  { path: "/trunk-groups", text: "Trunk groups", visible: () => true },
   { path: "/prompts", text: "Prompts", visible: () => true },
   { path: "/lists", text: "Lists", visible: () => true },
   { path: "/caller-ids", text: "Caller IDs", visible: () => true },

@@ -2,8 +2,9 @@
 // against a real Herald, real Postgres/Redis, a real SIPp carrier and
 // Debian's Chromium (playwright-core drives it; no browser download).
 //
-//   sign in → add a trunk → upload a prompt and play it → create a
-//   round-robin caller-ID pool with two numbers → create a campaign using it
+//   sign in → add a trunk → put it in an ordered trunk group → upload a
+//   prompt and play it → create a round-robin caller-ID pool with two
+//   numbers → create a campaign routing through the group and using the pool
 //   → upload contacts with column mapping (one bad row, reported by line)
 //   → put one contact on the campaign's blacklist (it must never be dialed)
 //   → open the live dashboard → start → watch calls, outcomes and the
@@ -209,7 +210,7 @@ let dashboard = null;
 let current = page;
 const on = () => current;
 
-const names = { trunk: `SIPp carrier ${STAMP}`, prompt: `Welcome ${STAMP}`, campaign: `Browser test ${STAMP}`, pool: "Flow pool" };
+const names = { trunk: `SIPp carrier ${STAMP}`, group: "Flow group", prompt: `Welcome ${STAMP}`, campaign: `Browser test ${STAMP}`, pool: "Flow pool" };
 const poolNumbers = ["+12025550101", "+12025550102"];
 let campaignId = null;
 let latencyReport = null;
@@ -245,6 +246,19 @@ try {
     await page.getByLabel("Lines", { exact: true }).fill("100");
     await page.getByRole("button", { name: "Add trunk" }).click();
     await page.getByTestId("trunks").getByRole("rowheader", { name: names.trunk }).waitFor();
+  });
+
+  await step(on, "create a trunk group", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trunk groups" }).click();
+    await page.getByRole("heading", { name: "New trunk group" }).waitFor();
+    await page.getByLabel("Name", { exact: true }).fill(names.group);
+    await page.getByLabel("Strategy", { exact: true }).selectOption("ordered");
+    await page.getByRole("button", { name: "Create group" }).click();
+    await page.getByRole("heading", { name: names.group }).waitFor();
+    await selectByText(page.getByLabel("Trunk", { exact: true }), names.trunk);
+    await page.getByRole("button", { name: "Add to group" }).click();
+    await page.getByTestId("members").getByRole("rowheader", { name: names.trunk }).waitFor();
+    log(`  group “${names.group}” (ordered): ${names.trunk}`);
   });
 
   await step(on, "upload a prompt and play it", async () => {
@@ -288,7 +302,8 @@ try {
     await page.getByRole("link", { name: "New campaign" }).click();
     await page.getByRole("heading", { name: "New campaign" }).waitFor();
     await page.getByLabel("Name", { exact: true }).fill(names.campaign);
-    await selectByText(page.getByLabel("Trunk", { exact: true }), names.trunk);
+    await page.getByLabel("A trunk group", { exact: true }).check();
+    await selectByText(page.getByLabel("Trunk group", { exact: true }), names.group);
     await selectByText(page.getByLabel("Prompt", { exact: true }), names.prompt);
     await page.getByLabel("Caller ID", { exact: true }).fill("+12025550100");
     await selectByText(page.getByLabel("Caller ID pool", { exact: true }), names.pool);
@@ -301,6 +316,7 @@ try {
     await page.getByRole("heading", { name: names.campaign }).waitFor();
     check((await page.getByTestId("campaign-status").innerText()).trim() === "draft", "a new campaign is not a draft");
     check((await page.getByTestId("caller-id-pool").first().innerText()).trim() === names.pool, "the campaign does not show its caller-ID pool");
+    check((await page.getByTestId("trunk-group").first().innerText()).trim() === names.group, "the campaign does not show its trunk group");
     log(`  campaign ${campaignId}`);
   });
 

@@ -17,6 +17,8 @@ import {
   type Report,
   type Summary,
   type Trunk,
+  type TrunkGroup,
+  type TrunkGroupDetail,
 } from "../api";
 import { outcomeBars, outcomeColumns } from "../charts";
 import { parseCsv, readCsvHead } from "../csv";
@@ -26,6 +28,7 @@ import { navigate } from "../router";
 import { canWrite } from "../session";
 import { strategyText } from "./callerIds";
 import { campaignForm } from "./campaignForm";
+import { groupStrategyText } from "./trunkGroups";
 
 type Action = "start" | "schedule" | "pause" | "resume" | "stop" | "clone" | "archive";
 
@@ -82,12 +85,13 @@ export async function editCampaignView(main: HTMLElement, params: Record<string,
 
 export async function campaignView(main: HTMLElement, params: Record<string, string>) {
   const id = Number(params.id);
-  let [campaign, summary, trunks, prompts, pools] = await Promise.all([
+  let [campaign, summary, trunks, prompts, pools, groups] = await Promise.all([
     get<Campaign>(`/campaigns/${id}`),
     get<Summary>(`/campaigns/${id}/summary`),
     get<Items<Trunk>>("/trunks"),
     get<Items<Prompt>>("/prompts"),
     get<Items<CallerIdPool>>("/caller-id-pools"),
+    get<Items<TrunkGroup>>("/trunk-groups"),
   ]);
   const timers: number[] = [];
   let stopped = false;
@@ -200,9 +204,20 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
       return;
     }
     if (stopped) return;
+    // A group's trunks, to say whether it has any (the preflight covers the campaign's own trunk only).
+    let group: TrunkGroupDetail | null = null;
+    if (campaign.trunk_group_id != null) {
+      try {
+        group = await get<TrunkGroupDetail>(`/trunk-groups/${campaign.trunk_group_id}`);
+      } catch {
+        group = null;
+      }
+      if (stopped) return;
+    }
     const blockers = preflight.blockers ?? [];
     const yes = (ok: boolean, text: string) => h("span", { class: ok ? "ok" : "blockers" }, text);
     const trunk = preflight.trunk;
+    const pool = preflight.caller_ids;
     const decisions = Object.entries(preflight.recent_decisions ?? {});
     const hours = (preflight.due_by_hour ?? []).filter((entry) => entry.contacts > 0);
     replace(
@@ -214,9 +229,26 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
         "dl",
         { class: "details" },
         h("dt", null, "Status"), h("dd", null, preflight.status),
-        h("dt", null, "Trunk"), h("dd", null, trunk ? [trunk.name, " — ", yes(trunk.enabled, trunk.enabled ? "enabled" : "disabled"), ` · ${trunk.cps_limit} CPS · ${trunk.max_lines} lines`] : yes(false, "none")),
+        campaign.trunk_group_id != null ? [h("dt", null, "Trunk group"), h("dd", { "data-testid": "preflight-group" }, groupStatus(group))] : null,
+        trunk || campaign.trunk_group_id == null
+          ? [
+              h("dt", null, "Trunk"), h("dd", null, trunk ? [trunk.name, " — ", yes(trunk.enabled, trunk.enabled ? "enabled" : "disabled"), ` · ${trunk.cps_limit} CPS · ${trunk.max_lines} lines`] : yes(false, "none")),
+              trunk ? [h("dt", null, "OPTIONS probe"), h("dd", { "data-testid": "trunk-probe" }, probeStatus(trunk))] : null,
+            ]
+          : null,
         h("dt", null, "Prompt"), h("dd", null, yes(preflight.has_prompt, preflight.has_prompt ? "yes" : "none")),
         h("dt", null, "Caller ID"), h("dd", null, campaign.caller_id_pool_id != null ? callerIds() : preflight.caller_id ?? "none"),
+        pool
+          ? [
+              h("dt", null, "Pool numbers"),
+              h(
+                "dd",
+                { "data-testid": "caller-id-availability" },
+                yes(pool.available > 0, `${formatNumber(pool.available)} of ${formatNumber(pool.numbers)} available`),
+                ` · ${formatNumber(pool.resting)} resting · ${formatNumber(pool.at_daily_cap)} at their daily cap`,
+              ),
+            ]
+          : null,
         h("dt", null, "Calling hours"), h("dd", null, preflight.calling_window ? "set (local to each contact)" : "any time"),
         h("dt", null, "Waiting to be called"), h("dd", null, formatNumber(preflight.queued)),
         h("dt", null, "Due now"), h("dd", null, formatNumber(preflight.due_now)),
@@ -333,6 +365,43 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
     );
   }
 
+  /** The Talkers' last OPTIONS probe of the trunk: ✓, ✗ or not probed lately, with what it saw. */
+  function probeStatus(trunk: NonNullable<Preflight["trunk"]>): (HTMLElement | string)[] {
+    const state =
+      trunk.answers_options === true
+        ? h("span", { class: "ok" }, "✓ answers OPTIONS")
+        : trunk.answers_options === false
+          ? h("span", { class: "blockers" }, "✗ does not answer OPTIONS")
+          : h("span", { class: "muted" }, "not probed lately");
+    return [state, trunk.probe ? h("span", { class: "hint" }, ` — ${trunk.probe}`) : ""];
+  }
+
+  /** The campaign's trunk group (a link to it) and how many trunks it has. */
+  function groupStatus(group: TrunkGroupDetail | null): (HTMLElement | string)[] {
+    const link = routeLink();
+    if (!group) return link;
+    const enabled = group.members.filter((member) => trunks.items.some((trunk) => trunk.id === member.trunk_id && trunk.enabled)).length;
+    return [
+      ...link,
+      " — ",
+      h(
+        "span",
+        { class: enabled ? "ok" : "blockers" },
+        group.members.length ? `${enabled} of ${group.members.length} trunk${group.members.length === 1 ? "" : "s"} enabled` : "no trunks: calls cannot be placed",
+      ),
+      h("span", { class: "hint" }, " · the OPTIONS probes of a group's trunks are not checked here"),
+    ];
+  }
+
+  /** The campaign's trunk group as a link, with its strategy. */
+  function routeLink(): (HTMLElement | string)[] {
+    const group = groups.items.find((candidate) => candidate.id === campaign.trunk_group_id);
+    return [
+      h("a", { href: `#/trunk-groups/${campaign.trunk_group_id}`, "data-testid": "trunk-group" }, group?.name ?? `#${campaign.trunk_group_id}`),
+      group ? ` (${groupStrategyText(group.strategy).toLowerCase()})` : "",
+    ];
+  }
+
   /** The campaign's pool (a link to it), which overrides the fixed caller ID. */
   function callerIds(): (HTMLElement | string)[] {
     const pool = pools.items.find((candidate) => candidate.id === campaign.caller_id_pool_id);
@@ -356,7 +425,8 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
     h(
       "p",
       { class: "hint" },
-      `Trunk: ${trunkName ?? "none"} · Prompt: ${promptName ?? "none"} · Caller ID: `,
+      campaign.trunk_group_id != null ? ["Trunk group: ", ...routeLink()] : `Trunk: ${trunkName ?? "none"}`,
+      ` · Prompt: ${promptName ?? "none"} · Caller ID: `,
       campaign.caller_id_pool_id != null ? callerIds() : campaign.caller_id ?? "–",
       ` · up to ${campaign.max_attempts} attempt${campaign.max_attempts === 1 ? "" : "s"}, ring ${campaign.ring_timeout_secs} s · CPS cap ${campaign.cps_cap ?? "trunk's"} · concurrency cap ${campaign.concurrency_cap ?? "trunk's"} · ${campaign.timezone} · calling hours: ${hours}`,
     ),

@@ -1,9 +1,10 @@
 // The campaign form, for creating and editing: dialling settings and the
 // calling window (weekday × "HH:MM-HH:MM" ranges, plus blackout dates).
-import { get, type Campaign, type CallerIdPool, type CallingWindow, type Items, type Prompt, type Trunk } from "../api";
+import { get, type Campaign, type CallerIdPool, type CallingWindow, type Items, type Prompt, type Trunk, type TrunkGroup } from "../api";
 import { h } from "../dom";
 import { field, formAlert, input, optionalNumber, select, values } from "../forms";
 import { strategyText } from "./callerIds";
+import { groupStrategyText } from "./trunkGroups";
 
 const WEEKDAYS: [string, string][] = [
   ["mon", "Monday"],
@@ -49,12 +50,39 @@ export interface CampaignFormParts {
 }
 
 export async function campaignForm(campaign: Campaign | null, submitText: string): Promise<CampaignFormParts> {
-  const [trunks, prompts, pools] = await Promise.all([get<Items<Trunk>>("/trunks"), get<Items<Prompt>>("/prompts"), get<Items<CallerIdPool>>("/caller-id-pools")]);
+  const [trunks, prompts, pools, groups] = await Promise.all([
+    get<Items<Trunk>>("/trunks"),
+    get<Items<Prompt>>("/prompts"),
+    get<Items<CallerIdPool>>("/caller-id-pools"),
+    get<Items<TrunkGroup>>("/trunk-groups"),
+  ]);
   const trunkSelect = select(
     "trunk_id",
     [{ value: "", text: trunks.items.length ? "— choose a trunk —" : "— no trunks yet —" }, ...trunks.items.map((trunk) => ({ value: String(trunk.id), text: `${trunk.name} (${trunk.host}:${trunk.port})${trunk.enabled ? "" : " — disabled"}` }))],
     campaign?.trunk_id != null ? String(campaign.trunk_id) : trunks.items.length === 1 ? String(trunks.items[0].id) : "",
   );
+  const groupSelect = select(
+    "trunk_group_id",
+    [{ value: "", text: groups.items.length ? "— choose a trunk group —" : "— no trunk groups yet —" }, ...groups.items.map((group) => ({ value: String(group.id), text: `${group.name} (${groupStrategyText(group.strategy).toLowerCase()})` }))],
+    campaign?.trunk_group_id != null ? String(campaign.trunk_group_id) : groups.items.length === 1 ? String(groups.items[0].id) : "",
+  );
+  // Route through one trunk or a trunk group: one radio each, and the select that goes with it.
+  const viaGroup = campaign?.trunk_group_id != null;
+  const routeTrunk = input("route", { type: "radio", value: "trunk", checked: !viaGroup });
+  const routeGroup = input("route", { type: "radio", value: "group", checked: viaGroup });
+  const trunkField = field("Trunk", trunkSelect, trunks.items.length ? "The carrier trunk the calls go through." : "Add a trunk first (Trunks page).");
+  const groupField = field(
+    "Trunk group",
+    groupSelect,
+    groups.items.length ? "Calls go through the group's trunks, by prefix and position or weight, moving on to the next trunk when one fails." : "Create a group first (Trunk groups page).",
+  );
+  const showRoute = () => {
+    trunkField.hidden = !routeTrunk.checked;
+    groupField.hidden = !routeGroup.checked;
+  };
+  routeTrunk.addEventListener("change", showRoute);
+  routeGroup.addEventListener("change", showRoute);
+  showRoute();
   const promptSelect = select(
     "prompt_id",
     [{ value: "", text: prompts.items.length ? "— choose a prompt —" : "— no prompts yet —" }, ...prompts.items.map((prompt) => ({ value: String(prompt.id), text: `${prompt.name} (${(prompt.duration_ms / 1000).toFixed(1)} s)` }))],
@@ -131,7 +159,14 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
       null,
       h("legend", null, "What to call with"),
       field("Name", input("name", { required: true, value: campaign?.name ?? "", autocomplete: "off" })),
-      field("Trunk", trunkSelect, trunks.items.length ? "The carrier trunk the calls go through." : "Add a trunk first (Trunks page)."),
+      h(
+        "fieldset",
+        { class: "route" },
+        h("legend", null, "Route through"),
+        h("div", { class: "choices" }, field("A single trunk", routeTrunk), field("A trunk group", routeGroup)),
+        trunkField,
+        groupField,
+      ),
       field("Prompt", promptSelect, prompts.items.length ? "The message played when someone answers." : "Upload a prompt first (Prompts page)."),
       h(
         "div",
@@ -204,9 +239,12 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
 
   function body(): Record<string, unknown> {
     const data = values(form);
+    // The route not chosen is cleared: a campaign uses one or the other.
+    const group = data.route === "group";
     return {
       name: data.name,
-      trunk_id: data.trunk_id ? Number(data.trunk_id) : null,
+      trunk_id: !group && data.trunk_id ? Number(data.trunk_id) : null,
+      trunk_group_id: group && data.trunk_group_id ? Number(data.trunk_group_id) : null,
       prompt_id: data.prompt_id ? Number(data.prompt_id) : null,
       caller_id: data.caller_id || null,
       caller_id_pool_id: data.caller_id_pool_id ? Number(data.caller_id_pool_id) : null,

@@ -1,5 +1,5 @@
 // Campaigns: the list (with a getting-started checklist) and the create form.
-import { get, post, type Campaign, type Items, type Prompt, type Trunk } from "../api";
+import { get, post, type Campaign, type Items, type Prompt, type Trunk, type TrunkGroup } from "../api";
 import { formatTime, h, replace } from "../dom";
 import { busy, flash, showErrors } from "../forms";
 import { navigate } from "../router";
@@ -8,12 +8,21 @@ import { campaignForm } from "./campaignForm";
 import { gettingStarted } from "./steps";
 
 export async function campaignsView(main: HTMLElement) {
-  const [campaigns, trunks, prompts] = await Promise.all([
+  const [campaigns, trunks, prompts, groups] = await Promise.all([
     get<Items<Campaign>>("/campaigns"),
     get<Items<Trunk>>("/trunks"),
     get<Items<Prompt>>("/prompts"),
+    get<Items<TrunkGroup>>("/trunk-groups"),
   ]);
   const trunkNames = new Map(trunks.items.map((trunk) => [trunk.id, trunk.name]));
+  const groupNames = new Map(groups.items.map((group) => [group.id, group.name]));
+  /** The trunk, or the trunk group the campaign routes through instead. */
+  const route = (campaign: Campaign) =>
+    campaign.trunk_group_id != null
+      ? ["group ", h("a", { href: `#/trunk-groups/${campaign.trunk_group_id}` }, groupNames.get(campaign.trunk_group_id) ?? `#${campaign.trunk_group_id}`)]
+      : campaign.trunk_id
+        ? trunkNames.get(campaign.trunk_id) ?? `#${campaign.trunk_id}`
+        : "–";
   const showArchived = h("input", { type: "checkbox", id: "show-archived" });
   const tableWrap = h("div", { class: "table-wrap" });
 
@@ -28,7 +37,7 @@ export async function campaignsView(main: HTMLElement) {
       h(
         "table",
         { "data-testid": "campaigns" },
-        h("thead", null, h("tr", null, ["Name", "Status", "Trunk", "Created", "Started", "Completed"].map((text) => h("th", { scope: "col" }, text)))),
+        h("thead", null, h("tr", null, ["Name", "Status", "Trunk or group", "Created", "Started", "Completed"].map((text) => h("th", { scope: "col" }, text)))),
         h(
           "tbody",
           null,
@@ -38,7 +47,7 @@ export async function campaignsView(main: HTMLElement) {
               null,
               h("th", { scope: "row" }, h("a", { href: `#/campaigns/${campaign.id}` }, campaign.name)),
               h("td", null, h("span", { class: `badge status-${campaign.status}` }, campaign.status)),
-              h("td", null, campaign.trunk_id ? trunkNames.get(campaign.trunk_id) ?? `#${campaign.trunk_id}` : "–"),
+              h("td", null, route(campaign)),
               h("td", null, formatTime(campaign.created_at)),
               h("td", null, formatTime(campaign.started_at)),
               h("td", null, formatTime(campaign.completed_at)),

@@ -4,7 +4,9 @@ import { formatNumber, h, replace } from "../dom";
 import { busy, errorBanner, field, flash, formAlert, input, optionalNumber, select, showErrors, values } from "../forms";
 import { canWrite } from "../session";
 
-export async function trunksView(main: HTMLElement) {
+/** `#/trunks?trunk=3` marks trunk 3's row (links from trunk groups). */
+export async function trunksView(main: HTMLElement, _params: Record<string, string>, query: URLSearchParams) {
+  const marked = Number(query.get("trunk") ?? "");
   let trunks = (await get<Items<Trunk>>("/trunks")).items;
   const tableBox = h("div", { class: "table-wrap" });
   const formBox = h("section", { class: "card", "aria-labelledby": "trunk-form-title" });
@@ -32,7 +34,7 @@ export async function trunksView(main: HTMLElement) {
           trunks.map((trunk) =>
             h(
               "tr",
-              { "data-trunk": trunk.id },
+              { "data-trunk": trunk.id, class: trunk.id === marked ? "marked" : null, "aria-current": trunk.id === marked ? "true" : null },
               h("th", { scope: "row" }, trunk.name),
               h("td", { class: "mono" }, `${trunk.host}:${trunk.port}`),
               h("td", null, trunk.transport.toUpperCase()),
@@ -138,7 +140,9 @@ export async function trunksView(main: HTMLElement) {
     main,
     h("h1", { tabindex: "-1" }, "Trunks"),
     h("p", { class: "hint" }, "A trunk is a carrier's SIP entry point. Herald keeps every trunk's calls per second and lines within its limits across all Talker nodes."),
+    h("p", { class: "hint" }, "To spread a campaign over several trunks, with failover and routing by number prefix, put them in a ", h("a", { href: "#/trunk-groups" }, "trunk group"), "."),
     h("section", { class: "card", "aria-label": "Trunks" }, tableError, tableBox),
     canWrite() ? formBox : null,
   );
+  main.querySelector<HTMLElement>("tr.marked")?.scrollIntoView({ block: "center" });
 }
