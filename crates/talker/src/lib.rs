@@ -394,7 +394,10 @@ async fn probe_trunks(shared: Arc<Shared>, stop: CancellationToken) {
             let up = matches!(result, Ok(herald_sip::TrunkProbe::Answered { .. }));
             if let Some(coord) = &shared.coord {
                 let detail = match &result {
-                    Ok(probe) => format!("{probe:?}"),
+                    Ok(herald_sip::TrunkProbe::Answered { code, round_trip }) => {
+                        format!("answered {code} in {:.1} ms", round_trip.as_secs_f64() * 1000.0)
+                    }
+                    Ok(herald_sip::TrunkProbe::Silent) => "no answer to OPTIONS".to_owned(),
                     Err(error) => error.to_string(),
                 };
                 let health = herald_coord::TrunkHealth {
