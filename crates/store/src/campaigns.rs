@@ -197,16 +197,27 @@ impl Store {
     /// Every count is served by the `contacts_due` index.
     pub async fn preflight(&self, campaign_id: i64) -> Result<Preflight> {
         let campaign = self.campaign(campaign_id).await?;
-        let trunk = match campaign.trunk_id {
-            Some(trunk_id) => {
-                self.trunks().await?.into_iter().find(|trunk| trunk.id == trunk_id).map(|trunk| PreflightTrunk {
-                    id: trunk.id,
-                    name: trunk.name,
-                    enabled: trunk.enabled,
-                    cps_limit: trunk.cps_limit,
-                    max_lines: trunk.max_lines,
-                    answers_options: None,
-                    probe: None,
+        let trunks = self.trunks().await?;
+        let preflight_trunk = |trunk_id: i64| {
+            trunks.iter().find(|trunk| trunk.id == trunk_id).map(|trunk| PreflightTrunk {
+                id: trunk.id,
+                name: trunk.name.clone(),
+                enabled: trunk.enabled,
+                cps_limit: trunk.cps_limit,
+                max_lines: trunk.max_lines,
+                answers_options: None,
+                probe: None,
+            })
+        };
+        let trunk = campaign.trunk_id.and_then(preflight_trunk);
+        let trunk_group = match campaign.trunk_group_id {
+            Some(group_id) => {
+                let detail = self.trunk_group(group_id).await?;
+                Some(crate::PreflightGroup {
+                    id: group_id,
+                    name: detail.group.name,
+                    strategy: detail.group.strategy,
+                    trunks: detail.members.iter().filter_map(|member| preflight_trunk(member.trunk_id)).collect(),
                 })
             }
             None => None,
@@ -259,8 +270,15 @@ impl Store {
         if campaign.status != "running" {
             blockers.push(format!("the campaign is {}, not running", campaign.status));
         }
+        if let Some(group) = &trunk_group {
+            if group.trunks.is_empty() {
+                blockers.push(format!("trunk group {} has no trunks", group.name));
+            } else if group.trunks.iter().all(|trunk| !trunk.enabled) {
+                blockers.push(format!("every trunk of group {} is disabled", group.name));
+            }
+        }
         match &trunk {
-            None if campaign.trunk_group_id.is_some() => {}
+            None if trunk_group.is_some() => {}
             None => blockers.push("the campaign has no trunk".to_owned()),
             Some(trunk) if !trunk.enabled => blockers.push(format!("trunk {} is disabled", trunk.name)),
             Some(_) => {}
@@ -282,6 +300,7 @@ impl Store {
             campaign_id,
             status: campaign.status,
             trunk,
+            trunk_group,
             has_prompt: campaign.prompt_id.is_some(),
             caller_id: campaign.caller_id,
             caller_ids,

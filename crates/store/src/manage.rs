@@ -277,6 +277,7 @@ impl Store {
             "trunks" => "DELETE FROM trunks WHERE id = $1",
             "prompts" => "DELETE FROM prompts WHERE id = $1",
             "lists" => "DELETE FROM lists WHERE id = $1",
+            "trunk_groups" => "DELETE FROM trunk_groups WHERE id = $1",
             _ => unreachable!("delete_row is called with a known table"),
         };
         let mut transaction = self.pool.begin().await?;

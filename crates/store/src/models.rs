@@ -250,6 +250,8 @@ pub struct Preflight {
     pub status: String,
     /// The campaign's trunk, if it has one, and whether it is enabled.
     pub trunk: Option<PreflightTrunk>,
+    /// The campaign's trunk group, if it routes through one.
+    pub trunk_group: Option<PreflightGroup>,
     pub has_prompt: bool,
     pub caller_id: Option<String>,
     pub caller_ids: Option<PreflightCallerIds>,
@@ -278,6 +280,16 @@ pub struct PreflightTrunk {
     pub answers_options: Option<bool>,
     /// What the last probe saw, and which node and when.
     pub probe: Option<String>,
+}
+
+/// The campaign's trunk group and its trunks.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PreflightGroup {
+    pub id: i64,
+    pub name: String,
+    pub strategy: String,
+    /// In the group's order.
+    pub trunks: Vec<PreflightTrunk>,
 }
 
 /// The campaign's caller-ID pool, as it stands today.

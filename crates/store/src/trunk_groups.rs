@@ -117,6 +117,42 @@ impl Store {
         Ok(Change::Done(()))
     }
 
+    /// Renames a group or changes its strategy, audited.
+    pub async fn update_trunk_group(
+        &self,
+        group_id: i64,
+        name: &str,
+        strategy: &str,
+        actor: &Actor,
+    ) -> Result<Change<TrunkGroup>> {
+        let mut transaction = self.pool.begin().await?;
+        let updated = sqlx::query_as::<_, TrunkGroup>(
+            "UPDATE trunk_groups SET name = $2, strategy = $3 WHERE id = $1 RETURNING id, name, strategy, created_at",
+        )
+        .bind(group_id)
+        .bind(name)
+        .bind(strategy)
+        .fetch_optional(&mut *transaction)
+        .await;
+        let group = match updated {
+            Ok(Some(group)) => group,
+            Ok(None) => return Err(crate::Error::NotFound { entity: "trunk group", id: group_id }),
+            Err(error) if error.as_database_error().and_then(|error| error.code()).as_deref() == Some("23505") => {
+                return Ok(Change::Conflict("a trunk group with this name already exists"));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let details = serde_json::json!({ "name": name, "strategy": strategy });
+        audit::record(&mut transaction, actor, "update", "trunk_group", Some(group_id), details).await?;
+        transaction.commit().await?;
+        Ok(Change::Done(group))
+    }
+
+    /// Deletes a group no campaign uses, audited.
+    pub async fn delete_trunk_group(&self, group_id: i64, actor: &Actor) -> Result<Change<()>> {
+        self.delete_row("trunk_groups", "trunk group", group_id, actor, "a campaign routes through this group").await
+    }
+
     pub async fn remove_trunk_group_member(&self, group_id: i64, trunk_id: i64, actor: &Actor) -> Result<bool> {
         let mut transaction = self.pool.begin().await?;
         let removed = sqlx::query("DELETE FROM trunk_group_members WHERE trunk_group_id = $1 AND trunk_id = $2")

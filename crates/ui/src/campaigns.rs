@@ -229,16 +229,33 @@ pub(crate) async fn preflight(
     principal.require(Role::Viewer)?;
     let id = parse_id(&id, "campaign")?;
     let mut preflight = state.store()?.preflight(id).await?;
-    // The Talkers' last OPTIONS probe of the trunk, from Redis.
-    if let (Some(coord), Some(trunk)) = (&state.coord, preflight.trunk.as_mut())
-        && let Ok(Some(health)) = coord.trunk_health(trunk.id).await
-    {
-        let seconds_ago = (chrono::Utc::now().timestamp_millis() - health.at).max(0) / 1000;
-        trunk.answers_options = Some(health.up);
-        trunk.probe = Some(format!("{} ({} s ago, from {})", health.detail, seconds_ago, health.node));
-        if !health.up {
-            preflight.blockers.push(format!("trunk {} does not answer OPTIONS: {}", trunk.name, health.detail));
+    // The Talkers' last OPTIONS probes of the trunks, from Redis.
+    if let Some(coord) = &state.coord {
+        if let Some(trunk) = preflight.trunk.as_mut() {
+            probe_health(coord, trunk).await;
+            if trunk.answers_options == Some(false) {
+                let detail = trunk.probe.clone().unwrap_or_default();
+                preflight.blockers.push(format!("trunk {} does not answer OPTIONS: {detail}", trunk.name));
+            }
+        }
+        if let Some(group) = preflight.trunk_group.as_mut() {
+            for trunk in &mut group.trunks {
+                probe_health(coord, trunk).await;
+            }
+            let enabled: Vec<_> = group.trunks.iter().filter(|trunk| trunk.enabled).collect();
+            if !enabled.is_empty() && enabled.iter().all(|trunk| trunk.answers_options == Some(false)) {
+                preflight.blockers.push(format!("no trunk of group {} answers OPTIONS", group.name));
+            }
         }
     }
     Ok(Json(preflight))
+}
+
+/// Fills in the trunk's last probe, if one is recent.
+async fn probe_health(coord: &herald_coord::Coord, trunk: &mut herald_store::PreflightTrunk) {
+    if let Ok(Some(health)) = coord.trunk_health(trunk.id).await {
+        let seconds_ago = (chrono::Utc::now().timestamp_millis() - health.at).max(0) / 1000;
+        trunk.answers_options = Some(health.up);
+        trunk.probe = Some(format!("{} ({} s ago, from {})", health.detail, seconds_ago, health.node));
+    }
 }

@@ -155,6 +155,10 @@ api! {
         doc("Create a trunk group", MANAGER, created::<herald_store::TrunkGroup>()).body(group_body);
     get "/trunk-groups/{id}" => trunk_groups::get,
         doc("A trunk group and its members", VIEWER, ok::<herald_store::TrunkGroupDetail>());
+    patch "/trunk-groups/{id}" => trunk_groups::update,
+        doc("Rename a trunk group or change its strategy", MANAGER, ok::<herald_store::TrunkGroup>()).body(group_body);
+    delete "/trunk-groups/{id}" => trunk_groups::remove,
+        doc("Remove a trunk group no campaign uses (409 otherwise)", MANAGER, Reply::Empty(204));
     put "/trunk-groups/{id}/members/{trunk_id}" => trunk_groups::put_member,
         doc("Add a trunk to the group, or change its position, weight or prefixes", MANAGER, Reply::Empty(204))
             .body(group_member_body);

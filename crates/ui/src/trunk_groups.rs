@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::auth::Principal;
 use crate::error::{AppError, FieldErrors, Result};
 use crate::input::{JsonBody, parse_id, reject_unknown_fields};
+use crate::patch::Patch;
 use crate::{AppState, Items};
 
 /// `GET /api/v1/trunk-groups` (viewer).
@@ -62,6 +63,44 @@ pub(crate) async fn create(
     fields.check()?;
     match state.store()?.add_trunk_group(&name, &strategy, &principal.actor()).await? {
         Change::Done(group) => Ok((StatusCode::CREATED, Json(group))),
+        Change::Conflict(message) => Err(AppError::Conflict(message)),
+    }
+}
+
+/// `PATCH /api/v1/trunk-groups/{id}` (manager) `{name?, strategy?}`.
+pub(crate) async fn update(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<TrunkGroup>> {
+    principal.require(Role::Manager)?;
+    let group_id = parse_id(&id, "trunk group")?;
+    let store = state.store()?;
+    let current = store.trunk_group(group_id).await?.group;
+    let mut patch = Patch::from_body(&body)?;
+    if patch.is_empty() {
+        return Err(AppError::invalid("nothing to change"));
+    }
+    let (mut name, mut strategy) = (current.name, current.strategy);
+    patch.string("name", &mut name, 200);
+    patch.choice("strategy", &mut strategy, &["ordered", "weighted"]);
+    patch.finish()?;
+    match store.update_trunk_group(group_id, &name, &strategy, &principal.actor()).await? {
+        Change::Done(group) => Ok(Json(group)),
+        Change::Conflict(message) => Err(AppError::Conflict(message)),
+    }
+}
+
+/// `DELETE /api/v1/trunk-groups/{id}` (manager); 409 while a campaign uses it.
+pub(crate) async fn remove(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    principal.require(Role::Manager)?;
+    match state.store()?.delete_trunk_group(parse_id(&id, "trunk group")?, &principal.actor()).await? {
+        Change::Done(()) => Ok(StatusCode::NO_CONTENT),
         Change::Conflict(message) => Err(AppError::Conflict(message)),
     }
 }

@@ -1190,6 +1190,7 @@ async fn every_route_naming_a_missing_resource_is_404(pool: PgPool) {
             ("patch", "/users/{id}") => Some(json!({"role": "viewer"})),
             ("patch", "/trunks/{id}") => Some(json!({"enabled": true})),
             ("patch", "/campaigns/{id}") => Some(json!({"name": "x"})),
+            ("patch", "/trunk-groups/{id}") => Some(json!({"name": "x"})),
             ("post", "/campaigns/{id}/imports") => Some(json!({"phone_column": "phone"})),
             ("post", "/lists/{id}/entries") => Some(json!({"pattern": "+4930"})),
             ("put", "/caller-id-pools/{id}/numbers/{number}") => Some(json!({})),
@@ -1292,6 +1293,21 @@ async fn trunk_groups_order_trunks_for_campaigns(pool: PgPool) {
     assert_eq!(reply.body["status"], "running", "{}", reply.body);
     assert_eq!(api.call(Method::DELETE, &member(trunk), &manager, None).await.status, StatusCode::NO_CONTENT);
     api.call(Method::DELETE, &member(trunk), &manager, None).await.expect(StatusCode::NOT_FOUND, "not_found");
+
+    // The preflight names an empty group.
+    let preflight = format!("/api/v1/campaigns/{}/preflight", campaign.body["id"]);
+    let reply = api.call(Method::GET, &preflight, &manager, None).await;
+    assert_eq!(reply.body["trunk_group"]["name"], "EU", "{}", reply.body);
+    assert!(reply.body["blockers"].to_string().contains("trunk group EU has no trunks"), "{}", reply.body);
+    // Renamed; in use, it cannot be removed.
+    let group_uri = format!("/api/v1/trunk-groups/{group}");
+    let reply =
+        api.call(Method::PATCH, &group_uri, &manager, Some(json!({"name": "Europe", "strategy": "ordered"}))).await;
+    assert_eq!((reply.body["name"].as_str(), reply.body["strategy"].as_str()), (Some("Europe"), Some("ordered")));
+    api.call(Method::PATCH, &group_uri, &manager, Some(json!({"strategy": "x"})))
+        .await
+        .expect(StatusCode::BAD_REQUEST, "validation");
+    api.call(Method::DELETE, &group_uri, &manager, None).await.expect(StatusCode::CONFLICT, "conflict");
 }
 
 #[sqlx::test(migrator = "herald_store::MIGRATOR")]
