@@ -85,20 +85,25 @@ export interface Summary {
   last_ended_at: string | null;
 }
 
+/** A trunk as the preflight sees it, with the Talkers' last OPTIONS probe. */
+export interface PreflightTrunk {
+  id: number;
+  name: string;
+  enabled: boolean;
+  cps_limit: number;
+  max_lines: number;
+  /** The Talkers' last OPTIONS probe of the trunk; null: not probed lately. */
+  answers_options: boolean | null;
+  /** What that probe saw, how long ago, from which node. */
+  probe: string | null;
+}
+
 export interface Preflight {
   campaign_id: number;
   status: CampaignStatus;
-  trunk: {
-    id: number;
-    name: string;
-    enabled: boolean;
-    cps_limit: number;
-    max_lines: number;
-    /** The Talkers' last OPTIONS probe of the trunk; null: not probed lately. */
-    answers_options: boolean | null;
-    /** What that probe saw, how long ago, from which node. */
-    probe: string | null;
-  } | null;
+  trunk: PreflightTrunk | null;
+  /** The campaign's trunk group with each of its trunks (in routing order); null: not routed through a group. */
+  trunk_group: { id: number; name: string; strategy: TrunkGroupStrategy; trunks: PreflightTrunk[] } | null;
   has_prompt: boolean;
   caller_id: string | null;
   /** The campaign's caller-ID pool as it stands today. */
@@ -278,6 +283,27 @@ export interface Tick {
   active_calls: { total: number; by_trunk: Record<string, number>; by_campaign: Record<string, number> };
   dialed_by_trunk: Record<string, number>;
   attempts: LiveAttempt[];
+}
+
+export interface Webhook {
+  id: number;
+  url: string;
+  /** null: every campaign. */
+  campaign_id: number | null;
+  enabled: boolean;
+  created_at: string;
+  /** Deliveries waiting for their (next) try. */
+  pending: number;
+  /** Deliveries given up on after every retry. */
+  failed: number;
+  delivered: number;
+  last_error: string | null;
+}
+
+/** The answer to creating a webhook: the secret is never shown again. */
+export interface CreatedWebhook {
+  id: number;
+  secret: string;
 }
 
 export interface Items<T> {

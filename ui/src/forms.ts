@@ -1,6 +1,6 @@
 // Form building blocks: labelled fields whose error messages sit next to
 // their inputs, a form-level alert, and a status line for confirmations.
-import { ApiError } from "./api";
+import { ApiError, type Campaign } from "./api";
 import { h, replace, uid } from "./dom";
 
 type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
@@ -145,4 +145,30 @@ export function values(form: HTMLFormElement): Record<string, string> {
 export function optionalNumber(value: string | undefined): number | undefined {
   if (value === undefined || value === "") return undefined;
   return Number(value);
+}
+
+/** A 409 (a taken name, a missing reference) shown as the error of the field `name`; other errors as they are. */
+export function conflictOn(error: unknown, name: string): unknown {
+  return error instanceof ApiError && error.status === 409 ? new ApiError(409, error.code, error.message, { [name]: error.message }, error.request) : error;
+}
+
+/** A strategy select labelled "Strategy" whose hint explains the chosen strategy as it changes. */
+export function strategyField(choices: Record<string, { text: string; explanation: string }>, selected: string): HTMLElement {
+  const strategy = select(
+    "strategy",
+    Object.entries(choices).map(([value, { text }]) => ({ value, text })),
+    selected,
+  );
+  const wrapper = field("Strategy", strategy, choices[strategy.value]?.explanation ?? "");
+  const hint = wrapper.querySelector<HTMLElement>(".hint");
+  if (hint) hint.setAttribute("aria-live", "polite");
+  strategy.addEventListener("change", () => {
+    if (hint) hint.textContent = choices[strategy.value]?.explanation ?? "";
+  });
+  return wrapper;
+}
+
+/** A `campaign_id` select: "" (every campaign) or one campaign not archived. */
+export function campaignScope(campaigns: Campaign[]): HTMLSelectElement {
+  return select("campaign_id", [{ value: "", text: "every campaign" }, ...campaigns.filter((campaign) => campaign.status !== "archived").map((campaign) => ({ value: String(campaign.id), text: campaign.name }))], "");
 }

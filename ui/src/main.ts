@@ -3,7 +3,7 @@ import "./style.css";
 import { ApiError, get, post, setCsrfToken, setUnauthenticatedHandler, type User } from "./api";
 import { h, replace } from "./dom";
 import { currentPath, match, navigate, route, type Cleanup } from "./router";
-import { isAdmin, setUser, user } from "./session";
+import { canWrite, isAdmin, setUser, user } from "./session";
 import { signInView } from "./views/signin";
 import { dashboardView } from "./views/dashboard";
 import { campaignsView, newCampaignView } from "./views/campaigns";
@@ -14,6 +14,7 @@ import { promptsView } from "./views/prompts";
 import { listView, listsView } from "./views/lists";
 import { callerIdPoolView, callerIdPoolsView } from "./views/callerIds";
 import { usersView } from "./views/users";
+import { webhooksView } from "./views/webhooks";
 
 route("/", () => navigate("/dashboard"));
 route("/dashboard", dashboardView);
@@ -30,6 +31,7 @@ route("/lists/:id", listView);
 route("/caller-ids", callerIdPoolsView);
 route("/caller-ids/:id", callerIdPoolView);
 route("/users", usersView);
+route("/webhooks", webhooksView);
 
 const app = document.getElementById("app")!;
 let cleanup: Cleanup | null = null;
@@ -46,6 +48,7 @@ const NAV: { path: string; text: string; visible: () => boolean }[] = [
   { path: "/lists", text: "Lists", visible: () => true },
   { path: "/caller-ids", text: "Caller IDs", visible: () => true },
   { path: "/users", text: "Users", visible: isAdmin },
+  { path: "/webhooks", text: "Webhooks", visible: canWrite },
 ];
 
 function dispose(): void {

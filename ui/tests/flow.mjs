@@ -297,6 +297,25 @@ try {
     log(`  pool “${names.pool}” (round robin): ${poolNumbers.join(", ")}`);
   });
 
+  await step(on, "add a webhook, see its secret once, delete it", async () => {
+    const hookUrl = "http://127.0.0.1:9/never";
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Webhooks" }).click();
+    await page.getByRole("heading", { name: "Add a webhook" }).waitFor();
+    await page.getByLabel("URL", { exact: true }).fill(hookUrl);
+    await page.getByRole("button", { name: "Add webhook" }).click();
+    const secret = (await page.getByTestId("webhook-secret").innerText()).trim();
+    check(secret.length >= 16, `the new webhook's secret is not shown (“${secret}”)`);
+    const row = page.getByTestId("webhooks").getByRole("row").filter({ has: page.getByRole("rowheader", { name: hookUrl, exact: true }) });
+    await row.waitFor();
+    await page.getByRole("button", { name: "I have stored it" }).click();
+    await page.getByRole("button", { name: "Refresh" }).click();
+    await row.waitFor();
+    check(!(await page.locator("main").innerText()).includes(secret), "the webhook's secret is shown again");
+    await row.getByRole("button", { name: /^Delete/ }).click();
+    await row.waitFor({ state: "detached" });
+    log(`  webhook to ${hookUrl}: secret shown once (${secret.length} characters), deleted`);
+  });
+
   await step(on, "create a campaign", async () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Campaigns" }).click();
     await page.getByRole("link", { name: "New campaign" }).click();

@@ -3,7 +3,7 @@
 // daily cap; Herald rests a number whose answer rate collapses.
 import { ApiError, del, get, post, put, type CallerId, type CallerIdPool, type CallerIdPoolDetail, type CallerIdStrategy, type Items } from "../api";
 import { formatNumber, formatTime, h, replace } from "../dom";
-import { busy, errorBanner, field, flash, formAlert, input, select, showErrors, values } from "../forms";
+import { busy, conflictOn, errorBanner, field, flash, formAlert, input, showErrors, strategyField, values } from "../forms";
 import { canWrite } from "../session";
 
 /** Each strategy: its name and how it picks the number for a call. */
@@ -61,22 +61,12 @@ export async function callerIdPoolsView(main: HTMLElement) {
   let form: HTMLFormElement | null = null;
   if (canWrite()) {
     const submit = h("button", { type: "submit", class: "primary" }, "Create pool");
-    const strategy = select(
-      "strategy",
-      Object.entries(STRATEGIES).map(([value, { text }]) => ({ value, text })),
-      "round_robin",
-    );
-    const strategyField = field("Strategy", strategy, explanation(strategy.value));
-    const strategyHint = strategyField.querySelector<HTMLElement>(".hint");
-    if (strategyHint) strategyHint.setAttribute("aria-live", "polite");
-    strategy.addEventListener("change", () => {
-      if (strategyHint) strategyHint.textContent = explanation(strategy.value);
-    });
+    const strategy = strategyField(STRATEGIES, "round_robin");
     form = h(
       "form",
       { class: "form", novalidate: true },
       formAlert(),
-      h("div", { class: "row" }, field("Name", input("name", { required: true, autocomplete: "off" })), strategyField),
+      h("div", { class: "row" }, field("Name", input("name", { required: true, autocomplete: "off" })), strategy),
       h(
         "ul",
         { class: "hint strategies" },
@@ -94,8 +84,7 @@ export async function callerIdPoolsView(main: HTMLElement) {
         location.hash = `#/caller-ids/${created.id}`;
       } catch (error) {
         // A taken name is the name field's problem.
-        const shown = error instanceof ApiError && error.status === 409 ? new ApiError(409, error.code, error.message, { name: error.message }, error.request) : error;
-        showErrors(createForm, shown);
+        showErrors(createForm, conflictOn(error, "name"));
       }
     });
   }

@@ -13,12 +13,12 @@ import {
   type Import,
   type Items,
   type Preflight,
+  type PreflightTrunk,
   type Prompt,
   type Report,
   type Summary,
   type Trunk,
   type TrunkGroup,
-  type TrunkGroupDetail,
 } from "../api";
 import { outcomeBars, outcomeColumns } from "../charts";
 import { parseCsv, readCsvHead } from "../csv";
@@ -204,16 +204,7 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
       return;
     }
     if (stopped) return;
-    // A group's trunks, to say whether it has any (the preflight covers the campaign's own trunk only).
-    let group: TrunkGroupDetail | null = null;
-    if (campaign.trunk_group_id != null) {
-      try {
-        group = await get<TrunkGroupDetail>(`/trunk-groups/${campaign.trunk_group_id}`);
-      } catch {
-        group = null;
-      }
-      if (stopped) return;
-    }
+    const group = preflight.trunk_group ?? null;
     const blockers = preflight.blockers ?? [];
     const yes = (ok: boolean, text: string) => h("span", { class: ok ? "ok" : "blockers" }, text);
     const trunk = preflight.trunk;
@@ -230,9 +221,10 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
         { class: "details" },
         h("dt", null, "Status"), h("dd", null, preflight.status),
         campaign.trunk_group_id != null ? [h("dt", null, "Trunk group"), h("dd", { "data-testid": "preflight-group" }, groupStatus(group))] : null,
+        group?.trunks.length ? [h("dt", null, "Group's trunks"), h("dd", null, groupTrunks(group.trunks))] : null,
         trunk || campaign.trunk_group_id == null
           ? [
-              h("dt", null, "Trunk"), h("dd", null, trunk ? [trunk.name, " — ", yes(trunk.enabled, trunk.enabled ? "enabled" : "disabled"), ` · ${trunk.cps_limit} CPS · ${trunk.max_lines} lines`] : yes(false, "none")),
+              h("dt", null, "Trunk"), h("dd", null, trunk ? [trunk.name, " — ", ...trunkState(trunk)] : yes(false, "none")),
               trunk ? [h("dt", null, "OPTIONS probe"), h("dd", { "data-testid": "trunk-probe" }, probeStatus(trunk))] : null,
             ]
           : null,
@@ -366,7 +358,7 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
   }
 
   /** The Talkers' last OPTIONS probe of the trunk: ✓, ✗ or not probed lately, with what it saw. */
-  function probeStatus(trunk: NonNullable<Preflight["trunk"]>): (HTMLElement | string)[] {
+  function probeStatus(trunk: PreflightTrunk): (HTMLElement | string)[] {
     const state =
       trunk.answers_options === true
         ? h("span", { class: "ok" }, "✓ answers OPTIONS")
@@ -376,20 +368,36 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
     return [state, trunk.probe ? h("span", { class: "hint" }, ` — ${trunk.probe}`) : ""];
   }
 
-  /** The campaign's trunk group (a link to it) and how many trunks it has. */
-  function groupStatus(group: TrunkGroupDetail | null): (HTMLElement | string)[] {
+  /** Enabled or not, with the trunk's limits. */
+  function trunkState(trunk: PreflightTrunk): (HTMLElement | string)[] {
+    return [h("span", { class: trunk.enabled ? "ok" : "blockers" }, trunk.enabled ? "enabled" : "disabled"), ` · ${trunk.cps_limit} CPS · ${trunk.max_lines} lines`];
+  }
+
+  /** Each of the group's trunks, in routing order: state, limits and OPTIONS probe. */
+  function groupTrunks(groupTrunks: PreflightTrunk[]): HTMLElement {
+    return h(
+      "ul",
+      { class: "plain", "data-testid": "group-trunk-probes" },
+      groupTrunks.map((trunk) => h("li", { "data-trunk": trunk.id }, h("a", { href: `#/trunks?trunk=${trunk.id}` }, trunk.name), " — ", ...trunkState(trunk), " · ", ...probeStatus(trunk))),
+    );
+  }
+
+  /** The campaign's trunk group (a link to it) and how many of its trunks are enabled and answer OPTIONS. */
+  function groupStatus(group: Preflight["trunk_group"]): (HTMLElement | string)[] {
     const link = routeLink();
     if (!group) return link;
-    const enabled = group.members.filter((member) => trunks.items.some((trunk) => trunk.id === member.trunk_id && trunk.enabled)).length;
+    const enabled = group.trunks.filter((trunk) => trunk.enabled);
+    const answering = enabled.filter((trunk) => trunk.answers_options === true).length;
+    const total = group.trunks.length;
     return [
       ...link,
       " — ",
       h(
         "span",
-        { class: enabled ? "ok" : "blockers" },
-        group.members.length ? `${enabled} of ${group.members.length} trunk${group.members.length === 1 ? "" : "s"} enabled` : "no trunks: calls cannot be placed",
+        { class: enabled.length ? "ok" : "blockers" },
+        total ? `${enabled.length} of ${total} trunk${total === 1 ? "" : "s"} enabled` : "no trunks: calls cannot be placed",
       ),
-      h("span", { class: "hint" }, " · the OPTIONS probes of a group's trunks are not checked here"),
+      enabled.length ? h("span", { class: answering ? "ok" : "blockers" }, ` · ${answering} answering OPTIONS`) : "",
     ];
   }
 

@@ -2,7 +2,7 @@
 // called, globally or for one campaign, with optional expiry.
 import { api, del, get, post, type Campaign, type Items, type ListEntry, type ListUpload, type NumberList } from "../api";
 import { formatTime, h, replace } from "../dom";
-import { busy, errorBanner, field, flash, formAlert, input, select, showErrors, values } from "../forms";
+import { busy, campaignScope, errorBanner, field, flash, formAlert, input, select, showErrors, values } from "../forms";
 import { navigate } from "../router";
 import { canWrite } from "../session";
 
@@ -44,7 +44,7 @@ export async function listsView(main: HTMLElement) {
         field("Kind", select("kind", [{ value: "black", text: "Blacklist: never call these" }, { value: "white", text: "Whitelist: call only these" }], "black")),
         field(
           "Applies to",
-          select("campaign_id", [{ value: "", text: "every campaign" }, ...campaigns.items.filter((campaign) => campaign.status !== "archived").map((campaign) => ({ value: String(campaign.id), text: campaign.name }))], ""),
+          campaignScope(campaigns.items),
         ),
       ),
       h("div", { class: "actions" }, submit),

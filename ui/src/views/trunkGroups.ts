@@ -1,9 +1,9 @@
 // Trunk groups: the trunks a campaign's calls may use instead of a single
 // trunk, tried by number prefix, then by position (ordered) or weight
 // (weighted), with failover to the next trunk and a circuit breaker.
-import { ApiError, del, get, post, put, type Items, type Trunk, type TrunkGroup, type TrunkGroupDetail, type TrunkGroupMember, type TrunkGroupStrategy } from "../api";
+import { ApiError, del, get, patch, post, put, type Items, type Trunk, type TrunkGroup, type TrunkGroupDetail, type TrunkGroupMember, type TrunkGroupStrategy } from "../api";
 import { formatNumber, formatTime, h, replace } from "../dom";
-import { busy, errorBanner, field, flash, formAlert, input, select, showErrors, values } from "../forms";
+import { busy, conflictOn, errorBanner, field, flash, formAlert, input, select, showErrors, strategyField, values } from "../forms";
 import { canWrite } from "../session";
 
 /** Each strategy: its name and how it picks the trunk for a call. */
@@ -89,22 +89,12 @@ export async function trunkGroupsView(main: HTMLElement) {
   let form: HTMLFormElement | null = null;
   if (canWrite()) {
     const submit = h("button", { type: "submit", class: "primary" }, "Create group");
-    const strategy = select(
-      "strategy",
-      Object.entries(GROUP_STRATEGIES).map(([value, { text }]) => ({ value, text })),
-      "ordered",
-    );
-    const strategyField = field("Strategy", strategy, explanation(strategy.value));
-    const strategyHint = strategyField.querySelector<HTMLElement>(".hint");
-    if (strategyHint) strategyHint.setAttribute("aria-live", "polite");
-    strategy.addEventListener("change", () => {
-      if (strategyHint) strategyHint.textContent = explanation(strategy.value);
-    });
+    const strategy = strategyField(GROUP_STRATEGIES, "ordered");
     form = h(
       "form",
       { class: "form", novalidate: true },
       formAlert(),
-      h("div", { class: "row" }, field("Name", input("name", { required: true, autocomplete: "off" })), strategyField),
+      h("div", { class: "row" }, field("Name", input("name", { required: true, autocomplete: "off" })), strategy),
       h("div", { class: "actions" }, submit),
     );
     const createForm = form;
@@ -118,8 +108,7 @@ export async function trunkGroupsView(main: HTMLElement) {
         location.hash = `#/trunk-groups/${created.id}`;
       } catch (error) {
         // A taken name is the name field's problem.
-        const shown = error instanceof ApiError && error.status === 409 ? new ApiError(409, error.code, error.message, { name: error.message }, error.request) : error;
-        showErrors(createForm, shown);
+        showErrors(createForm, conflictOn(error, "name"));
       }
     });
   }
@@ -316,11 +305,59 @@ export async function trunkGroupView(main: HTMLElement, params: Record<string, s
         addBox.querySelector<HTMLSelectElement>("select[name=trunk_id]")?.focus();
       } catch (error) {
         // 409: the trunk is gone (deleted meanwhile).
-        const shown = error instanceof ApiError && error.status === 409 ? new ApiError(409, error.code, error.message, { trunk_id: error.message }, error.request) : error;
-        showErrors(addForm, shown);
+        showErrors(addForm, conflictOn(error, "trunk_id"));
       }
     });
     replace(addBox, h("h2", { id: "add-member-title" }, "Add a trunk to this group"), addForm);
+  }
+
+  /** Rename, change the strategy, or delete the group (409 while a campaign routes through it). */
+  function settingsSection(): HTMLElement {
+    const save = h("button", { type: "submit", class: "primary" }, "Save");
+    const settingsForm = h(
+      "form",
+      { class: "form", novalidate: true, "aria-label": "Name and strategy of the group" },
+      formAlert(),
+      h("div", { class: "row" }, field("Name", input("name", { required: true, value: group.name, autocomplete: "off" })), strategyField(GROUP_STRATEGIES, group.strategy)),
+      h("div", { class: "actions" }, save),
+    );
+    settingsForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = values(settingsForm);
+      try {
+        if (!data.name) throw new ApiError(400, "invalid", "Enter a name.", { name: "is required" });
+        const changed = await busy(save, () => patch<TrunkGroup>(`/trunk-groups/${id}`, { name: data.name, strategy: data.strategy }));
+        flash(`Trunk group “${changed.name}” saved: ${groupStrategyText(changed.strategy).toLowerCase()}.`);
+        // The heading, the hints and the member fields all follow name and strategy: draw the page again.
+        await trunkGroupView(main, params);
+        main.querySelector<HTMLElement>("h1")?.focus({ preventScroll: true });
+      } catch (error) {
+        // A taken name is the name field's problem.
+        showErrors(settingsForm, conflictOn(error, "name"));
+      }
+    });
+    const deleteError = h("div");
+    const deleteButton = h("button", { type: "button", class: "danger", onclick: () => removeGroup() }, "Delete group");
+    async function removeGroup(): Promise<void> {
+      if (!window.confirm(`Delete the trunk group “${group.name}”? Its trunks stay; only the group goes.`)) return;
+      replace(deleteError);
+      try {
+        await busy(deleteButton, () => del(`/trunk-groups/${id}`));
+        flash(`Trunk group “${group.name}” deleted.`);
+        location.hash = "#/trunk-groups";
+      } catch (error) {
+        // 409: a campaign routes through the group.
+        errorBanner(deleteError, error instanceof ApiError && error.status === 409 ? new Error(`${error.message}: route those campaigns through a trunk or another group first.`) : error);
+      }
+    }
+    return h(
+      "section",
+      { class: "card", "aria-labelledby": "group-settings-title" },
+      h("h2", { id: "group-settings-title" }, "Name and strategy"),
+      settingsForm,
+      h("div", { class: "actions", "data-testid": "delete-group" }, deleteButton, h("span", { class: "hint" }, " Not possible while a campaign routes through this group.")),
+      deleteError,
+    );
   }
 
   renderMembers();
@@ -340,5 +377,6 @@ export async function trunkGroupView(main: HTMLElement, params: Record<string, s
       membersError,
       membersBox,
     ),
+    canWrite() ? settingsSection() : null,
   );
 }
