@@ -156,7 +156,7 @@ export async function webhooksView(main: HTMLElement) {
     const data = values(form);
     try {
       if (!data.url) throw new ApiError(400, "invalid", "Enter a URL.", { url: "is required" });
-      if (!/^https?:\/\/\S+$/i.test(data.url)) throw new ApiError(400, "invalid", "Check the URL.", { url: "must be an http:// or https:// URL" });
+      if (!/^https?:\/\/\S+$/.test(data.url)) throw new ApiError(400, "invalid", "Check the URL.", { url: "must be an http:// or https:// URL" });
       if (data.secret && data.secret.length < 16) throw new ApiError(400, "invalid", "Check the secret.", { secret: "must be at least 16 characters (or leave it empty to have one made)" });
       const body: Record<string, unknown> = { url: data.url };
       if (data.secret) body.secret = data.secret;
