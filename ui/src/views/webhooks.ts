@@ -2,7 +2,7 @@
 // webhook's secret (shown once), retried with back-off, at least once.
 import { ApiError, del, get, post, type Campaign, type CreatedWebhook, type Items, type Webhook } from "../api";
 import { formatNumber, formatTime, h, replace } from "../dom";
-import { busy, campaignScope, conflictOn, errorBanner, field, flash, formAlert, input, showErrors, values } from "../forms";
+import { busy, campaignScope, clearErrors, conflictOn, errorBanner, field, flash, formAlert, input, showErrors, values } from "../forms";
 import { canWrite } from "../session";
 
 /** What a receiver gets and should do with it. */
@@ -164,6 +164,7 @@ export async function webhooksView(main: HTMLElement) {
       const created = await busy(submit, () => post<CreatedWebhook>("/webhooks", body));
       flash(`Webhook to ${data.url} added.`);
       form.reset();
+      clearErrors(form);
       await reload();
       secretOnce(secretBox, created, data.url);
     } catch (error) {
