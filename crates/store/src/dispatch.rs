@@ -378,7 +378,11 @@ impl Store {
                  UPDATE attempts a SET outcome = 'lost_with_node', ended_at = now() \
                  FROM expired e \
                  WHERE a.contact_id = e.id AND a.lease_epoch = e.lease_epoch AND a.outcome IS NULL \
-                 RETURNING a.contact_id \
+                 RETURNING a.id, a.contact_id, a.campaign_id \
+             ), hooked AS ( \
+                 INSERT INTO webhook_deliveries (webhook_id, attempt_id) \
+                 SELECT w.id, l.id FROM lost l JOIN webhooks w \
+                   ON w.enabled AND (w.campaign_id IS NULL OR w.campaign_id = l.campaign_id) \
              ) \
              UPDATE contacts c \
              SET state = CASE WHEN c.lost_attempts + 1 >= $2 THEN 'done' ELSE 'queued' END, \

@@ -88,6 +88,10 @@ async fn an_attempt_is_recorded_exactly_once(pool: PgPool) {
 async fn expired_leases_are_reaped_and_late_writes_refused(pool: PgPool) {
     let store = Store::from_pool(pool.clone());
     let campaign = running_campaign(&store, 3).await;
+    // A webhook hears of every terminal record, the reaper's included.
+    let actor = herald_store::Actor::system("test");
+    let hook = store.add_webhook("https://example.org/hook", "0123456789abcdef", None, &actor).await.unwrap();
+    assert!(matches!(hook, herald_store::Change::Done(_)));
     let dead = store.claim_due("dead-node", campaign, 10, 60).await.unwrap();
     assert_eq!(dead.len(), 3);
     // Nothing has expired yet.
@@ -114,6 +118,14 @@ async fn expired_leases_are_reaped_and_late_writes_refused(pool: PgPool) {
     assert_eq!(lost.0, 3);
     let summary = store.campaign_summary(campaign).await.unwrap();
     assert_eq!(summary.outcomes.get("busy"), Some(&3));
+    // One delivery per terminal record: 3 lost, 3 busy; none for the late write.
+    let queued: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT a.outcome, count(*) FROM webhook_deliveries d JOIN attempts a ON a.id = d.attempt_id GROUP BY 1 ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(queued, [("busy".to_owned(), 3), ("lost_with_node".to_owned(), 3)]);
 }
 
 #[sqlx::test(migrator = "herald_store::MIGRATOR")]

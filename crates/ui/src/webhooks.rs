@@ -64,7 +64,8 @@ pub(crate) async fn create(
     let mut fields = FieldErrors::default();
     reject_unknown_fields(&request.unknown, &mut fields);
     let url = request.url.unwrap_or_default().trim().to_owned();
-    let valid_url = (url.starts_with("https://") || url.starts_with("http://"))
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+    let valid_url = matches!(scheme.as_deref(), Some("https" | "http"))
         && url.len() <= 2000
         && !url.contains(char::is_whitespace)
         && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
