@@ -139,6 +139,8 @@ trap 'exit 130' INT TERM
 export HERALD__DATABASE__URL="$DB_URL"
 export HERALD__UI__LISTEN="127.0.0.1:$UI_PORT"
 export HERALD__UI__STATIC_DIR="$REPO_ROOT/ui/dist"
+# The flow adds a webhook to a loopback address.
+export HERALD__UI__WEBHOOK_PRIVATE_TARGETS=true
 export HERALD__NODE__ID="browser-test-$$"
 export HERALD__NODE__OPS_LISTEN="127.0.0.1:$OPS_PORT"
 export HERALD__TALKER__SIP_LISTEN="127.0.0.1:$TALKER_SIP_PORT"

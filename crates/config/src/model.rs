@@ -242,11 +242,18 @@ pub struct UiConfig {
     /// The built web front-end (`npm run build` in `ui/`), served at `/`.
     /// Relative paths are from the working directory.
     pub static_dir: String,
+    /// Webhooks may point at loopback, private and link-local addresses
+    /// (off: a webhook cannot be used to reach inside the network).
+    pub webhook_private_targets: bool,
 }
 
 impl Default for UiConfig {
     fn default() -> Self {
-        Self { listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080), static_dir: "ui/dist".to_owned() }
+        Self {
+            listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080),
+            static_dir: "ui/dist".to_owned(),
+            webhook_private_targets: false,
+        }
     }
 }
 

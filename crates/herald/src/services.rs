@@ -112,6 +112,7 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
             herald_ui::live::LiveFeed::start(coord.clone(), block, shutdown.clone())
         }),
         static_dir: services.ui.then(|| std::path::PathBuf::from(&config.ui.static_dir)),
+        webhook_private_targets: config.ui.webhook_private_targets,
     };
     let router = if services.ui { herald_ui::app(state) } else { herald_ui::ops_router(state) };
 
@@ -135,7 +136,9 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
     }
     if services.ui {
         // Webhook deliveries: every UI node takes its share of the queue.
-        tasks.spawn(herald_ui::webhooks::Deliverer::new(store.clone()).run(shutdown.clone()));
+        tasks.spawn(
+            herald_ui::webhooks::Deliverer::new(store.clone(), config.ui.webhook_private_targets).run(shutdown.clone()),
+        );
     }
     if services.scheduler {
         let scheduler = herald_scheduler::Scheduler::new(node_id.clone(), config.scheduler.clone(), store.clone());

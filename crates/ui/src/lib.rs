@@ -80,6 +80,9 @@ pub struct AppState {
     pub live: Option<Arc<live::LiveFeed>>,
     /// The built front-end, served at `/` (`ui.static_dir`).
     pub static_dir: Option<std::path::PathBuf>,
+    /// Webhooks may point at loopback and private addresses
+    /// (`ui.webhook_private_targets`).
+    pub webhook_private_targets: bool,
 }
 
 impl AppState {
@@ -175,6 +178,7 @@ mod tests {
             auth: Arc::new(Auth::default()),
             live: None,
             static_dir: None,
+            webhook_private_targets: false,
         }
     }
 

@@ -71,6 +71,8 @@ pub(crate) async fn create(
         && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
     if !valid_url {
         fields.add("url", "must be an http:// or https:// URL");
+    } else if !state.webhook_private_targets && url_ip(&url).is_some_and(is_internal) {
+        fields.add("url", "must not point at a loopback, private or link-local address (ui.webhook_private_targets)");
     }
     let secret = match request.secret {
         Some(secret) if secret.len() < 16 => {
@@ -105,6 +107,63 @@ pub(crate) async fn remove(
     }
 }
 
+/// The IP address a URL names literally, if it does.
+fn url_ip(url: &str) -> Option<std::net::IpAddr> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next()?,
+        None => host.rsplit_once(':').map_or(host, |(host, _)| host),
+    };
+    host.parse().ok()
+}
+
+/// Addresses a webhook must not reach unless allowed: this host, the
+/// private networks, link-local (cloud metadata) and unspecified ones.
+pub fn is_internal(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64 // 100.64/10, carrier-grade NAT
+        }
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_internal(std::net::IpAddr::V4(v4)),
+            None => {
+                v6.is_loopback()
+                    || v6.is_unspecified()
+                    || (v6.segments()[0] & 0xfe00) == 0xfc00 // unique local
+                    || (v6.segments()[0] & 0xffc0) == 0xfe80 // link-local
+            }
+        },
+    }
+}
+
+/// Resolves webhook hosts, dropping internal addresses (a name that points
+/// inside, or is re-pointed there after the webhook was made, reaches
+/// nothing).
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|address| !is_internal(address.ip()))
+                .collect();
+            if addresses.is_empty() {
+                return Err(format!("{host} resolves only to internal addresses").into());
+            }
+            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// HMAC-SHA256 (RFC 2104) of `message` under `key`, as lowercase hex.
 pub fn signature(key: &[u8], message: &[u8]) -> String {
     const BLOCK: usize = 64;
@@ -124,16 +183,23 @@ pub fn signature(key: &[u8], message: &[u8]) -> String {
 pub struct Deliverer {
     store: Store,
     client: reqwest::Client,
+    private_targets: bool,
 }
 
 impl Deliverer {
-    pub fn new(store: Store) -> Deliverer {
-        let client = reqwest::Client::builder()
+    /// `private_targets`: may deliver to loopback and private addresses
+    /// (`ui.webhook_private_targets`; tests and single-host setups).
+    pub fn new(store: Store, private_targets: bool) -> Deliverer {
+        let mut builder = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .user_agent(concat!("Herald/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("an HTTP client with default settings");
-        Deliverer { store, client }
+            // A redirect could lead anywhere, inside included.
+            .redirect(reqwest::redirect::Policy::none());
+        if !private_targets {
+            builder = builder.dns_resolver(std::sync::Arc::new(PublicOnly));
+        }
+        let client = builder.build().expect("an HTTP client with default settings");
+        Deliverer { store, client, private_targets }
     }
 
     /// Delivers until `shutdown`.
@@ -161,6 +227,12 @@ impl Deliverer {
     }
 
     async fn deliver(&self, delivery: DueDelivery) {
+        if !self.private_targets && url_ip(&delivery.url).is_some_and(is_internal) {
+            let error = "the URL points at an internal address (ui.webhook_private_targets is off)";
+            warn!(webhook = delivery.webhook_id, error, "webhook delivery refused");
+            let _ = self.store.delivery_result(delivery.id, None, Some(error), None).await;
+            return;
+        }
         let body = serde_json::json!({
             "event": "attempt.finished",
             "delivery": delivery.id,
@@ -201,6 +273,25 @@ impl Deliverer {
 #[cfg(test)]
 mod tests {
     use super::signature;
+
+    #[test]
+    fn internal_addresses_are_recognised_in_urls() {
+        use super::{is_internal, url_ip};
+        for url in [
+            "http://127.0.0.1:8080/x",
+            "https://10.1.2.3/",
+            "http://[::1]/",
+            "http://user@192.168.0.1/h",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[fd00::1]:80/",
+            "http://100.64.0.1/",
+        ] {
+            assert!(url_ip(url).is_some_and(is_internal), "{url}");
+        }
+        for url in ["https://93.184.216.34/hook", "https://[2606:4700::1]/", "https://crm.example.org/hook"] {
+            assert!(!url_ip(url).is_some_and(is_internal), "{url}");
+        }
+    }
 
     #[test]
     fn signatures_are_rfc_4231_hmac_sha256() {

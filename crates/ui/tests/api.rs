@@ -87,6 +87,7 @@ impl Api {
             auth: Arc::new(Auth::new(settings)),
             live: None,
             static_dir: None,
+            webhook_private_targets: false,
         };
         Api { router: herald_ui::app(state), store, pool }
     }
@@ -1318,6 +1319,12 @@ async fn webhooks_are_added_with_a_secret_shown_once(pool: PgPool) {
     let reply =
         api.call(Method::POST, "/api/v1/webhooks", &manager, Some(json!({"url": "ftp://x", "secret": "short"}))).await;
     assert_eq!(reply.body["error"]["fields"].as_object().unwrap().len(), 2, "{}", reply.body);
+    // Not inside the network (ui.webhook_private_targets is off).
+    for url in ["http://127.0.0.1:9/x", "http://169.254.169.254/latest", "http://[::1]/"] {
+        let reply = api.call(Method::POST, "/api/v1/webhooks", &manager, Some(json!({"url": url}))).await;
+        reply.expect(StatusCode::BAD_REQUEST, "validation");
+        assert!(reply.body["error"]["fields"]["url"].as_str().unwrap().contains("private"), "{}", reply.body);
+    }
     let body = json!({"url": "https://crm.example.org/herald", "campaign_id": 999});
     api.call(Method::POST, "/api/v1/webhooks", &manager, Some(body)).await.expect(StatusCode::CONFLICT, "conflict");
     let reply = api

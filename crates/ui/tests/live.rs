@@ -144,6 +144,7 @@ async fn a_reconnecting_browser_gets_what_it_missed_then_the_live_ticks(pool: Pg
         auth: Arc::new(Auth::new(AuthSettings::default())),
         live: Some(live),
         static_dir: None,
+        webhook_private_targets: false,
     });
 
     let mut events = open(&router, token, "", None).await;

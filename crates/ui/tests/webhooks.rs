@@ -80,7 +80,7 @@ async fn finished_attempts_are_posted_signed_and_retried(pool: PgPool) {
     store.finish_attempt("node-1", &record, ContactNext::Done).await.unwrap();
 
     let shutdown = CancellationToken::new();
-    tokio::spawn(herald_ui::webhooks::Deliverer::new(store.clone()).run(shutdown.clone()));
+    tokio::spawn(herald_ui::webhooks::Deliverer::new(store.clone(), true).run(shutdown.clone()));
     let wait_for = |count: usize| {
         let seen = Arc::clone(&seen);
         async move {
