@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::audit::{self, Actor};
-use crate::manage::Change;
+use crate::manage::{Change, refused};
 use crate::{Result, Store};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
@@ -82,10 +82,7 @@ impl Store {
         .await;
         let pool = match created {
             Ok(pool) => pool,
-            Err(error) if error.as_database_error().and_then(|error| error.code()).as_deref() == Some("23505") => {
-                return Ok(Change::Conflict("a caller ID pool with this name already exists"));
-            }
-            Err(error) => return Err(error.into()),
+            Err(error) => return refused(error, Some("a caller ID pool with this name already exists"), None),
         };
         let details = serde_json::json!({ "name": name, "strategy": strategy });
         audit::record(&mut transaction, actor, "create", "caller_id_pool", Some(pool.id), details).await?;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::audit::{self, Actor};
-use crate::manage::Change;
+use crate::manage::{Change, refused};
 use crate::{NewListEntry, Result, Store};
 
 /// The global blacklist that opt-outs go to.
@@ -66,10 +66,7 @@ impl Store {
         .await;
         let list = match created {
             Ok(list) => list,
-            Err(error) if error.as_database_error().and_then(|error| error.code()).as_deref() == Some("23503") => {
-                return Ok(Change::Conflict("the campaign does not exist"));
-            }
-            Err(error) => return Err(error.into()),
+            Err(error) => return refused(error, None, Some("the campaign does not exist")),
         };
         let details = serde_json::json!({ "name": name, "kind": kind, "campaign_id": campaign_id });
         audit::record(&mut transaction, actor, "create", "list", Some(list.id), details).await?;

@@ -17,13 +17,23 @@ pub enum Change<T> {
     Conflict(&'static str),
 }
 
-/// SQLSTATEs that mean "refused by a constraint", not "broken".
-fn conflict(error: &sqlx::Error, unique: &'static str, in_use: &'static str) -> Option<&'static str> {
-    let code = error.as_database_error()?.code()?;
-    match code.as_ref() {
-        "23505" => Some(unique),
-        "23503" => Some(in_use),
+/// A statement's error as a change's result: a unique violation (`taken`)
+/// or a foreign-key violation (`missing`) is the request's conflict with
+/// what is stored; anything else is an error.
+pub(crate) fn refused<T>(
+    error: sqlx::Error,
+    taken: Option<&'static str>,
+    missing: Option<&'static str>,
+) -> Result<Change<T>> {
+    let code = error.as_database_error().and_then(|error| error.code());
+    let message = match code.as_deref() {
+        Some("23505") => taken,
+        Some("23503") => missing,
         _ => None,
+    };
+    match message {
+        Some(message) => Ok(Change::Conflict(message)),
+        None => Err(error.into()),
     }
 }
 
@@ -248,10 +258,7 @@ impl Store {
             Ok(Some(trunk)) => trunk,
             Ok(None) => return Err(crate::Error::NotFound { entity: "trunk", id: trunk_id.unwrap_or_default() }),
             Err(error) => {
-                return match conflict(&error, "a trunk with this name already exists", "the trunk is in use") {
-                    Some(message) => Ok(Change::Conflict(message)),
-                    None => Err(error.into()),
-                };
+                return refused(error, Some("a trunk with this name already exists"), Some("the trunk is in use"));
             }
         };
         let action = if trunk_id.is_some() { "update" } else { "create" };
@@ -284,12 +291,7 @@ impl Store {
         match sqlx::query(query).bind(id).execute(&mut *transaction).await {
             Ok(done) if done.rows_affected() == 0 => return Err(crate::Error::NotFound { entity, id }),
             Ok(_) => {}
-            Err(error) => {
-                return match conflict(&error, in_use, in_use) {
-                    Some(message) => Ok(Change::Conflict(message)),
-                    None => Err(error.into()),
-                };
-            }
+            Err(error) => return refused(error, Some(in_use), Some(in_use)),
         }
         audit::record(&mut transaction, actor, "delete", entity, Some(id), serde_json::json!({})).await?;
         transaction.commit().await?;
@@ -341,12 +343,7 @@ impl Store {
         .await;
         let created = match created {
             Ok(created) => created,
-            Err(error) => {
-                return match conflict(&error, "a prompt with this name already exists", "") {
-                    Some(message) => Ok(Change::Conflict(message)),
-                    None => Err(error.into()),
-                };
-            }
+            Err(error) => return refused(error, Some("a prompt with this name already exists"), None),
         };
         let details = serde_json::json!({
             "name": created.name, "filename": created.filename, "bytes": prompt.audio.len(),
@@ -432,14 +429,11 @@ impl Store {
                 return Err(crate::Error::NotFound { entity: "campaign", id: campaign_id.unwrap_or_default() });
             }
             Err(error) => {
-                return match conflict(
-                    &error,
-                    "the name is taken",
-                    "the trunk, trunk group, prompt or caller ID pool does not exist",
-                ) {
-                    Some(message) => Ok(Change::Conflict(message)),
-                    None => Err(error.into()),
-                };
+                return refused(
+                    error,
+                    Some("the name is taken"),
+                    Some("the trunk, trunk group, prompt or caller ID pool does not exist"),
+                );
             }
         };
         let action = if campaign_id.is_some() { "update" } else { "create" };

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::audit::{self, Actor};
-use crate::manage::Change;
+use crate::manage::{Change, refused};
 use crate::{Result, Store};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
@@ -68,10 +68,7 @@ impl Store {
         .await;
         let group = match created {
             Ok(group) => group,
-            Err(error) if error.as_database_error().and_then(|error| error.code()).as_deref() == Some("23505") => {
-                return Ok(Change::Conflict("a trunk group with this name already exists"));
-            }
-            Err(error) => return Err(error.into()),
+            Err(error) => return refused(error, Some("a trunk group with this name already exists"), None),
         };
         let details = serde_json::json!({ "name": name, "strategy": strategy });
         audit::record(&mut transaction, actor, "create", "trunk_group", Some(group.id), details).await?;
@@ -104,10 +101,7 @@ impl Store {
         .await;
         match written {
             Ok(_) => {}
-            Err(error) if error.as_database_error().and_then(|error| error.code()).as_deref() == Some("23503") => {
-                return Ok(Change::Conflict("the trunk does not exist"));
-            }
-            Err(error) => return Err(error.into()),
+            Err(error) => return refused(error, None, Some("the trunk does not exist")),
         }
         let details = serde_json::json!({
             "trunk_id": member.trunk_id, "position": member.position, "weight": member.weight, "prefixes": member.prefixes,
@@ -137,10 +131,7 @@ impl Store {
         let group = match updated {
             Ok(Some(group)) => group,
             Ok(None) => return Err(crate::Error::NotFound { entity: "trunk group", id: group_id }),
-            Err(error) if error.as_database_error().and_then(|error| error.code()).as_deref() == Some("23505") => {
-                return Ok(Change::Conflict("a trunk group with this name already exists"));
-            }
-            Err(error) => return Err(error.into()),
+            Err(error) => return refused(error, Some("a trunk group with this name already exists"), None),
         };
         let details = serde_json::json!({ "name": name, "strategy": strategy });
         audit::record(&mut transaction, actor, "update", "trunk_group", Some(group_id), details).await?;

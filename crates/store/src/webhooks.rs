@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::audit::{self, Actor};
-use crate::manage::Change;
+use crate::manage::{Change, refused};
 use crate::{AttemptRow, Result, Store};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
@@ -32,6 +32,17 @@ pub struct DueDelivery {
     pub secret: String,
     pub tries: i32,
     pub attempt: AttemptRow,
+}
+
+#[derive(sqlx::FromRow)]
+struct DueRow {
+    delivery_id: i64,
+    webhook_id: i64,
+    tries: i32,
+    url: String,
+    secret: String,
+    #[sqlx(flatten)]
+    attempt: AttemptRow,
 }
 
 impl Store {
@@ -69,10 +80,7 @@ impl Store {
                 .await;
         let id = match created {
             Ok((id,)) => id,
-            Err(error) if error.as_database_error().and_then(|error| error.code()).as_deref() == Some("23503") => {
-                return Ok(Change::Conflict("the campaign does not exist"));
-            }
-            Err(error) => return Err(error.into()),
+            Err(error) => return refused(error, None, Some("the campaign does not exist")),
         };
         let details = serde_json::json!({ "url": url, "campaign_id": campaign_id });
         audit::record(&mut transaction, actor, "create", "webhook", Some(id), details).await?;
@@ -99,36 +107,35 @@ impl Store {
     /// Takes up to `limit` deliveries that are due, for `lease_secs` (another
     /// node takes them after that if this one dies mid-delivery).
     pub async fn take_due_deliveries(&self, limit: i64, lease_secs: i64) -> Result<Vec<DueDelivery>> {
-        let taken: Vec<(i64, i64, i32, i64)> = sqlx::query_as(
-            "UPDATE webhook_deliveries SET next_try_at = now() + make_interval(secs => $2), tries = tries + 1 \
-             WHERE id IN (SELECT id FROM webhook_deliveries \
-                          WHERE delivered_at IS NULL AND NOT failed AND next_try_at <= now() \
-                          ORDER BY next_try_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, webhook_id, tries, attempt_id",
+        // One statement: lease the due rows and read what sending them needs.
+        let rows: Vec<DueRow> = sqlx::query_as(
+            "WITH taken AS ( \
+                 UPDATE webhook_deliveries SET next_try_at = now() + make_interval(secs => $2), tries = tries + 1 \
+                 WHERE id IN (SELECT id FROM webhook_deliveries \
+                              WHERE delivered_at IS NULL AND NOT failed AND next_try_at <= now() \
+                              ORDER BY next_try_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, webhook_id, tries, attempt_id) \
+             SELECT t.id AS delivery_id, t.webhook_id, t.tries, w.url, w.secret, \
+                    a.id, a.contact_id, a.phone, a.attempt_no, a.outcome, a.sip_code, a.sip_reason, a.q850_cause, \
+                    a.trunk_id, a.caller_id, a.node_id, a.invite_at, a.answered_at, a.ended_at, a.talk_ms, a.dtmf, \
+                    a.amd_verdict, a.early_media \
+             FROM taken t JOIN webhooks w ON w.id = t.webhook_id JOIN attempts a ON a.id = t.attempt_id",
         )
         .bind(limit)
         .bind(lease_secs as f64)
         .fetch_all(&self.pool)
         .await?;
-        let mut due = Vec::with_capacity(taken.len());
-        for (id, webhook_id, tries, attempt_id) in taken {
-            let webhook: Option<(String, String)> = sqlx::query_as("SELECT url, secret FROM webhooks WHERE id = $1")
-                .bind(webhook_id)
-                .fetch_optional(&self.pool)
-                .await?;
-            let attempt = sqlx::query_as::<_, AttemptRow>(
-                "SELECT id, contact_id, phone, attempt_no, outcome, sip_code, sip_reason, q850_cause, trunk_id, \
-                        caller_id, node_id, invite_at, answered_at, ended_at, talk_ms, dtmf, amd_verdict, early_media \
-                 FROM attempts WHERE id = $1",
-            )
-            .bind(attempt_id)
-            .fetch_optional(&self.pool)
-            .await?;
-            if let (Some((url, secret)), Some(attempt)) = (webhook, attempt) {
-                due.push(DueDelivery { id, webhook_id, url, secret, tries, attempt });
-            }
-        }
-        Ok(due)
+        Ok(rows
+            .into_iter()
+            .map(|row| DueDelivery {
+                id: row.delivery_id,
+                webhook_id: row.webhook_id,
+                url: row.url,
+                secret: row.secret,
+                tries: row.tries,
+                attempt: row.attempt,
+            })
+            .collect())
     }
 
     /// Records a delivery's result: delivered, or tried again after

@@ -110,12 +110,16 @@ impl TrunkCaps {
 
     /// A final answer from the trunk; 503 and 480 in bursts back its rate off.
     pub(crate) fn answered(&self, trunk: &Trunk, sip_code: Option<u16>) {
-        let overload = matches!(sip_code, Some(503 | 480));
+        if !matches!(sip_code, Some(503 | 480)) {
+            // Only overload answers change the rate (recovery is by time).
+            return;
+        }
+        let now = std::time::Instant::now();
         let mut rates = self.overload.lock().expect("overload poisoned");
         let rate = rates.entry(trunk.id).or_insert_with(|| herald_policy::OverloadRate::new(trunk.cps_limit));
-        let before = rate.rate(trunk.cps_limit, std::time::Instant::now());
-        rate.answer(overload, std::time::Instant::now());
-        let after = rate.rate(trunk.cps_limit, std::time::Instant::now());
+        let before = rate.rate(trunk.cps_limit, now);
+        rate.answer(true, now);
+        let after = rate.rate(trunk.cps_limit, now);
         if after < before {
             warn!(trunk = %trunk.name, from = before, to = after, "carrier overloaded (503/480): backing off");
         }

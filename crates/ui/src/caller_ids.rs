@@ -10,12 +10,12 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use herald_store::{CallerIdPool, CallerIdPoolDetail, Change, Role};
+use herald_store::{CallerIdPool, CallerIdPoolDetail, Role};
 use serde::Deserialize;
 
 use crate::auth::Principal;
-use crate::error::{AppError, FieldErrors, Result};
-use crate::input::{JsonBody, parse_id, reject_unknown_fields};
+use crate::error::{AppError, FieldErrors, Result, changed};
+use crate::input::{JsonBody, parse_id, reject_unknown_fields, required_name};
 use crate::patch::Patch;
 use crate::{AppState, Items};
 
@@ -56,19 +56,14 @@ pub(crate) async fn create(
     let request: CreatePoolRequest = body.parse()?;
     let mut fields = FieldErrors::default();
     reject_unknown_fields(&request.unknown, &mut fields);
-    let name = request.name.as_deref().map(str::trim).unwrap_or_default().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        fields.add("name", "is required (at most 200 characters)");
-    }
+    let name = required_name(request.name.as_deref(), &mut fields);
     let strategy = request.strategy.unwrap_or_else(|| "round_robin".to_owned());
     if !STRATEGIES.contains(&strategy.as_str()) {
         fields.add("strategy", format!("must be one of {}", STRATEGIES.join(", ")));
     }
     fields.check()?;
-    match state.store()?.add_caller_id_pool(&name, &strategy, &principal.actor()).await? {
-        Change::Done(pool) => Ok((StatusCode::CREATED, Json(pool))),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    let pool = changed(state.store()?.add_caller_id_pool(&name, &strategy, &principal.actor()).await?)?;
+    Ok((StatusCode::CREATED, Json(pool)))
 }
 
 /// `PUT /api/v1/caller-id-pools/{id}/numbers/{number}` (manager)

@@ -8,11 +8,11 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use herald_store::{
-    ActionRefused, Campaign, CampaignAction, CampaignFields, CampaignSummary, Change, ContactEvent, Preflight, Role,
+    ActionRefused, Campaign, CampaignAction, CampaignFields, CampaignSummary, ContactEvent, Preflight, Role,
 };
 
 use crate::auth::Principal;
-use crate::error::{AppError, FieldErrors, Result};
+use crate::error::{AppError, FieldErrors, Result, changed};
 use crate::input::{JsonBody, parse_id};
 use crate::patch::Patch;
 use crate::{AppState, Items};
@@ -79,10 +79,8 @@ pub(crate) async fn create(
     };
     apply(&mut patch, &mut fields);
     patch.finish()?;
-    match state.store()?.save_campaign(None, &fields, &principal.actor()).await? {
-        Change::Done(campaign) => Ok((StatusCode::CREATED, Json(campaign))),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    let campaign = changed(state.store()?.save_campaign(None, &fields, &principal.actor()).await?)?;
+    Ok((StatusCode::CREATED, Json(campaign)))
 }
 
 /// `PATCH /api/v1/campaigns/{id}` (manager): any field of create. A running
@@ -107,10 +105,8 @@ pub(crate) async fn update(
     let mut fields = CampaignFields::from(&current);
     apply(&mut patch, &mut fields);
     patch.finish()?;
-    match store.save_campaign(Some(id), &fields, &principal.actor()).await? {
-        Change::Done(campaign) => Ok(Json(campaign)),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    let campaign = changed(store.save_campaign(Some(id), &fields, &principal.actor()).await?)?;
+    Ok(Json(campaign))
 }
 
 /// `POST /api/v1/campaigns/{id}/{action}` (manager): start, schedule,

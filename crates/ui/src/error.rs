@@ -125,6 +125,15 @@ impl IntoResponse for AppError {
     }
 }
 
+/// A change the store made, or the conflict with what is stored that
+/// refused it (409, with the store's message).
+pub(crate) fn changed<T>(change: herald_store::Change<T>) -> Result<T> {
+    match change {
+        herald_store::Change::Done(value) => Ok(value),
+        herald_store::Change::Conflict(message) => Err(AppError::Conflict(message)),
+    }
+}
+
 /// Field-level validation messages, gathered before failing once.
 #[derive(Debug, Default)]
 pub(crate) struct FieldErrors(BTreeMap<String, String>);

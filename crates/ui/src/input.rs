@@ -83,3 +83,20 @@ pub(crate) fn reject_unknown_fields(
 pub(crate) fn parse_id(raw: &str, entity: &'static str) -> Result<i64> {
     raw.parse::<i64>().map_err(|_| AppError::NotFound(entity))
 }
+
+/// A resource's name: required, trimmed, at most 200 characters.
+pub(crate) fn required_name(raw: Option<&str>, fields: &mut FieldErrors) -> String {
+    let name = raw.map(str::trim).unwrap_or_default().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        fields.add("name", "is required (at most 200 characters)");
+    }
+    name
+}
+
+/// `+` and 1 to 15 digits: an E.164 number, or the beginning of one.
+pub(crate) fn is_e164_prefix(pattern: &str) -> bool {
+    pattern.len() >= 2
+        && pattern.len() <= 16
+        && pattern.starts_with('+')
+        && pattern[1..].bytes().all(|byte| byte.is_ascii_digit())
+}

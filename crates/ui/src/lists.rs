@@ -11,25 +11,17 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use futures_util::TryStreamExt;
-use herald_store::{Change, ListEntry, NewListEntry, NumberList, Role};
+use herald_store::{ListEntry, NewListEntry, NumberList, Role};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::auth::Principal;
-use crate::error::{AppError, FieldErrors, Result};
-use crate::input::{JsonBody, parse_id, reject_unknown_fields};
+use crate::error::{AppError, FieldErrors, Result, changed};
+use crate::input::{JsonBody, is_e164_prefix, parse_id, reject_unknown_fields, required_name};
 use crate::{AppState, Items};
 
 /// Entries written per statement during an upload.
 const UPLOAD_BATCH: usize = 10_000;
-
-/// `+` and 1 to 15 digits: an E.164 number, or the beginning of one.
-fn valid_pattern(pattern: &str) -> bool {
-    pattern.len() >= 2
-        && pattern.len() <= 16
-        && pattern.starts_with('+')
-        && pattern[1..].bytes().all(|byte| byte.is_ascii_digit())
-}
 
 /// `GET /api/v1/lists` (viewer).
 pub(crate) async fn list(principal: Principal, State(state): State<AppState>) -> Result<Json<Items<NumberList>>> {
@@ -56,19 +48,14 @@ pub(crate) async fn create(
     let request: CreateListRequest = body.parse()?;
     let mut fields = FieldErrors::default();
     reject_unknown_fields(&request.unknown, &mut fields);
-    let name = request.name.as_deref().map(str::trim).unwrap_or_default().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        fields.add("name", "is required (at most 200 characters)");
-    }
+    let name = required_name(request.name.as_deref(), &mut fields);
     let kind = request.kind.unwrap_or_default();
     if kind != "black" && kind != "white" {
         fields.add("kind", "must be black or white");
     }
     fields.check()?;
-    match state.store()?.add_number_list(&name, &kind, request.campaign_id, &principal.actor()).await? {
-        Change::Done(list) => Ok((StatusCode::CREATED, Json(list))),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    let list = changed(state.store()?.add_number_list(&name, &kind, request.campaign_id, &principal.actor()).await?)?;
+    Ok((StatusCode::CREATED, Json(list)))
 }
 
 /// `GET /api/v1/lists/{id}` (viewer).
@@ -88,10 +75,8 @@ pub(crate) async fn remove(
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     principal.require(Role::Manager)?;
-    match state.store()?.delete_number_list(parse_id(&id, "list")?, &principal.actor()).await? {
-        Change::Done(()) => Ok(StatusCode::NO_CONTENT),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    changed(state.store()?.delete_number_list(parse_id(&id, "list")?, &principal.actor()).await?)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A page of entries; `next` is the cursor for the following one.
@@ -162,7 +147,7 @@ pub(crate) async fn add_entry(
     let mut fields = FieldErrors::default();
     reject_unknown_fields(&request.unknown, &mut fields);
     let pattern = request.pattern.unwrap_or_default().replace([' ', '-'], "");
-    if !valid_pattern(&pattern) {
+    if !is_e164_prefix(&pattern) {
         fields.add("pattern", "must be an E.164 number or its beginning: + and 1 to 15 digits");
     }
     if request.reason.as_ref().is_some_and(|reason| reason.chars().count() > 500) {
@@ -267,7 +252,7 @@ fn parse_entries(reader: impl std::io::Read, batches: &Sender) -> std::io::Resul
                     Some(prefix) => (prefix.replace([' ', '-'], ""), true),
                     None => (raw.replace([' ', '-'], ""), false),
                 };
-                if valid_pattern(&pattern) {
+                if is_e164_prefix(&pattern) {
                     let reason = record.get(1).filter(|reason| !reason.is_empty()).map(str::to_owned);
                     entries.push(NewListEntry { pattern, is_prefix, reason, expires_at: None });
                 } else {

@@ -10,12 +10,12 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use herald_store::{Change, NewPrompt, PromptInfo, Role};
+use herald_store::{NewPrompt, PromptInfo, Role};
 use sha2::Digest;
 
 use crate::auth::Principal;
-use crate::error::{AppError, FieldErrors, Result};
-use crate::input::parse_id;
+use crate::error::{AppError, FieldErrors, Result, changed};
+use crate::input::{parse_id, required_name};
 use crate::{AppState, Items};
 
 /// The largest prompt file accepted (about 10 minutes of 128 kbit/s MP3 or
@@ -65,10 +65,7 @@ pub(crate) async fn create(
     principal.require(Role::Manager)?;
     let body = axum::body::to_bytes(body, MAX_PROMPT_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
     let mut fields = FieldErrors::default();
-    let name = query.get("name").map(|name| name.trim().to_owned()).unwrap_or_default();
-    if name.is_empty() || name.chars().count() > 200 {
-        fields.add("name", "is required (at most 200 characters)");
-    }
+    let name = required_name(query.get("name").map(String::as_str), &mut fields);
     let filename = query.get("filename").map(|name| name.trim().to_owned()).unwrap_or_default();
     let extension = filename.rsplit_once('.').map(|(_, extension)| extension.to_ascii_lowercase());
     let format = extension.as_deref().and_then(|extension| FORMATS.iter().find(|(known, _)| *known == extension));
@@ -105,10 +102,8 @@ pub(crate) async fn create(
         sha256: sha2::Sha256::digest(&audio).to_vec(),
         audio,
     };
-    match state.store()?.add_prompt(&new, &principal.actor()).await? {
-        Change::Done(prompt) => Ok((StatusCode::CREATED, Json(prompt))),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    let prompt = changed(state.store()?.add_prompt(&new, &principal.actor()).await?)?;
+    Ok((StatusCode::CREATED, Json(prompt)))
 }
 
 fn file_error(message: impl Into<String>) -> AppError {
@@ -125,8 +120,6 @@ pub(crate) async fn remove(
 ) -> Result<StatusCode> {
     principal.require(Role::Manager)?;
     let id = parse_id(&id, "prompt")?;
-    match state.store()?.delete_prompt(id, &principal.actor()).await? {
-        Change::Done(()) => Ok(StatusCode::NO_CONTENT),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    changed(state.store()?.delete_prompt(id, &principal.actor()).await?)?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use herald_store::{Change, Role, TrunkGroup, TrunkGroupDetail, TrunkGroupMember};
+use herald_store::{Role, TrunkGroup, TrunkGroupDetail, TrunkGroupMember};
 use serde::Deserialize;
 
 use crate::auth::Principal;
-use crate::error::{AppError, FieldErrors, Result};
-use crate::input::{JsonBody, parse_id, reject_unknown_fields};
+use crate::error::{AppError, FieldErrors, Result, changed};
+use crate::input::{JsonBody, is_e164_prefix, parse_id, reject_unknown_fields, required_name};
 use crate::patch::Patch;
 use crate::{AppState, Items};
 
@@ -52,19 +52,14 @@ pub(crate) async fn create(
     let request: CreateGroupRequest = body.parse()?;
     let mut fields = FieldErrors::default();
     reject_unknown_fields(&request.unknown, &mut fields);
-    let name = request.name.as_deref().map(str::trim).unwrap_or_default().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        fields.add("name", "is required (at most 200 characters)");
-    }
+    let name = required_name(request.name.as_deref(), &mut fields);
     let strategy = request.strategy.unwrap_or_else(|| "ordered".to_owned());
     if herald_policy::RouteStrategy::parse(&strategy).is_none() {
         fields.add("strategy", "must be ordered or weighted");
     }
     fields.check()?;
-    match state.store()?.add_trunk_group(&name, &strategy, &principal.actor()).await? {
-        Change::Done(group) => Ok((StatusCode::CREATED, Json(group))),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    let group = changed(state.store()?.add_trunk_group(&name, &strategy, &principal.actor()).await?)?;
+    Ok((StatusCode::CREATED, Json(group)))
 }
 
 /// `PATCH /api/v1/trunk-groups/{id}` (manager) `{name?, strategy?}`.
@@ -86,10 +81,8 @@ pub(crate) async fn update(
     patch.string("name", &mut name, 200);
     patch.choice("strategy", &mut strategy, &["ordered", "weighted"]);
     patch.finish()?;
-    match store.update_trunk_group(group_id, &name, &strategy, &principal.actor()).await? {
-        Change::Done(group) => Ok(Json(group)),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    let group = changed(store.update_trunk_group(group_id, &name, &strategy, &principal.actor()).await?)?;
+    Ok(Json(group))
 }
 
 /// `DELETE /api/v1/trunk-groups/{id}` (manager); 409 while a campaign uses it.
@@ -99,10 +92,8 @@ pub(crate) async fn remove(
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     principal.require(Role::Manager)?;
-    match state.store()?.delete_trunk_group(parse_id(&id, "trunk group")?, &principal.actor()).await? {
-        Change::Done(()) => Ok(StatusCode::NO_CONTENT),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    changed(state.store()?.delete_trunk_group(parse_id(&id, "trunk group")?, &principal.actor()).await?)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]
@@ -133,20 +124,13 @@ pub(crate) async fn put_member(
         fields.add("weight", "must be at least 1");
     }
     let prefixes = request.prefixes.unwrap_or_default();
-    if prefixes.iter().any(|prefix| {
-        prefix.len() < 2
-            || prefix.len() > 16
-            || !prefix.starts_with('+')
-            || !prefix[1..].bytes().all(|b| b.is_ascii_digit())
-    }) {
+    if !prefixes.iter().all(|prefix| is_e164_prefix(prefix)) {
         fields.add("prefixes", "each must be the beginning of an E.164 number, e.g. +4930");
     }
     fields.check()?;
     let member = TrunkGroupMember { trunk_id, position: request.position.unwrap_or(0), weight, prefixes };
-    match state.store()?.put_trunk_group_member(group_id, &member, &principal.actor()).await? {
-        Change::Done(()) => Ok(StatusCode::NO_CONTENT),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    changed(state.store()?.put_trunk_group_member(group_id, &member, &principal.actor()).await?)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `DELETE /api/v1/trunk-groups/{id}/members/{trunk_id}` (manager).

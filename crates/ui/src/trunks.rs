@@ -6,10 +6,10 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use herald_store::{Change, Role, Trunk, TrunkFields};
+use herald_store::{Role, Trunk, TrunkFields};
 
 use crate::auth::Principal;
-use crate::error::{AppError, Result};
+use crate::error::{AppError, Result, changed};
 use crate::input::{JsonBody, parse_id};
 use crate::patch::Patch;
 use crate::{AppState, Items};
@@ -54,10 +54,8 @@ pub(crate) async fn create(
     };
     apply(&mut patch, &mut fields);
     patch.finish()?;
-    match state.store()?.save_trunk(None, &fields, &principal.actor()).await? {
-        Change::Done(trunk) => Ok((StatusCode::CREATED, Json(trunk))),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    let trunk = changed(state.store()?.save_trunk(None, &fields, &principal.actor()).await?)?;
+    Ok((StatusCode::CREATED, Json(trunk)))
 }
 
 /// `PATCH /api/v1/trunks/{id}` (manager): any of the fields of create.
@@ -77,10 +75,8 @@ pub(crate) async fn update(
     let mut fields = TrunkFields::from(&store.trunk(id).await?);
     apply(&mut patch, &mut fields);
     patch.finish()?;
-    match store.save_trunk(Some(id), &fields, &principal.actor()).await? {
-        Change::Done(trunk) => Ok(Json(trunk)),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    let trunk = changed(store.save_trunk(Some(id), &fields, &principal.actor()).await?)?;
+    Ok(Json(trunk))
 }
 
 /// `DELETE /api/v1/trunks/{id}` (manager); 409 while a campaign uses it.
@@ -91,10 +87,8 @@ pub(crate) async fn remove(
 ) -> Result<StatusCode> {
     principal.require(Role::Manager)?;
     let id = parse_id(&id, "trunk")?;
-    match state.store()?.delete_trunk(id, &principal.actor()).await? {
-        Change::Done(()) => Ok(StatusCode::NO_CONTENT),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    changed(state.store()?.delete_trunk(id, &principal.actor()).await?)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn apply(patch: &mut Patch, fields: &mut TrunkFields) {

@@ -13,14 +13,14 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use herald_store::{Change, DueDelivery, Role, Store, Webhook};
+use herald_store::{DueDelivery, Role, Store, Webhook};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::auth::Principal;
-use crate::error::{AppError, FieldErrors, Result};
+use crate::error::{AppError, FieldErrors, Result, changed};
 use crate::input::{JsonBody, parse_id, reject_unknown_fields};
 use crate::{AppState, Items};
 
@@ -87,10 +87,8 @@ pub(crate) async fn create(
         }
     };
     fields.check()?;
-    match state.store()?.add_webhook(&url, &secret, request.campaign_id, &principal.actor()).await? {
-        Change::Done(id) => Ok((StatusCode::CREATED, Json(CreatedWebhook { id, secret }))),
-        Change::Conflict(message) => Err(AppError::Conflict(message)),
-    }
+    let id = changed(state.store()?.add_webhook(&url, &secret, request.campaign_id, &principal.actor()).await?)?;
+    Ok((StatusCode::CREATED, Json(CreatedWebhook { id, secret })))
 }
 
 /// `DELETE /api/v1/webhooks/{id}` (manager).
