@@ -4,6 +4,7 @@
 #   Redis       primary 127.0.0.1:6391 + replica 127.0.0.1:6392
 #   Sentinel    127.0.0.1:26391, :26392, :26393 watching master "herald"
 #   SIPp        (the sip-tester package) installed for the SIP tests
+#   espeak-ng   text-to-speech for call scripts' "say" steps
 #
 # Usage: scripts/infra.sh up|down|status|env|purge
 #   up      install what is missing, start what is not running, wait until
@@ -83,6 +84,7 @@ ensure_client_tools() {
     command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
     command -v redis-cli >/dev/null 2>&1 || pkgs+=(redis-tools)
     command -v sipp >/dev/null 2>&1 || pkgs+=(sip-tester)
+    command -v espeak-ng >/dev/null 2>&1 || pkgs+=(espeak-ng)
     { command -v psql >/dev/null 2>&1 && command -v pg_isready >/dev/null 2>&1; } \
         || pkgs+=(postgresql-client)
     [[ ${#pkgs[@]} -eq 0 ]] || apt_install "${pkgs[@]}"

@@ -15,6 +15,7 @@ pub struct Config {
     pub recipient: RecipientConfig,
     pub scheduler: SchedulerConfig,
     pub ui: UiConfig,
+    pub speech: SpeechConfig,
     pub log: LogConfig,
 }
 
@@ -257,6 +258,57 @@ impl Default for UiConfig {
     }
 }
 
+/// Text-to-speech for call scripts' `say` steps (Talkers) and previews (UI).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpeechConfig {
+    pub engine: SpeechEngine,
+    /// The voice of scripts that name none.
+    pub voice: String,
+    /// The espeak-ng program (engine `espeak-ng`).
+    pub espeak_program: String,
+    /// Engine `http`: an OpenAI-compatible server; Herald POSTs to
+    /// `<http_url>/v1/audio/speech`.
+    pub http_url: String,
+    pub http_model: String,
+    /// The environment variable holding the HTTP engine's API key (sent as
+    /// a bearer token); empty: none.
+    pub http_api_key_env: String,
+    /// Syntheses running at once on a node; more wait their turn.
+    pub max_concurrent: u32,
+    /// One synthesis may take this long.
+    pub timeout_secs: u64,
+    /// Spoken audio kept for reuse (keyed by text and voice), in MiB.
+    pub cache_mib: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpeechEngine {
+    /// espeak-ng, run on this machine (Debian package `espeak-ng`).
+    EspeakNg,
+    /// An OpenAI-compatible `/v1/audio/speech` server.
+    Http,
+    /// No text-to-speech: scripts with `say` steps cannot be played.
+    None,
+}
+
+impl Default for SpeechConfig {
+    fn default() -> Self {
+        Self {
+            engine: SpeechEngine::EspeakNg,
+            voice: "en-us".to_owned(),
+            espeak_program: "espeak-ng".to_owned(),
+            http_url: String::new(),
+            http_model: "tts-1".to_owned(),
+            http_api_key_env: String::new(),
+            max_concurrent: 2,
+            timeout_secs: 10,
+            cache_mib: 256,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
@@ -340,6 +392,17 @@ impl Config {
         if !(0.0..=1.0).contains(&self.scheduler.caller_id_rest_below) {
             return Err(Error::invalid("scheduler.caller_id_rest_below", "must be an answer rate from 0 to 1"));
         }
+        let speech = &self.speech;
+        if speech.voice.trim().is_empty() {
+            return Err(Error::invalid("speech.voice", "must not be empty"));
+        }
+        if speech.engine == SpeechEngine::Http
+            && !(speech.http_url.starts_with("http://") || speech.http_url.starts_with("https://"))
+        {
+            return Err(Error::invalid("speech.http_url", "engine \"http\" needs an http:// or https:// URL"));
+        }
+        positive("speech.max_concurrent", u64::from(speech.max_concurrent))?;
+        positive("speech.timeout_secs", speech.timeout_secs)?;
         if self.log.level.trim().is_empty() {
             return Err(Error::invalid("log.level", "must not be empty"));
         }

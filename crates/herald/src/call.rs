@@ -99,6 +99,7 @@ pub(crate) async fn run(options: CallOptions) -> anyhow::Result<ExitCode> {
         priority: MediaPriority::Normal,
     })?;
     let request = DialRequest {
+        script: None,
         trunk: TrunkTarget { host, port, transport, credential, from_domain: None },
         callee: options.to,
         caller: options.from,

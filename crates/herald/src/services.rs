@@ -74,7 +74,8 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
         Some(
             Talker::build(node_id.clone(), config.talker.clone(), store.clone(), Some(coord.clone()), talker_metrics)
                 .await
-                .context("starting the talker")?,
+                .context("starting the talker")?
+                .with_speech(herald_speech::Speech::from_config(&config.speech)),
         )
     } else {
         None
@@ -113,6 +114,7 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
         }),
         static_dir: services.ui.then(|| std::path::PathBuf::from(&config.ui.static_dir)),
         webhook_private_targets: config.ui.webhook_private_targets,
+        speech: Some(Arc::new(herald_speech::Speech::from_config(&config.speech))),
     };
     let router = if services.ui { herald_ui::app(state) } else { herald_ui::ops_router(state) };
 

@@ -4,8 +4,11 @@
 //! buffer, and prompt frames are shared read-only.
 //!
 //! Call control (the SIP side) talks to a call's media through [`CallMedia`]:
-//! it learns when the prompt has been played, stops the media, and gets a
-//! [`MediaReport`] back.
+//! it learns when the prompt has been played, swaps in the next prompt (a
+//! call script's next step), hears keypresses, the machine detector's
+//! verdict and a voicemail's beep as [`MediaEvent`]s, stops the media, and
+//! gets a [`MediaReport`] back. All of that crosses over through the call's
+//! control block, checked by the shard once per tick: no command scan.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::ErrorKind;
@@ -22,6 +25,7 @@ use tracing::warn;
 
 use crate::amd::{AmdConfig, AmdReason, AmdVerdict, AnsweringMachineDetector};
 use crate::batch::{self, ReceiveBatch, SendBatch};
+use crate::beep::{BeepConfig, BeepDetector};
 use crate::dtmf::InbandDtmfDetector;
 use crate::g711::G711;
 use crate::prompt::{FRAME_SAMPLES, Prompt};
@@ -100,9 +104,28 @@ pub struct MediaPlan {
     pub prompt: Arc<Prompt>,
     /// Run answering-machine detection on the first seconds received.
     pub amd: Option<AmdConfig>,
+    /// Once the detector says "machine", listen for the voicemail's beep.
+    pub beep: Option<BeepConfig>,
     /// Keep what the far end says, for a WAV file.
     pub record: bool,
 }
+
+/// Something the far end did, as the call's controller hears it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaEvent {
+    /// A keypress (RFC 4733 event or in-band tone).
+    Digit(char),
+    /// The answering-machine detector decided.
+    Verdict(AmdVerdict, AmdReason),
+    /// A voicemail's beep (after a "machine" verdict, when the plan asked).
+    Beep,
+}
+
+/// Events a call's controller has not read yet, at most: a far end that
+/// sends a flood of keys loses the excess, not memory.
+const MAX_PENDING_EVENTS: usize = 64;
+/// Keys kept on the report, at most.
+const MAX_DTMF: usize = 256;
 
 /// A call's RTP port, chosen before the SDP offer goes out. In port-per-call
 /// mode it owns a bound socket; dropping it frees the port.
@@ -138,32 +161,78 @@ impl Drop for MediaLeg {
 #[derive(Debug, Default)]
 struct CallControl {
     stop: AtomicBool,
+    /// The generation of the last prompt played to its end (the plan's
+    /// prompt is generation 1, each [`CallMedia::play`] the next).
+    played: AtomicU64,
     prompt_done: Notify,
-    prompt_done_flag: AtomicBool,
+    /// Set with `next_prompt`: the shard swaps it in on its next tick.
+    prompt_waiting: AtomicBool,
+    next_prompt: Mutex<Option<(Arc<Prompt>, u64)>>,
+    events: Mutex<VecDeque<MediaEvent>>,
+    event_ready: Notify,
+}
+
+impl CallControl {
+    /// From the shard: rare (a key, a verdict, a beep), so a short lock.
+    fn emit(&self, event: MediaEvent) {
+        let mut events = self.events.lock().expect("media events poisoned");
+        if events.len() < MAX_PENDING_EVENTS {
+            events.push_back(event);
+        }
+        drop(events);
+        self.event_ready.notify_one();
+    }
 }
 
 /// The call controller's handle on running media.
 #[derive(Debug)]
 pub struct CallMedia {
     control: Arc<CallControl>,
+    /// The generation of the last prompt asked for.
+    requested: AtomicU64,
     report: Option<oneshot::Receiver<MediaReport>>,
     /// The shard playing the call, for changes to a running call.
     shard: mpsc::Sender<Command>,
 }
 
 impl CallMedia {
-    /// Resolves once every prompt frame has been sent.
+    /// Resolves once every frame of the prompt last asked for has been
+    /// sent (or the media has stopped).
     pub async fn prompt_played(&self) {
         loop {
-            // Register before checking the flag so a notification between
-            // the two is not missed.
+            // Register before checking so a notification between the two
+            // is not missed.
             let notified = self.control.prompt_done.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if self.control.prompt_done_flag.load(Ordering::Acquire) {
+            if self.control.played.load(Ordering::Acquire) >= self.requested.load(Ordering::Acquire) {
                 return;
             }
             notified.await;
+        }
+    }
+
+    /// Plays `prompt` from its start on the next tick, instead of whatever
+    /// plays now; [`CallMedia::prompt_played`] then waits for it.
+    pub fn play(&self, prompt: Arc<Prompt>) {
+        let generation = self.requested.fetch_add(1, Ordering::AcqRel) + 1;
+        *self.control.next_prompt.lock().expect("next prompt poisoned") = Some((prompt, generation));
+        self.control.prompt_waiting.store(true, Ordering::Release);
+    }
+
+    /// Stops the prompt: silence from the next tick.
+    pub fn stop_audio(&self) {
+        self.play(Arc::new(Prompt::from_samples(Vec::new())));
+    }
+
+    /// The next thing the far end did; waits for it.
+    pub async fn next_event(&self) -> MediaEvent {
+        loop {
+            if let Some(event) = self.control.events.lock().expect("media events poisoned").pop_front() {
+                return event;
+            }
+            // notify_one keeps a permit when nobody waits: nothing is missed.
+            self.control.event_ready.notified().await;
         }
     }
 
@@ -281,6 +350,10 @@ struct ActiveCall {
     /// The shard tick at which the next RTCP sender report is due.
     next_report_tick: u64,
     report: MediaReport,
+    /// The playing prompt's generation, and the last one played out.
+    generation: u64,
+    finished_generation: u64,
+    beep: Option<BeepDetector>,
     /// RFC 4733 §2.5.1.3: one event spans many packets sharing its timestamp.
     last_event_timestamp: Option<u32>,
     /// In-band DTMF, only when the far end has no telephone-event.
@@ -411,13 +484,16 @@ impl MediaEngine {
                 recording: plan.record.then(|| Recording::with_capacity(plan.codec, RECORDING_RESERVE)),
                 ..MediaReport::default()
             },
+            generation: 1,
+            finished_generation: 0,
+            beep: plan.beep.filter(|_| plan.amd.is_some()).map(BeepDetector::new),
             last_event_timestamp: None,
             inband_dtmf: plan.telephone_event_payload_type.is_none().then(Box::default),
             amd: plan.amd.map(AnsweringMachineDetector::new),
             plan,
         };
         self.shards[shard].send(Command::Start(Box::new(call))).map_err(|_| MediaError::ShutDown)?;
-        Ok(CallMedia { control, report: Some(report), shard: self.shards[shard].clone() })
+        Ok(CallMedia { control, requested: AtomicU64::new(1), report: Some(report), shard: self.shards[shard].clone() })
     }
 }
 
@@ -583,9 +659,19 @@ impl Shard {
         self.ticks += 1;
         let mut index = 0;
         while index < self.calls.len() {
-            if self.calls[index].control.stop.load(Ordering::Acquire) {
+            let call = &mut self.calls[index];
+            if call.control.stop.load(Ordering::Acquire) {
                 self.remove(index);
                 continue;
+            }
+            if call.control.prompt_waiting.swap(false, Ordering::AcqRel)
+                && let Some((prompt, generation)) =
+                    call.control.next_prompt.lock().expect("next prompt poisoned").take()
+            {
+                call.plan.prompt = prompt;
+                call.generation = generation;
+                call.next_frame = 0;
+                call.report.prompt_completed = false;
             }
             index += 1;
         }
@@ -691,7 +777,7 @@ fn on_datagram(call: &mut ActiveCall, datagram: &[u8]) -> u64 {
     {
         call.last_event_timestamp = Some(packet.header.timestamp);
         if let Some(digit) = event.digit() {
-            call.report.dtmf.push(digit);
+            key_pressed(call, digit);
         }
     }
     1
@@ -705,7 +791,10 @@ fn listen(call: &mut ActiveCall, codec: G711, payload: &[u8]) {
     {
         recording.samples.extend_from_slice(payload);
     }
-    if call.inband_dtmf.is_none() && call.amd.as_ref().is_none_or(|amd| amd.decision().is_some()) {
+    let detecting = call.amd.as_ref().is_some_and(|amd| amd.decision().is_none());
+    let beeping = call.beep.as_ref().is_some_and(|beep| !beep.heard())
+        && matches!(call.report.amd, Some((AmdVerdict::Machine, _)));
+    if call.inband_dtmf.is_none() && !detecting && !beeping {
         return;
     }
     let mut samples = [0i16; 480];
@@ -714,15 +803,29 @@ fn listen(call: &mut ActiveCall, codec: G711, payload: &[u8]) {
         *sample = codec.decode(byte);
     }
     let samples = &samples[..length];
-    if let Some(detector) = call.inband_dtmf.as_mut() {
-        let dtmf = &mut call.report.dtmf;
-        detector.push(samples, |digit| dtmf.push(digit));
+    if let Some(mut detector) = call.inband_dtmf.take() {
+        detector.push(samples, |digit| key_pressed(call, digit));
+        call.inband_dtmf = Some(detector);
     }
-    if let Some(amd) = call.amd.as_mut()
-        && amd.decision().is_none()
-    {
+    if detecting && let Some(amd) = call.amd.as_mut() {
         call.report.amd = amd.push_frame(samples);
+        if let Some((verdict, reason)) = call.report.amd {
+            call.control.emit(MediaEvent::Verdict(verdict, reason));
+        }
     }
+    if beeping
+        && let Some(beep) = call.beep.as_mut()
+        && beep.push_frame(samples)
+    {
+        call.control.emit(MediaEvent::Beep);
+    }
+}
+
+fn key_pressed(call: &mut ActiveCall, digit: char) {
+    if call.report.dtmf.len() < MAX_DTMF {
+        call.report.dtmf.push(digit);
+    }
+    call.control.emit(MediaEvent::Digit(digit));
 }
 
 /// Writes the call's next packet (a prompt frame, or silence once the prompt
@@ -732,9 +835,10 @@ fn next_packet(call: &mut ActiveCall, buffer: &mut [u8; PACKET_LEN]) {
     let payload: &[u8; FRAME_SAMPLES] = match frames.get(call.next_frame) {
         Some(frame) => frame,
         None => {
-            if !call.report.prompt_completed {
+            if call.finished_generation != call.generation {
+                call.finished_generation = call.generation;
                 call.report.prompt_completed = true;
-                call.control.prompt_done_flag.store(true, Ordering::Release);
+                call.control.played.fetch_max(call.generation, Ordering::AcqRel);
                 call.control.prompt_done.notify_waiters();
             }
             // Keep the stream alive with silence until the call is stopped.
@@ -773,7 +877,7 @@ fn finish(mut call: ActiveCall, ports: &PortPool, stats: &MediaStats) {
         let _ = report_to.send(std::mem::take(&mut call.report));
     }
     // Wake anyone still waiting for the prompt: the call is over.
-    call.control.prompt_done_flag.store(true, Ordering::Release);
+    call.control.played.store(u64::MAX, Ordering::Release);
     call.control.prompt_done.notify_waiters();
     if let Some((socket, port)) = call.own_socket.take() {
         drop(socket);

@@ -7,6 +7,7 @@
 
 pub mod amd;
 mod batch;
+pub mod beep;
 pub mod dtmf;
 pub mod engine;
 pub mod g711;
@@ -16,10 +17,11 @@ pub mod rtp;
 pub mod sdp;
 
 pub use amd::{AmdConfig, AmdReason, AmdVerdict, AnsweringMachineDetector};
+pub use beep::{BeepConfig, BeepDetector};
 pub use dtmf::InbandDtmfDetector;
 pub use engine::{
-    CallMedia, MediaConfig, MediaEngine, MediaError, MediaLeg, MediaMode, MediaPlan, MediaPriority, MediaReport,
-    MediaStats, Recording,
+    CallMedia, MediaConfig, MediaEngine, MediaError, MediaEvent, MediaLeg, MediaMode, MediaPlan, MediaPriority,
+    MediaReport, MediaStats, Recording,
 };
 pub use g711::G711;
 pub use prompt::{Frame, Prompt, PromptCache, PromptError};

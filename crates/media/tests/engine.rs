@@ -96,6 +96,7 @@ fn plan(remote: SocketAddr, record: bool) -> MediaPlan {
         telephone_event_payload_type: Some(101),
         prompt: Arc::new(Prompt::from_samples(vec![1000; 8000])),
         amd: None,
+        beep: None,
         record,
     }
 }

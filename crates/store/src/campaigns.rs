@@ -73,7 +73,7 @@ impl Store {
     /// The campaigns Talkers should dial now, with what they need to dial them.
     pub async fn running_dial_plans(&self) -> Result<Vec<DialPlan>> {
         Ok(sqlx::query_as::<_, DialPlan>(
-            "SELECT id, prompt_id, trunk_id, trunk_group_id, caller_id, caller_id_pool_id, max_attempts, ring_timeout_secs, \
+            "SELECT id, prompt_id, script_id, trunk_id, trunk_group_id, caller_id, caller_id_pool_id, max_attempts, ring_timeout_secs, \
                     retry_rules, calling_window, whitelist_only \
              FROM campaigns WHERE status = 'running' ORDER BY id",
         )

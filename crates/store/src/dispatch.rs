@@ -56,6 +56,12 @@ pub struct AttemptRecord {
     pub rtp_packets_received: Option<i32>,
     /// Where the far end's audio was written (`talker.recordings_dir`).
     pub recording_path: Option<String>,
+    /// The call script's menu answers (`{"confirm": "1"}`).
+    pub answers: Option<serde_json::Value>,
+    /// The person asked not to be called again.
+    pub opted_out: bool,
+    /// The script left its voicemail after a machine's beep.
+    pub voicemail_left: bool,
 }
 
 impl AttemptRecord {
@@ -84,6 +90,9 @@ impl AttemptRecord {
             rtp_packets_sent: None,
             rtp_packets_received: None,
             recording_path: None,
+            answers: None,
+            opted_out: false,
+            voicemail_left: false,
         }
     }
 }
@@ -216,7 +225,8 @@ impl Store {
                  UPDATE attempts SET outcome = $2, trunk_id = $3, caller_id = $4, sip_call_id = $5, sip_code = $6, \
                      sip_reason = $7, q850_cause = $8, invite_at = $9, ringing_at = $10, answered_at = $11, \
                      ended_at = $12, talk_ms = $13, early_media = $14, dtmf = $15, rtp_packets_sent = $16, \
-                     rtp_packets_received = $17, amd_verdict = $18, recording_path = $19 \
+                     rtp_packets_received = $17, amd_verdict = $18, recording_path = $19, answers = $25, \
+                     opted_out = $26, voicemail_left = $27 \
                  WHERE id = $1 AND outcome IS NULL AND EXISTS (SELECT 1 FROM moved) \
                  RETURNING id, campaign_id), \
              hooked AS ( \
@@ -248,7 +258,10 @@ impl Store {
         .bind(state)
         .bind(next_eligible_at)
         .bind(record.contact_id)
-        .bind(record.lease_epoch);
+        .bind(record.lease_epoch)
+        .bind(&record.answers)
+        .bind(record.opted_out)
+        .bind(record.voicemail_left);
         let (written,) = query.fetch_one(&self.pool).await?;
         Ok(if written == 1 { FinishResult::Recorded } else { FinishResult::AlreadyFinal })
     }

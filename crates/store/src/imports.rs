@@ -45,6 +45,17 @@ macro_rules! import_columns {
     };
 }
 
+/// The columns of an [`AttemptRow`], of the `attempts` table aliased `a`
+/// (the report and the webhooks read the same).
+macro_rules! attempt_row_columns {
+    () => {
+        "a.id, a.contact_id, a.phone, a.attempt_no, a.outcome, a.sip_code, a.sip_reason, a.q850_cause, a.trunk_id, \
+         a.caller_id, a.node_id, a.invite_at, a.answered_at, a.ended_at, a.talk_ms, a.dtmf, a.amd_verdict, \
+         a.early_media, a.answers, a.opted_out, a.voicemail_left"
+    };
+}
+pub(crate) use attempt_row_columns;
+
 /// One attempt as the report lists it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct AttemptRow {
@@ -66,6 +77,10 @@ pub struct AttemptRow {
     pub dtmf: Option<String>,
     pub amd_verdict: Option<String>,
     pub early_media: bool,
+    /// The call script's menu answers (`{"confirm": "1"}`).
+    pub answers: Option<serde_json::Value>,
+    pub opted_out: bool,
+    pub voicemail_left: bool,
 }
 
 /// A page of a campaign's attempts, by id ascending.
@@ -87,6 +102,20 @@ pub struct CampaignReport {
     pub by_minute: Vec<MinuteOutcomes>,
     pub sip_codes: BTreeMap<String, i64>,
     pub average_talk_ms: Option<f64>,
+    /// Keys collected by the call script's menus, counted by menu and value.
+    pub answers: Vec<AnswerCount>,
+    /// Attempts on which the person opted out.
+    pub opted_out: i64,
+    /// Attempts on which a voicemail was left.
+    pub voicemails_left: i64,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct AnswerCount {
+    /// The menu (the gather step's name).
+    pub name: String,
+    pub value: String,
+    pub count: i64,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -256,15 +285,15 @@ impl Store {
 
     /// One page of a campaign's attempts (id ascending, keyset paging).
     pub async fn attempts_page(&self, campaign_id: i64, query: &AttemptQuery) -> Result<Vec<AttemptRow>> {
-        Ok(sqlx::query_as::<_, AttemptRow>(
-            "SELECT id, contact_id, phone, attempt_no, outcome, sip_code, sip_reason, q850_cause, trunk_id, \
-                    caller_id, node_id, invite_at, answered_at, ended_at, talk_ms, dtmf, amd_verdict, early_media \
-             FROM attempts \
-             WHERE campaign_id = $1 AND id > $2 \
-               AND ($3::text IS NULL OR outcome = $3 OR ($3 = 'open' AND outcome IS NULL)) \
-               AND ($4::text IS NULL OR phone LIKE $4 || '%') \
-             ORDER BY id LIMIT $5",
-        )
+        Ok(sqlx::query_as::<_, AttemptRow>(concat!(
+            "SELECT ",
+            attempt_row_columns!(),
+            " FROM attempts a \
+             WHERE a.campaign_id = $1 AND a.id > $2 \
+               AND ($3::text IS NULL OR a.outcome = $3 OR ($3 = 'open' AND a.outcome IS NULL)) \
+               AND ($4::text IS NULL OR a.phone LIKE $4 || '%') \
+             ORDER BY a.id LIMIT $5"
+        ))
         .bind(campaign_id)
         .bind(query.after.unwrap_or(0))
         .bind(&query.outcome)
@@ -306,7 +335,24 @@ impl Store {
         .bind(campaign_id)
         .fetch_one(&self.pool)
         .await?;
+        let answers: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT answer.key, answer.value, count(*) FROM attempts, jsonb_each_text(answers) answer \
+             WHERE campaign_id = $1 AND answers IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let (opted_out, voicemails_left): (i64, i64) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE opted_out), count(*) FILTER (WHERE voicemail_left) \
+             FROM attempts WHERE campaign_id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(CampaignReport {
+            answers: answers.into_iter().map(|(name, value, count)| AnswerCount { name, value, count }).collect(),
+            opted_out,
+            voicemails_left,
             campaign_id,
             outcomes: outcomes.into_iter().collect(),
             by_minute: by_minute.into_iter().map(|(minute, outcomes)| MinuteOutcomes { minute, outcomes }).collect(),

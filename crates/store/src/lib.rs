@@ -17,6 +17,7 @@ mod imports;
 mod lists;
 mod manage;
 mod models;
+mod scripts;
 mod sessions;
 mod setup;
 mod tokens;
@@ -33,12 +34,13 @@ pub use audit::{Actor, AuditEntry, AuditQuery};
 pub use caller_ids::{CallerId, CallerIdPool, CallerIdPoolDetail};
 pub use dispatch::{AttemptRecord, ClaimedAttempt, ContactEvent, ContactNext, FinishResult};
 pub use imports::{
-    AttemptQuery, AttemptRow, CampaignReport, Dashboard, DashboardCampaign, DashboardTrunk, Import, ImportMapping,
-    ImportProgress, MinuteOutcomes,
+    AnswerCount, AttemptQuery, AttemptRow, CampaignReport, Dashboard, DashboardCampaign, DashboardTrunk, Import,
+    ImportMapping, ImportProgress, MinuteOutcomes,
 };
 pub use lists::{ListEntry, NumberList, OPT_OUT_LIST};
 pub use manage::{ActionRefused, CampaignAction, CampaignFields, Change, PromptInfo, TrunkFields};
 pub use models::*;
+pub use scripts::CallScript;
 pub use sessions::{LiveSession, NewSession};
 pub use tokens::{ApiToken, LiveToken, RevokeToken};
 pub use trunk_groups::{TrunkGroup, TrunkGroupDetail, TrunkGroupMember};

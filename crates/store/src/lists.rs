@@ -132,6 +132,20 @@ impl Store {
         Ok(true)
     }
 
+    /// Puts a number on the global opt-out blacklist (again: its reason is
+    /// updated), audited.
+    pub async fn opt_out(&self, phone: &str, reason: &str, actor: &Actor) -> Result<()> {
+        let list_id = self.opt_out_list().await?;
+        let entry = NewListEntry {
+            pattern: phone.to_owned(),
+            is_prefix: false,
+            reason: Some(reason.to_owned()),
+            expires_at: None,
+        };
+        self.add_list_entries_audited(list_id, &[entry], actor).await?;
+        Ok(())
+    }
+
     /// The global opt-out blacklist, made on first use.
     pub async fn opt_out_list(&self) -> Result<i64> {
         let existing: Option<(i64,)> = sqlx::query_as(

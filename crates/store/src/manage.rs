@@ -96,6 +96,7 @@ pub struct PromptInfo {
 pub struct CampaignFields {
     pub name: String,
     pub prompt_id: Option<i64>,
+    pub script_id: Option<i64>,
     pub trunk_id: Option<i64>,
     pub trunk_group_id: Option<i64>,
     pub caller_id: Option<String>,
@@ -119,6 +120,7 @@ impl From<&Campaign> for CampaignFields {
         CampaignFields {
             name: campaign.name.clone(),
             prompt_id: campaign.prompt_id,
+            script_id: campaign.script_id,
             trunk_id: campaign.trunk_id,
             trunk_group_id: campaign.trunk_group_id,
             caller_id: campaign.caller_id.clone(),
@@ -285,6 +287,7 @@ impl Store {
             "prompts" => "DELETE FROM prompts WHERE id = $1",
             "lists" => "DELETE FROM lists WHERE id = $1",
             "trunk_groups" => "DELETE FROM trunk_groups WHERE id = $1",
+            "call_scripts" => "DELETE FROM call_scripts WHERE id = $1",
             _ => unreachable!("delete_row is called with a known table"),
         };
         let mut transaction = self.pool.begin().await?;
@@ -355,7 +358,7 @@ impl Store {
     }
 
     pub async fn delete_prompt(&self, prompt_id: i64, actor: &Actor) -> Result<Change<()>> {
-        self.delete_row("prompts", "prompt", prompt_id, actor, "a campaign uses this prompt").await
+        self.delete_row("prompts", "prompt", prompt_id, actor, "a campaign or call script uses this prompt").await
     }
 
     /// Campaigns, newest first; archived ones only when asked for by status.
@@ -385,8 +388,8 @@ impl Store {
                 "INSERT INTO campaigns (name, prompt_id, trunk_id, caller_id, max_attempts, ring_timeout_secs, \
                      cps_cap, concurrency_cap, timezone, calling_window, retry_rules, whitelist_only, \
                      schedule_start_cron, schedule_stop_cron, starts_at, ends_at, caller_id_pool_id, trunk_group_id, \
-                     created_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+                     script_id, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
                  RETURNING ",
                 campaign_columns!()
             ),
@@ -395,8 +398,8 @@ impl Store {
                      ring_timeout_secs = $6, cps_cap = $7, concurrency_cap = $8, timezone = $9, \
                      calling_window = $10, retry_rules = $11, whitelist_only = $12, schedule_start_cron = $13, \
                      schedule_stop_cron = $14, starts_at = $15, ends_at = $16, caller_id_pool_id = $17, \
-                     trunk_group_id = $18, updated_at = now() \
-                 WHERE id = $19 RETURNING ",
+                     trunk_group_id = $18, script_id = $19, updated_at = now() \
+                 WHERE id = $20 RETURNING ",
                 campaign_columns!()
             ),
         };
@@ -419,7 +422,8 @@ impl Store {
             .bind(fields.ends_at)
             .bind(fields.caller_id_pool_id)
             .bind(fields.trunk_group_id)
-            // $19: the campaign to update, or the user creating it.
+            .bind(fields.script_id)
+            // $20: the campaign to update, or the user creating it.
             .bind(if campaign_id.is_some() { campaign_id } else { actor.user_id })
             .fetch_optional(&mut *transaction)
             .await;
@@ -432,13 +436,14 @@ impl Store {
                 return refused(
                     error,
                     Some("the name is taken"),
-                    Some("the trunk, trunk group, prompt or caller ID pool does not exist"),
+                    Some("the trunk, trunk group, prompt, call script or caller ID pool does not exist"),
                 );
             }
         };
         let action = if campaign_id.is_some() { "update" } else { "create" };
         let details = serde_json::json!({
             "name": campaign.name, "trunk_id": campaign.trunk_id, "prompt_id": campaign.prompt_id,
+            "script_id": campaign.script_id,
             "max_attempts": campaign.max_attempts, "cps_cap": campaign.cps_cap,
             "concurrency_cap": campaign.concurrency_cap, "timezone": campaign.timezone,
         });
@@ -452,10 +457,10 @@ impl Store {
         let mut transaction = self.pool.begin().await?;
         let clone = sqlx::query_as::<_, Campaign>(concat!(
             "INSERT INTO campaigns (name, prompt_id, trunk_id, trunk_group_id, caller_id, caller_id_pool_id, \
-                 scenario_id, max_attempts, ring_timeout_secs, cps_cap, concurrency_cap, timezone, calling_window, \
+                 script_id, max_attempts, ring_timeout_secs, cps_cap, concurrency_cap, timezone, calling_window, \
                  retry_rules, whitelist_only, schedule_start_cron, schedule_stop_cron, created_by) \
              SELECT name || ' (copy)', prompt_id, trunk_id, trunk_group_id, caller_id, caller_id_pool_id, \
-                 scenario_id, max_attempts, ring_timeout_secs, cps_cap, concurrency_cap, timezone, calling_window, \
+                 script_id, max_attempts, ring_timeout_secs, cps_cap, concurrency_cap, timezone, calling_window, \
                  retry_rules, whitelist_only, schedule_start_cron, schedule_stop_cron, $2 \
              FROM campaigns WHERE id = $1 RETURNING ",
             campaign_columns!()
@@ -490,8 +495,8 @@ impl Store {
             if current.trunk_id.is_none() && current.trunk_group_id.is_none() {
                 missing.push("trunk_id");
             }
-            if current.prompt_id.is_none() {
-                missing.push("prompt_id");
+            if current.prompt_id.is_none() && current.script_id.is_none() {
+                missing.push("prompt_id or script_id");
             }
             if !missing.is_empty() {
                 return Ok(Err(ActionRefused::Missing(missing)));

@@ -110,6 +110,8 @@ impl CampaignStatus {
 pub struct DialPlan {
     pub id: i64,
     pub prompt_id: Option<i64>,
+    /// Play this call script instead of `prompt_id`.
+    pub script_id: Option<i64>,
     pub trunk_id: Option<i64>,
     /// Route through this group's trunks (ordered or weighted, by prefix, with
     /// failover) instead of `trunk_id`.
@@ -134,6 +136,8 @@ pub struct Campaign {
     pub name: String,
     pub status: String,
     pub prompt_id: Option<i64>,
+    /// Play this call script instead of `prompt_id`.
+    pub script_id: Option<i64>,
     pub trunk_id: Option<i64>,
     /// Route through this group's trunks (with failover) instead of `trunk_id`.
     pub trunk_group_id: Option<i64>,
@@ -163,7 +167,7 @@ pub struct Campaign {
 /// that queries stay `&'static str`s built with `concat!`).
 macro_rules! campaign_columns {
     () => {
-        "id, name, status, prompt_id, trunk_id, trunk_group_id, caller_id, caller_id_pool_id, max_attempts, \
+        "id, name, status, prompt_id, script_id, trunk_id, trunk_group_id, caller_id, caller_id_pool_id, max_attempts, \
          ring_timeout_secs, cps_cap, \
          concurrency_cap, timezone, calling_window, retry_rules, whitelist_only, schedule_start_cron, \
          schedule_stop_cron, starts_at, ends_at, started_at, completed_at, created_at, updated_at"

@@ -108,19 +108,17 @@ impl Store {
     /// node takes them after that if this one dies mid-delivery).
     pub async fn take_due_deliveries(&self, limit: i64, lease_secs: i64) -> Result<Vec<DueDelivery>> {
         // One statement: lease the due rows and read what sending them needs.
-        let rows: Vec<DueRow> = sqlx::query_as(
+        let rows: Vec<DueRow> = sqlx::query_as(concat!(
             "WITH taken AS ( \
                  UPDATE webhook_deliveries SET next_try_at = now() + make_interval(secs => $2), tries = tries + 1 \
                  WHERE id IN (SELECT id FROM webhook_deliveries \
                               WHERE delivered_at IS NULL AND NOT failed AND next_try_at <= now() \
                               ORDER BY next_try_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
                  RETURNING id, webhook_id, tries, attempt_id) \
-             SELECT t.id AS delivery_id, t.webhook_id, t.tries, w.url, w.secret, \
-                    a.id, a.contact_id, a.phone, a.attempt_no, a.outcome, a.sip_code, a.sip_reason, a.q850_cause, \
-                    a.trunk_id, a.caller_id, a.node_id, a.invite_at, a.answered_at, a.ended_at, a.talk_ms, a.dtmf, \
-                    a.amd_verdict, a.early_media \
-             FROM taken t JOIN webhooks w ON w.id = t.webhook_id JOIN attempts a ON a.id = t.attempt_id",
-        )
+             SELECT t.id AS delivery_id, t.webhook_id, t.tries, w.url, w.secret, ",
+            crate::imports::attempt_row_columns!(),
+            " FROM taken t JOIN webhooks w ON w.id = t.webhook_id JOIN attempts a ON a.id = t.attempt_id"
+        ))
         .bind(limit)
         .bind(lease_secs as f64)
         .fetch_all(&self.pool)

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::Shared;
-use crate::dial::{DialRequest, dial};
+use crate::dial::{DialRequest, ScriptCall, dial};
 
 /// A running campaign's dial plan with its JSON rules parsed once per claim
 /// round, shared read-only by the calls of that round.
@@ -86,13 +86,31 @@ pub(crate) async fn run_attempt(
             warn!(%error, "deferring the contact failed: the reaper will re-queue it");
         }
     } else {
-        match Box::pin(caller_for(shared, plan, &claim)).await {
-            Ok(Some(caller)) => {
-                let record = Box::pin(place_call(shared, plan, &claim, caller, waiting, &cancel)).await;
+        let script = match plan.script_id {
+            Some(script_id) => Box::pin(prepare_script(shared, script_id, &claim)).await.map(Some),
+            None => Ok(None),
+        };
+        match (script, Box::pin(caller_for(shared, plan, &claim)).await) {
+            (Err(error), _) => {
+                // Nothing to say yet (the script is broken, or speech
+                // failed): do not ring the person for silence.
+                warn!(%error, "cannot prepare the call script: deferred");
+                let retry_at = now + STORE_ERROR_RECHECK;
+                if let Err(error) =
+                    Box::pin(shared.store.defer_claim(&shared.node_id, &claim, retry_at, "script_unavailable")).await
+                {
+                    warn!(%error, "deferring the contact failed: the reaper will re-queue it");
+                }
+            }
+            (Ok(script), Ok(Some(caller))) => {
+                let record = Box::pin(place_call(shared, plan, &claim, caller, script, waiting, &cancel)).await;
+                if record.opted_out {
+                    Box::pin(record_opt_out(shared, &claim)).await;
+                }
                 let next = next_step(rules, &claim, &hours, record.outcome);
                 Box::pin(record_outcome(shared, &claim, &record, next)).await;
             }
-            result => {
+            (Ok(_), result) => {
                 // Every number of the pool is resting or at its daily cap (or
                 // the pool could not be read): try again later.
                 let (retry_at, reason) = match result {
@@ -118,6 +136,40 @@ enum ListCheck {
     Refused(&'static str),
     /// The lists could not be read.
     Unknown,
+}
+
+/// The campaign's script with its audio for this contact: prompts decoded,
+/// `say` text filled in and spoken, before the call is placed.
+async fn prepare_script(
+    shared: &Shared,
+    script_id: i64,
+    claim: &ClaimedAttempt,
+) -> Result<ScriptCall, crate::resources::ResourceError> {
+    let program = shared.resources.script(script_id).await?;
+    let audio = shared.resources.script_audio(&program, &shared.speech, &claim.tags, &claim.phone).await?;
+    Ok(ScriptCall { program, audio })
+}
+
+/// Puts the number on the opt-out blacklist, retrying for a while: a person
+/// who asked not to be called again must not be.
+async fn record_opt_out(shared: &Shared, claim: &ClaimedAttempt) {
+    let reason = format!("opted out by keypress (campaign {}, attempt {})", claim.campaign_id, claim.attempt_id);
+    let actor = herald_store::Actor::system("talker");
+    let mut delay = Duration::from_millis(100);
+    for _ in 0..8 {
+        match shared.store.opt_out(&claim.phone, &reason, &actor).await {
+            Ok(()) => {
+                info!("number opted out");
+                return;
+            }
+            Err(error) => {
+                warn!(%error, "recording the opt-out failed: retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+    warn!("giving up recording the opt-out; it stays on the attempt (opted_out)");
 }
 
 /// How long to wait before trying a contact again when a dial-time check
@@ -264,6 +316,7 @@ async fn place_call(
     plan: &DialPlan,
     claim: &ClaimedAttempt,
     caller: String,
+    script: Option<ScriptCall>,
     waiting: Option<crate::caps::Waiting>,
     cancel: &CancellationToken,
 ) -> AttemptRecord {
@@ -285,7 +338,12 @@ async fn place_call(
         },
         None => (plan.trunk_id.into_iter().collect::<Vec<_>>(), false),
     };
-    let prompt = match Box::pin(shared.resources.prompt(plan.prompt_id)).await {
+    let prompt = match &script {
+        // A script brings its own audio.
+        Some(_) => Ok(Arc::new(herald_media::Prompt::from_samples(Vec::new()))),
+        None => Box::pin(shared.resources.prompt(plan.prompt_id)).await,
+    };
+    let prompt = match prompt {
         Ok(prompt) => prompt,
         Err(error) => {
             warn!(%error, "cannot dial");
@@ -322,6 +380,7 @@ async fn place_call(
             record_to: (!shared.config.recordings_dir.is_empty()).then(|| {
                 std::path::Path::new(&shared.config.recordings_dir).join(format!("attempt-{}.wav", claim.attempt_id))
             }),
+            script: script.clone(),
         };
 
         // A free line on the trunk first, then its next INVITE slot; give up
@@ -395,6 +454,16 @@ fn apply_report(record: &mut AttemptRecord, report: crate::dial::CallReport) {
         record.rtp_packets_received = Some(report.rtp_packets_received.min(i32::MAX as u64) as i32);
     }
     record.recording_path = report.recording.map(|path| path.display().to_string());
+    // A machine that answered is a machine, not a person reached — unless
+    // keys were pressed: machines do not press keys (people who listen in
+    // silence look like machines to the detector).
+    if record.outcome == Outcome::Answered && record.amd_verdict.as_deref() == Some("machine") && record.dtmf.is_none()
+    {
+        record.outcome = Outcome::Machine;
+    }
+    record.answers = (!report.answers.is_empty()).then(|| serde_json::json!(report.answers));
+    record.opted_out = report.opted_out;
+    record.voicemail_left = report.voicemail_left;
 }
 
 /// How the SIP facade reaches a stored trunk.

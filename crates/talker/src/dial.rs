@@ -1,16 +1,20 @@
 //! One outbound call, start to end, independent of campaigns and storage:
 //! open an RTP port, INVITE through the trunk, play the prompt to an answered
-//! call (then listen for a while if asked), hang up, and report what
-//! happened. The Talker turns a [`CallReport`] into an attempt record;
-//! `herald call` prints it.
+//! call (then listen for a while if asked) or run its call script, hang up,
+//! and report what happened. The Talker turns a [`CallReport`] into an
+//! attempt record; `herald call` prints it.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use herald_media::{AmdConfig, AmdReason, AmdVerdict, CallMedia, MediaEngine, MediaPlan, Prompt, sdp};
+use herald_media::{
+    AmdConfig, AmdReason, AmdVerdict, BeepConfig, CallMedia, MediaEngine, MediaEvent, MediaPlan, Prompt, sdp,
+};
+use herald_scenario::{Effect, Event, Program, Run, RunSummary, Waits};
 use herald_sip::{AnsweredCall, CallEnd, CallEvent, InviteResult, OutboundInvite, SipAgent, TrunkTarget};
 use herald_types::Outcome;
 use serde::Serialize;
@@ -37,7 +41,22 @@ pub struct DialRequest {
     pub amd: Option<AmdConfig>,
     /// Write the far end's audio to this WAV file.
     pub record_to: Option<PathBuf>,
+    /// Run this call script instead of playing `prompt`.
+    pub script: Option<ScriptCall>,
 }
+
+/// A call script ready for one call: the program, and each of its audio
+/// pieces prepared for this contact (prompts decoded, text spoken).
+#[derive(Debug, Clone)]
+pub struct ScriptCall {
+    pub program: Arc<Program>,
+    /// Indexed as [`Program::audio`].
+    pub audio: Vec<Arc<Prompt>>,
+}
+
+/// How long a script waits for the machine detector (a little past its
+/// analysis window) and for a voicemail's beep.
+const SCRIPT_WAITS: Waits = Waits { verdict: Duration::from_millis(5_500), beep: Duration::from_secs(20) };
 
 /// Who ended an answered call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -76,6 +95,14 @@ pub struct CallReport {
     pub rtcp_sender_reports: u32,
     /// The WAV file the far end's audio was written to.
     pub recording: Option<PathBuf>,
+    /// The call script's menu answers, by menu name.
+    pub answers: BTreeMap<String, String>,
+    /// The person asked (in the script) not to be called again.
+    pub opted_out: bool,
+    /// The script left its voicemail after a machine's beep.
+    pub voicemail_left: bool,
+    /// Whether the script ran to its end (`None`: no script).
+    pub script_completed: Option<bool>,
 }
 
 impl CallReport {
@@ -102,6 +129,10 @@ impl CallReport {
             rtp_packets_received: 0,
             rtcp_sender_reports: 0,
             recording: None,
+            answers: BTreeMap::new(),
+            opted_out: false,
+            voicemail_left: false,
+            script_completed: None,
         }
     }
 }
@@ -190,8 +221,13 @@ pub async fn dial(
         remote: remote.address,
         codec: remote.codec,
         telephone_event_payload_type: remote.telephone_event_payload_type,
-        prompt: request.prompt,
+        // A script starts in silence and plays what its run asks for.
+        prompt: match &request.script {
+            Some(_) => Arc::new(Prompt::from_samples(Vec::new())),
+            None => request.prompt,
+        },
         amd: request.amd,
+        beep: request.script.as_ref().filter(|script| script.program.wants_beep()).map(|_| BeepConfig::default()),
         record: request.record_to.is_some(),
     };
     let playing = match media.start_call(leg, plan) {
@@ -206,7 +242,18 @@ pub async fn dial(
         }
     };
 
-    let remote_end = converse(&mut call, &playing, request.listen_after_prompt, request.max_call, cancel).await;
+    let remote_end = match &request.script {
+        Some(script) => {
+            let detecting = request.amd.is_some();
+            let (end, summary) = run_script(&mut call, &playing, script, detecting, request.max_call, cancel).await;
+            report.answers = summary.answers;
+            report.opted_out = summary.opted_out;
+            report.voicemail_left = summary.voicemail_left;
+            report.script_completed = Some(summary.completed);
+            end
+        }
+        None => converse(&mut call, &playing, request.listen_after_prompt, request.max_call, cancel).await,
+    };
     let media_report = playing.stop().await;
     match remote_end {
         // RFC 4028 §10: the session timer ran out and we sent the BYE.
@@ -246,6 +293,111 @@ pub async fn dial(
     report
 }
 
+/// The answered part of a call that runs a script: call and media events
+/// drive the run ([`Run`]), whose effects play audio, set its one timer and
+/// end the call. Returns how the far end ended it (`None`: Herald is to
+/// hang up) and what the run did.
+async fn run_script(
+    call: &mut AnsweredCall,
+    playing: &CallMedia,
+    script: &ScriptCall,
+    detecting: bool,
+    max_call: Duration,
+    cancel: &CancellationToken,
+) -> (Option<CallEnd>, RunSummary) {
+    let max_call = tokio::time::sleep(max_call);
+    tokio::pin!(max_call);
+    let (mut run, effects) = Run::start(&script.program, detecting, SCRIPT_WAITS);
+    let mut state = ScriptState { deadline: None, awaiting_audio: false };
+    if state.apply(playing, script, effects) {
+        return (None, run.into_summary());
+    }
+    loop {
+        let timer = tokio::time::sleep_until(state.deadline.unwrap_or_else(tokio::time::Instant::now));
+        let effects = tokio::select! {
+            () = playing.prompt_played(), if state.awaiting_audio => {
+                state.awaiting_audio = false;
+                run.on(Event::AudioDone)
+            }
+            event = playing.next_event() => run.on(match event {
+                MediaEvent::Digit(key) => Event::Digit(key),
+                MediaEvent::Verdict(AmdVerdict::Machine, _) => Event::Machine,
+                // "Not sure" is played to as a person.
+                MediaEvent::Verdict(..) => Event::Human,
+                MediaEvent::Beep => Event::Beep,
+            }),
+            () = timer, if state.deadline.is_some() => {
+                state.deadline = None;
+                run.on(Event::Timer)
+            }
+            event = call.next_event() => match event {
+                CallEvent::Ended(end) => return (Some(end), run.into_summary()),
+                CallEvent::RemoteSdp(offer) => {
+                    follow_remote_media(playing, &offer);
+                    continue;
+                }
+            },
+            () = &mut max_call => {
+                warn!("call reached its maximum length");
+                return (None, run.into_summary());
+            }
+            () = cancel.cancelled() => {
+                debug!("call aborted");
+                return (None, run.into_summary());
+            }
+        };
+        if state.apply(playing, script, effects) {
+            return (None, run.into_summary());
+        }
+    }
+}
+
+/// What the script's effects have set up.
+struct ScriptState {
+    deadline: Option<tokio::time::Instant>,
+    /// A prompt plays whose end the run waits for.
+    awaiting_audio: bool,
+}
+
+impl ScriptState {
+    /// Carries out a run's effects; true when the call is to end.
+    fn apply(&mut self, playing: &CallMedia, script: &ScriptCall, effects: Vec<Effect>) -> bool {
+        for effect in effects {
+            match effect {
+                Effect::Play(index) => {
+                    let Some(audio) = script.audio.get(index) else {
+                        warn!(index, "the script asked for audio it does not have: hanging up");
+                        return true;
+                    };
+                    playing.play(Arc::clone(audio));
+                    self.awaiting_audio = true;
+                }
+                Effect::StopAudio => {
+                    playing.stop_audio();
+                    self.awaiting_audio = false;
+                }
+                Effect::Timer(after) => self.deadline = Some(tokio::time::Instant::now() + after),
+                Effect::ClearTimer => self.deadline = None,
+                // Kept on the run's summary; the Talker records it.
+                Effect::OptOut => {}
+                Effect::Hangup => return true,
+            }
+        }
+        false
+    }
+}
+
+/// Sends media to where a re-INVITE or UPDATE moved it.
+fn follow_remote_media(playing: &CallMedia, offer: &str) {
+    match sdp::parse_remote(offer) {
+        Ok(remote) => {
+            debug!(remote = %remote.address, "far end moved its media");
+            playing.retarget(remote.address);
+        }
+        Err(error) => warn!(%error, "unusable SDP in a re-INVITE or UPDATE: media unchanged"),
+    }
+}
+
 /// The answered part of a call: the prompt, then `listen` more, until the
 /// far end hangs up (its [`CallEnd`]), `max_call` passes or `cancel` fires
 /// (`None`: Herald is to hang up). Media follows the far end when a
@@ -273,13 +425,7 @@ async fn converse(
             () = listen_end, if listen_until.is_some() => return None,
             event = call.next_event() => match event {
                 CallEvent::Ended(end) => return Some(end),
-                CallEvent::RemoteSdp(offer) => match sdp::parse_remote(&offer) {
-                    Ok(remote) => {
-                        debug!(remote = %remote.address, "far end moved its media");
-                        playing.retarget(remote.address);
-                    }
-                    Err(error) => warn!(%error, "unusable SDP in a re-INVITE or UPDATE: media unchanged"),
-                },
+                CallEvent::RemoteSdp(offer) => follow_remote_media(playing, &offer),
             },
             () = &mut max_call => {
                 warn!("call reached its maximum length");

@@ -82,6 +82,8 @@ pub(crate) struct Shared {
     pub(crate) coord: Option<Coord>,
     /// What the dashboards are told (published by `live::publish_ticks`).
     pub(crate) live: live::LiveFeed,
+    /// Text-to-speech for call scripts' `say` steps.
+    pub(crate) speech: herald_speech::Speech,
 }
 
 impl Talker {
@@ -134,8 +136,19 @@ impl Talker {
             active: Mutex::default(),
             capacity,
             live: live::LiveFeed::default(),
+            speech: herald_speech::Speech::from_config(&herald_config::SpeechConfig::default()),
         });
         Ok(Talker { shared })
+    }
+
+    /// Speaks scripts' `say` steps with this engine (by default espeak-ng
+    /// with the default voice). Call before [`Talker::run`].
+    pub fn with_speech(mut self, speech: herald_speech::Speech) -> Talker {
+        match Arc::get_mut(&mut self.shared) {
+            Some(shared) => shared.speech = speech,
+            None => warn!("the Talker is already running: its speech engine stays as it is"),
+        }
+        self
     }
 
     pub fn sip_addr(&self) -> std::net::SocketAddr {

@@ -1,5 +1,5 @@
 //! What calls need that comes from the database and changes rarely: trunks,
-//! decoded prompts and caller-ID pools, cached per node.
+//! decoded prompts, call scripts and caller-ID pools, cached per node.
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -29,6 +29,9 @@ pub(crate) struct Resources {
     groups: Mutex<HashMap<i64, (std::time::Instant, Arc<TrunkRoute>)>>,
     /// Each trunk's circuit breaker (this node's view).
     breakers: Mutex<HashMap<i64, herald_policy::Breaker>>,
+    /// Call scripts by id, compiled, read again after [`POOL_REFRESH`] so
+    /// that edits reach running campaigns.
+    scripts: Mutex<HashMap<i64, (std::time::Instant, Arc<herald_scenario::Program>)>>,
 }
 
 /// A trunk group as calls route through it.
@@ -66,6 +69,10 @@ pub(crate) enum ResourceError {
     NoTrunk(i64),
     #[error("the campaign has no trunk")]
     NoTrunkConfigured,
+    #[error("call script {id} cannot be played: {message}")]
+    Script { id: i64, message: String },
+    #[error("text-to-speech: {0}")]
+    Speech(#[from] herald_speech::SpeechError),
 }
 
 impl Resources {
@@ -80,7 +87,65 @@ impl Resources {
             pool_loading: AsyncMutex::new(()),
             groups: Mutex::default(),
             breakers: Mutex::default(),
+            scripts: Mutex::default(),
         }
+    }
+
+    /// The call script, compiled; checked again here, so a script that
+    /// went bad (say, its prompt was replaced) is not played half.
+    pub(crate) async fn script(&self, script_id: i64) -> Result<Arc<herald_scenario::Program>, ResourceError> {
+        if let Some((loaded_at, program)) = self.scripts.lock().expect("scripts poisoned").get(&script_id)
+            && loaded_at.elapsed() < POOL_REFRESH
+        {
+            return Ok(Arc::clone(program));
+        }
+        let stored = self.store.call_script(script_id).await?;
+        let invalid = |message: String| ResourceError::Script { id: script_id, message };
+        let script = herald_scenario::parse(&stored.body)
+            .map_err(|problem| invalid(format!("{}: {}", problem.path, problem.message)))?;
+        let existing = self.store.existing_prompts(&script.prompt_ids()).await?;
+        let problems = herald_scenario::check(&script, &|id| existing.contains(&id));
+        if let Some(problem) = problems.first() {
+            return Err(invalid(format!("{}: {}", problem.path, problem.message)));
+        }
+        let program = Arc::new(herald_scenario::Program::compile(&script));
+        self.scripts
+            .lock()
+            .expect("scripts poisoned")
+            .insert(script_id, (std::time::Instant::now(), Arc::clone(&program)));
+        Ok(program)
+    }
+
+    /// Every piece of audio a script may play to this contact, in the
+    /// program's order: prompts decoded (cached), `say` text filled with the
+    /// contact's tags and spoken (cached by text), pauses as silence.
+    pub(crate) async fn script_audio(
+        &self,
+        program: &herald_scenario::Program,
+        speech: &herald_speech::Speech,
+        tags: &serde_json::Value,
+        phone: &str,
+    ) -> Result<Vec<Arc<Prompt>>, ResourceError> {
+        let mut audio = Vec::with_capacity(program.audio().len());
+        for piece in program.audio() {
+            audio.push(match piece {
+                herald_scenario::Audio::Prompt(id) => Box::pin(self.prompt(Some(*id))).await?,
+                herald_scenario::Audio::Say(template) => {
+                    let text = herald_scenario::render(template, tags, phone);
+                    Box::pin(speech.prompt(&text, program.voice())).await?
+                }
+                herald_scenario::Audio::Pause(ms) => self.silence(*ms),
+            });
+        }
+        Ok(audio)
+    }
+
+    fn silence(&self, ms: u32) -> Arc<Prompt> {
+        let key = format!("pause:{ms}");
+        self.prompts.get(&key).unwrap_or_else(|| {
+            let samples = vec![0i16; (ms as usize * herald_media::prompt::SAMPLE_RATE as usize) / 1000];
+            self.prompts.insert(key, Prompt::from_samples(samples))
+        })
     }
 
     /// Reloads trunks; returns the addresses SIP may come from.

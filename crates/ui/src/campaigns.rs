@@ -60,6 +60,7 @@ pub(crate) async fn create(
     let mut fields = CampaignFields {
         name: String::new(),
         prompt_id: None,
+        script_id: None,
         trunk_id: None,
         trunk_group_id: None,
         caller_id: None,
@@ -152,6 +153,7 @@ fn apply(patch: &mut Patch, fields: &mut CampaignFields) {
     patch.optional_id("trunk_id", &mut fields.trunk_id);
     patch.optional_id("trunk_group_id", &mut fields.trunk_group_id);
     patch.optional_id("prompt_id", &mut fields.prompt_id);
+    patch.optional_id("script_id", &mut fields.script_id);
     patch.optional_string("caller_id", &mut fields.caller_id, 32);
     patch.optional_id("caller_id_pool_id", &mut fields.caller_id_pool_id);
     if let Some(caller_id) = &fields.caller_id

@@ -49,6 +49,11 @@ pub enum AppError {
     /// Too many failed sign-ins; try again after this many seconds.
     #[error("too many failed sign-in attempts")]
     RateLimited { retry_after_secs: u64 },
+    /// A part Herald depends on is off or failing (e.g. text-to-speech).
+    #[error("{0}")]
+    Unavailable(&'static str),
+    #[error("{0}")]
+    UnavailableOwned(String),
     #[error("internal error")]
     Internal,
 }
@@ -72,6 +77,9 @@ impl AppError {
             AppError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            AppError::Unavailable(_) | AppError::UnavailableOwned(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
             AppError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -36,6 +36,7 @@ pub mod passwords;
 mod patch;
 mod prompts;
 mod reports;
+mod scripts;
 mod tokens;
 mod trunk_groups;
 mod trunks;
@@ -83,6 +84,9 @@ pub struct AppState {
     /// Webhooks may point at loopback and private addresses
     /// (`ui.webhook_private_targets`).
     pub webhook_private_targets: bool,
+    /// Text-to-speech for the script editor's previews; `None`: previews
+    /// answer 503.
+    pub speech: Option<Arc<herald_speech::Speech>>,
 }
 
 impl AppState {
@@ -179,6 +183,7 @@ mod tests {
             live: None,
             static_dir: None,
             webhook_private_targets: false,
+            speech: None,
         }
     }
 

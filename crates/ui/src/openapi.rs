@@ -13,8 +13,8 @@ use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 
 use crate::{
-    AppState, Items, audit, auth, caller_ids, campaigns, imports, lists, live, prompts, reports, tokens, trunk_groups,
-    trunks, users, webhooks,
+    AppState, Items, audit, auth, caller_ids, campaigns, imports, lists, live, prompts, reports, scripts, tokens,
+    trunk_groups, trunks, users, webhooks,
 };
 
 /// What a route takes.
@@ -174,6 +174,19 @@ api! {
     delete "/prompts/{id}" => prompts::remove,
         doc("Remove a prompt no campaign uses (409 otherwise)", MANAGER, Reply::Empty(204));
     get "/prompts/{id}/audio" => prompts::audio, doc("The prompt's file, as uploaded", VIEWER, Reply::Raw("audio/*"));
+
+    get "/scripts" => scripts::list, doc("List call scripts", VIEWER, ok::<Items<herald_store::CallScript>>());
+    post "/scripts" => scripts::create,
+        doc("Create a call script (checked: each problem at its body.path)", MANAGER, created::<herald_store::CallScript>())
+            .body(script_body);
+    get "/scripts/{id}" => scripts::get, doc("A call script", VIEWER, ok::<herald_store::CallScript>());
+    patch "/scripts/{id}" => scripts::update,
+        doc("Change a call script's name or body", MANAGER, ok::<herald_store::CallScript>()).body(script_body);
+    delete "/scripts/{id}" => scripts::remove,
+        doc("Remove a call script no campaign plays (409 otherwise)", MANAGER, Reply::Empty(204));
+    post "/speech/preview" => scripts::preview,
+        doc("Text spoken by the node's text-to-speech engine, as the call carries it", MANAGER, Reply::Raw("audio/wav"))
+            .body(speech_body);
 
     get "/campaigns" => campaigns::list,
         doc("List campaigns, newest first", VIEWER, ok::<Items<herald_store::Campaign>>())
@@ -355,6 +368,7 @@ fn campaign_body() -> Value {
             "trunk_id": id,
             "trunk_group_id": { "type": ["integer", "null"], "minimum": 1, "description": "route through this group (with failover) instead of trunk_id" },
             "prompt_id": id,
+            "script_id": { "type": ["integer", "null"], "minimum": 1, "description": "play this call script instead of prompt_id" },
             "caller_id": { "type": ["string", "null"], "description": "E.164" },
             "caller_id_pool_id": { "type": ["integer", "null"], "description": "present numbers from this pool (its strategy) instead of caller_id" },
             "max_attempts": { "type": "integer", "minimum": 1, "maximum": 100, "default": 1 },
@@ -398,6 +412,44 @@ fn list_entry_body() -> Value {
             "is_prefix": { "type": "boolean", "default": false },
             "reason": { "type": ["string", "null"], "maxLength": 500 },
             "expires_at": { "type": ["string", "null"], "format": "date-time" },
+        }),
+    )
+}
+
+fn script_body() -> Value {
+    let step = json!({
+        "type": "object",
+        "required": ["type"],
+        "description": "a step: {type: play, prompt_id} | {type: say, text} (text-to-speech; {{tag}}, {{tag|fallback}}, \
+                        {{tag:digits}}, {{phone}}) | {type: pause, ms} | {type: gather, name, prompt: [steps], \
+                        max_digits: 1, timeout_secs: 5, attempts: 2, finish_on_key: null, branches: {\"1\": [steps]}, \
+                        otherwise: [steps]} | {type: opt_out} | {type: hangup}",
+        "properties": { "type": { "enum": ["play", "say", "pause", "gather", "opt_out", "hangup"] } },
+    });
+    object(
+        &["name", "body"],
+        json!({
+            "name": { "type": "string", "maxLength": 200 },
+            "body": {
+                "type": "object",
+                "required": ["steps"],
+                "properties": {
+                    "voice": { "type": ["string", "null"], "description": "text-to-speech voice; null: the node's default" },
+                    "on_machine": { "enum": ["continue", "hangup", "leave_message"], "default": "continue" },
+                    "voicemail": { "type": "array", "items": step, "description": "played after the beep (leave_message)" },
+                    "steps": { "type": "array", "items": step, "minItems": 1 },
+                },
+            },
+        }),
+    )
+}
+
+fn speech_body() -> Value {
+    object(
+        &["text"],
+        json!({
+            "text": { "type": "string", "maxLength": herald_scenario::MAX_TEXT },
+            "voice": { "type": ["string", "null"] },
         }),
     )
 }

@@ -16,6 +16,11 @@ pub(crate) struct Patch {
 }
 
 impl Patch {
+    /// A patch with nothing in it (to take another's place).
+    pub(crate) fn empty() -> Patch {
+        Patch { map: Map::new(), errors: FieldErrors::default() }
+    }
+
     pub(crate) fn from_body(body: &JsonBody) -> Result<Patch> {
         match body.parse::<Value>()? {
             Value::Object(map) => Ok(Patch { map, errors: FieldErrors::default() }),

@@ -132,14 +132,15 @@ pub(crate) async fn attempts_csv(
 }
 
 const CSV_HEADER: &str = "attempt_id,contact_id,phone,attempt_no,outcome,sip_code,sip_reason,q850_cause,trunk_id,\
-                          caller_id,node_id,invite_at,answered_at,ended_at,talk_ms,dtmf,amd_verdict,early_media\n";
+                          caller_id,node_id,invite_at,answered_at,ended_at,talk_ms,dtmf,amd_verdict,early_media,\
+                          answers,opted_out,voicemail_left\n";
 
 fn csv_row(text: &mut String, row: &AttemptRow) {
     let instant = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|at| at.to_rfc3339()).unwrap_or_default();
     let number = |value: Option<i64>| value.map(|value| value.to_string()).unwrap_or_default();
     let _ = writeln!(
         text,
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         row.id,
         row.contact_id,
         csv_field(&row.phone),
@@ -158,7 +159,20 @@ fn csv_row(text: &mut String, row: &AttemptRow) {
         csv_field(row.dtmf.as_deref().unwrap_or_default()),
         csv_field(row.amd_verdict.as_deref().unwrap_or_default()),
         row.early_media,
+        csv_field(&answers_text(row.answers.as_ref())),
+        row.opted_out,
+        row.voicemail_left,
     );
+}
+
+/// A script's answers as `confirm=1;pin=42`.
+fn answers_text(answers: Option<&serde_json::Value>) -> String {
+    let Some(serde_json::Value::Object(answers)) = answers else { return String::new() };
+    answers
+        .iter()
+        .map(|(name, value)| format!("{name}={}", value.as_str().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// One CSV field, quoted when it must be (RFC 4180). A leading `=`, `+`,

@@ -145,6 +145,7 @@ async fn a_reconnecting_browser_gets_what_it_missed_then_the_live_ticks(pool: Pg
         live: Some(live),
         static_dir: None,
         webhook_private_targets: false,
+        speech: None,
     });
 
     let mut events = open(&router, token, "", None).await;

@@ -508,6 +508,11 @@ pub(crate) struct RtpSeen {
     pub(crate) timestamp: u32,
     pub(crate) ssrc: u32,
     pub(crate) payload_len: usize,
+    /// When it arrived.
+    pub(crate) at: Instant,
+    /// How loud its G.711 µ-law payload is at its loudest, 0 (silence) to
+    /// 127 (PCMU packets; 0 for anything else).
+    pub(crate) level: u8,
 }
 
 /// A UDP socket standing in for the carrier's media: the SDP of SIPp's 200
@@ -604,6 +609,12 @@ impl RtpSink {
                     timestamp: u32::from_be_bytes([packet[4], packet[5], packet[6], packet[7]]),
                     ssrc: u32::from_be_bytes([packet[8], packet[9], packet[10], packet[11]]),
                     payload_len: length - 12,
+                    at: Instant::now(),
+                    level: if packet[1] & 0x7F == 0 {
+                        packet[12..].iter().map(|&byte| !byte & 0x7F).max().unwrap_or(0)
+                    } else {
+                        0
+                    },
                 });
             }
         });
