@@ -379,3 +379,18 @@ async fn inband_dtmf_is_received_when_the_far_end_has_no_telephone_event() {
     assert_eq!(report["dtmf"], "12340#", "{report}");
     assert_carrier_content(&mut carrier).await;
 }
+
+// ------------------------------------------------------- answering machine
+
+/// `uas_machine.xml` answers and SIPp itself plays a voicemail greeting and
+/// its beep (a pcap) from its media socket: Herald's detector hears a
+/// machine.
+#[tokio::test]
+async fn a_sipp_answering_machine_is_detected() {
+    let mut carrier = SippCarrier::start("uas_machine.xml", &[]);
+    let report = herald_call(&carrier, &TestPrompt::tone(500), &["--amd", "--listen", "4"]).await;
+    assert_eq!(report["outcome"], "answered", "{report}");
+    assert_eq!(report["amd_verdict"], "machine", "{report}");
+    assert!(report["rtp_packets_received"].as_u64().unwrap() > 100, "the greeting arrived: {report}");
+    assert_carrier_content(&mut carrier).await;
+}

@@ -210,6 +210,16 @@ impl SippCarrier {
         let scenario_path = repo_root().join("loadtest/sipp").join(scenario);
         assert!(scenario_path.exists(), "no scenario {}", scenario_path.display());
         let scratch = ScratchDir::new(scenario.trim_end_matches(".xml"));
+        // Scenarios name their pcap files relative to SIPp's working directory.
+        let pcaps = repo_root().join("loadtest/sipp/pcap");
+        fs::create_dir_all(scratch.path().join("pcap")).expect("creating the pcap directory");
+        for entry in fs::read_dir(&pcaps).expect("reading loadtest/sipp/pcap") {
+            let path = entry.expect("a pcap directory entry").path();
+            if path.extension().is_some_and(|extension| extension == "pcap") {
+                fs::copy(&path, scratch.path().join("pcap").join(path.file_name().expect("a file name")))
+                    .expect("copying a pcap");
+            }
+        }
         // A port taken between our probe and SIPp's bind makes SIPp exit
         // with 254: try again with other ports.
         for _ in 0..5 {
