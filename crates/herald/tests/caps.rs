@@ -107,4 +107,16 @@ async fn two_talkers_never_exceed_the_trunks_cps_or_lines(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(nodes.len(), 2, "both talkers took part: {nodes:?}");
+    // Contacts held back by the line cap say so in the decision log, with
+    // when the wait ended (their INVITE).
+    let waits: Vec<(String, DateTime<Utc>, DateTime<Utc>)> =
+        sqlx::query_as("SELECT reason, at, until FROM decisions WHERE campaign_id = $1 AND decision = 'waited'")
+            .bind(campaign.id)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(waits.iter().any(|(reason, _, _)| reason == "line_cap"), "line-cap waits are logged: {waits:?}");
+    for (_, began, ended) in &waits {
+        assert!(*ended - *began >= chrono::Duration::milliseconds(1000), "{began} .. {ended}");
+    }
 }

@@ -62,6 +62,9 @@ pub struct AttemptRecord {
     pub opted_out: bool,
     /// The script left its voicemail after a machine's beep.
     pub voicemail_left: bool,
+    /// The call waited for a carrier's cap before its INVITE: when the wait
+    /// began and which cap (`line_cap`, `cps_cap`); kept in the decision log.
+    pub cap_wait: Option<(DateTime<Utc>, &'static str)>,
 }
 
 impl AttemptRecord {
@@ -93,6 +96,7 @@ impl AttemptRecord {
             answers: None,
             opted_out: false,
             voicemail_left: false,
+            cap_wait: None,
         }
     }
 }
@@ -232,7 +236,10 @@ impl Store {
              hooked AS ( \
                  INSERT INTO webhook_deliveries (webhook_id, attempt_id) \
                  SELECT w.id, a.id FROM written a JOIN webhooks w \
-                   ON w.enabled AND (w.campaign_id IS NULL OR w.campaign_id = a.campaign_id)) \
+                   ON w.enabled AND (w.campaign_id IS NULL OR w.campaign_id = a.campaign_id)), \
+             waited AS ( \
+                 INSERT INTO decisions (contact_id, campaign_id, at, decision, reason, node_id, until) \
+                 SELECT $23, a.campaign_id, $28, 'waited', $29, $20, $9 FROM written a WHERE $29::text IS NOT NULL) \
              SELECT count(*) FROM written",
         )
         .bind(record.attempt_id)
@@ -261,7 +268,9 @@ impl Store {
         .bind(record.lease_epoch)
         .bind(&record.answers)
         .bind(record.opted_out)
-        .bind(record.voicemail_left);
+        .bind(record.voicemail_left)
+        .bind(record.cap_wait.map(|(began, _)| began))
+        .bind(record.cap_wait.map(|(_, cap)| cap));
         let (written,) = query.fetch_one(&self.pool).await?;
         Ok(if written == 1 { FinishResult::Recorded } else { FinishResult::AlreadyFinal })
     }

@@ -175,6 +175,9 @@ async fn record_opt_out(shared: &Shared, claim: &ClaimedAttempt) {
 /// How long to wait before trying a contact again when a dial-time check
 /// (lists, the number's daily cap) could not be read.
 const STORE_ERROR_RECHECK: chrono::Duration = chrono::Duration::minutes(1);
+/// A wait for a trunk's line or INVITE slot this long goes in the decision
+/// log (shorter ones are ordinary pacing).
+const CAP_WAIT_LOGGED: Duration = Duration::from_secs(1);
 /// When a pool has no number to present, the contact waits this long.
 const CALLER_IDS_RECHECK: chrono::Duration = chrono::Duration::minutes(15);
 
@@ -384,15 +387,22 @@ async fn place_call(
         };
 
         // A free line on the trunk first, then its next INVITE slot; give up
-        // if told to stop meanwhile.
+        // if told to stop meanwhile. A long wait is a cap reached: logged.
+        let wait_began = (Utc::now(), std::time::Instant::now());
         if !Box::pin(shared.caps.take_line(&trunk, claim.attempt_id, cancel)).await {
             record.sip_reason = Some("aborted while waiting for a free line".to_owned());
             return record;
         }
+        let line_wait = wait_began.1.elapsed();
         if !Box::pin(shared.caps.invite_slot(&trunk, &pacer, cancel)).await {
             Box::pin(shared.caps.release_line(claim.attempt_id)).await;
             record.sip_reason = Some("aborted before dialing".to_owned());
             return record;
+        }
+        let slot_wait = wait_began.1.elapsed() - line_wait;
+        if line_wait + slot_wait >= CAP_WAIT_LOGGED && record.cap_wait.is_none() {
+            let cap = if line_wait >= slot_wait { "line_cap" } else { "cps_cap" };
+            record.cap_wait = Some((wait_began.0, cap));
         }
         drop(waiting.take());
         shared.metrics.invites_sent.inc();
