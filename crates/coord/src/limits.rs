@@ -98,6 +98,25 @@ end
 return held
 "#;
 
+/// Counts one call presenting a caller ID against its daily cap, shared by
+/// every node. The count starts from what the database knows (`floor`: the
+/// calls recorded today), so a count lost with a Redis failover is never
+/// below the truth.
+///
+/// KEYS[1]: the number's count for the day. ARGV[1]: floor, ARGV[2]: cap,
+/// ARGV[3]: the key's lifetime in seconds.
+/// Returns the count with this call, or -1 when the cap is reached.
+const TAKE_CALLER_ID: &str = r#"
+local count = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(ARGV[1]))
+if count >= tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[1], count, 'EX', ARGV[3])
+  return -1
+end
+redis.call('SET', KEYS[1], count + 1, 'EX', ARGV[3])
+return count + 1
+"#;
+
+static TAKE_CALLER_ID_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(TAKE_CALLER_ID));
 static RESERVE_SLOT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RESERVE_SLOT));
 static ACQUIRE_LINE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(ACQUIRE_LINE));
 static RENEW_LINES_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RENEW_LINES));
@@ -179,6 +198,23 @@ impl Coord {
             })
             .await?;
         Ok(held.max(0) as u64)
+    }
+
+    /// Counts a call from `number` on `day` (UTC, `2026-11-22`) against its
+    /// daily `cap`, across the cluster; false when the cap is reached.
+    /// `floor`: the calls the database has recorded from it today.
+    pub async fn take_caller_id(&self, number: &str, day: &str, floor: u32, cap: u32) -> Result<bool> {
+        let key = self.key(&format!("caller-id:{number}:{day}"));
+        // Two days: past midnight in every zone the day could be read in.
+        let ttl_secs = 2 * 86_400;
+        let count: i64 = self
+            .run(move |connection| {
+                Box::pin(async move {
+                    TAKE_CALLER_ID_SCRIPT.key(key).arg(floor).arg(cap).arg(ttl_secs).invoke_async(connection).await
+                })
+            })
+            .await?;
+        Ok(count > 0)
     }
 
     /// Gives a line back.

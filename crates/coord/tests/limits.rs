@@ -134,3 +134,23 @@ async fn line_leases_cap_concurrency_and_expire_with_their_node() {
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(retry(|| coord.acquire_line(other, "live", 2, ttl)).await);
 }
+
+#[tokio::test]
+async fn a_caller_ids_daily_cap_is_counted_across_nodes_from_the_database_floor() {
+    let number = format!("+4930{}", rand_u32());
+    let nodes: Vec<Coord> = (0..2).map(|_| Coord::new(&redis_config()).unwrap()).collect();
+    let day = "2026-11-22";
+    let mut taken = 0;
+    // Cap 5, the database knows of 1 call: 4 more, from either node.
+    for round in 0..6 {
+        let node = &nodes[round % 2];
+        if retry(|| node.take_caller_id(&number, day, 1, 5)).await {
+            taken += 1;
+        }
+    }
+    assert_eq!(taken, 4);
+    // A floor above the count (the count was lost, say in a failover) wins.
+    let other = format!("{number}9");
+    assert!(!retry(|| nodes[0].take_caller_id(&other, day, 5, 5)).await);
+    assert!(retry(|| nodes[1].take_caller_id(&other, "2026-11-23", 0, 5)).await, "a new day starts afresh");
+}

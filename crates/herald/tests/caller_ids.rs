@@ -113,3 +113,57 @@ async fn a_pool_at_its_daily_cap_defers_the_contacts(pool: PgPool) {
     let invites = carrier.messages().iter().filter(|message| message.method() == Some("INVITE")).count();
     assert_eq!(invites, 1);
 }
+
+/// Two Talkers sharing Redis hold a number's daily cap between them: the
+/// count is kept in Redis, not only per node until the next reload.
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn a_daily_cap_holds_across_talkers(pool: PgPool) {
+    let store = Store::from_pool(pool.clone());
+    let carrier = SippCarrier::start("uas_answer.xml", &[]);
+    let prompt = TestPrompt::tone(200);
+    let campaign = running_campaign(&store, &CampaignSpec::new(carrier.sip_addr(), 8, &prompt)).await;
+    // A number of this run only: Redis keeps a number's count for the day.
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let number = format!("+4930{:09}", nanos % 1_000_000_000);
+    let pool_id = pool_with(&store, "fixed", &[(number.as_str(), Some(3))]).await;
+    use_pool(&pool, campaign.id, pool_id).await;
+
+    let mut redis = herald_config::load(None).expect("configuration from the environment").redis;
+    redis.timeout_ms = 2000;
+    let shutdown = CancellationToken::new();
+    let mut talkers = Vec::new();
+    for node in 0..2 {
+        let coord = herald_coord::Coord::new(&redis).unwrap();
+        let talker = Talker::build(
+            format!("ani-cluster-{node}"),
+            test_talker_config(),
+            store.clone(),
+            Some(coord),
+            TalkerMetrics::default(),
+        )
+        .await
+        .unwrap();
+        talkers.push(tokio::spawn(talker.run(shutdown.clone())));
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (deferred,): (i64,) = sqlx::query_as(
+            "SELECT count(DISTINCT contact_id) FROM decisions WHERE campaign_id = $1 AND reason = 'caller_ids_exhausted'",
+        )
+        .bind(campaign.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if deferred == 5 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{deferred} contacts deferred, not 5");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    shutdown.cancel();
+    for talker in talkers {
+        talker.await.unwrap().unwrap();
+    }
+    let invites = carrier.messages().iter().filter(|message| message.method() == Some("INVITE")).count();
+    assert_eq!(invites, 3, "the number presented exactly its cap of 3 calls across both nodes");
+}

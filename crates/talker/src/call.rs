@@ -190,9 +190,11 @@ async fn caller_for(
     claim: &ClaimedAttempt,
 ) -> Result<Option<String>, crate::resources::ResourceError> {
     match plan.caller_id_pool_id {
-        Some(pool_id) => shared.resources.caller_id(pool_id, &claim.phone).await.inspect_err(|error| {
-            warn!(%error, pool_id, "reading the caller ID pool failed");
-        }),
+        Some(pool_id) => {
+            shared.resources.caller_id(pool_id, &claim.phone, shared.coord.as_ref()).await.inspect_err(|error| {
+                warn!(%error, pool_id, "reading the caller ID pool failed");
+            })
+        }
         None => Ok(Some(plan.caller_id.clone().unwrap_or_else(|| "anonymous".to_owned()))),
     }
 }

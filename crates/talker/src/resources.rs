@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use herald_media::{Prompt, PromptCache};
 use herald_store::{Store, Trunk};
 use tokio::sync::Mutex as AsyncMutex;
+use tracing::debug;
 
 use crate::pacing::TrunkPacer;
 
@@ -45,9 +46,10 @@ const BREAKER_THRESHOLD: u32 = 5;
 const BREAKER_COOL_DOWN: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How long a pool's numbers and their use today are trusted before they
-/// are read again. Between reads a node counts its own calls; other nodes'
-/// calls show at the next read, so a daily cap may be passed by what the
-/// cluster dials in this long.
+/// are read again. Between reads a node counts its own calls; a number with
+/// a daily cap is also counted in Redis across the cluster (without Redis,
+/// other nodes' calls show at the next read, so a cap may be passed by what
+/// the cluster dials in this long).
 const POOL_REFRESH: std::time::Duration = std::time::Duration::from_secs(15);
 
 struct PoolCache {
@@ -56,6 +58,8 @@ struct PoolCache {
     day: chrono::NaiveDate,
     strategy: herald_policy::CallerIdStrategy,
     numbers: Vec<herald_policy::CallerIdState>,
+    /// Each number's calls today as the database recorded them at the load.
+    recorded_today: Vec<u32>,
     turn: u64,
 }
 
@@ -190,8 +194,15 @@ impl Resources {
 
     /// The caller ID to present to `callee` from the pool, by the pool's
     /// strategy; `None` when every number is disabled, resting or at its
-    /// daily cap.
-    pub(crate) async fn caller_id(&self, pool_id: i64, callee: &str) -> Result<Option<String>, ResourceError> {
+    /// daily cap. A capped number's call is counted in Redis (`coord`) so
+    /// that the cap holds across the cluster; without Redis, this node's
+    /// count and the last reload decide.
+    pub(crate) async fn caller_id(
+        &self,
+        pool_id: i64,
+        callee: &str,
+        coord: Option<&herald_coord::Coord>,
+    ) -> Result<Option<String>, ResourceError> {
         let fresh = |cache: &PoolCache| cache.loaded_at.elapsed() < POOL_REFRESH;
         if !self.pools.lock().expect("pools poisoned").get(&pool_id).is_some_and(fresh) {
             let _loading = self.pool_loading.lock().await;
@@ -199,14 +210,41 @@ impl Resources {
                 self.load_pool(pool_id).await?;
             }
         }
+        loop {
+            let (number, capped) = {
+                let mut pools = self.pools.lock().expect("pools poisoned");
+                let Some(cache) = pools.get_mut(&pool_id) else { return Ok(None) };
+                let Some(index) = herald_policy::choose_caller_id(cache.strategy, &cache.numbers, callee, cache.turn)
+                else {
+                    return Ok(None);
+                };
+                cache.turn = cache.turn.wrapping_add(1);
+                let number = &mut cache.numbers[index];
+                number.used_today += 1;
+                let capped = number.daily_cap.map(|cap| (cap, cache.recorded_today[index], cache.day));
+                (number.number.clone(), capped)
+            };
+            let (Some(coord), Some((cap, recorded, day))) = (coord, capped) else { return Ok(Some(number)) };
+            match coord.take_caller_id(&number, &day.to_string(), recorded, cap).await {
+                Ok(true) => return Ok(Some(number)),
+                // Other nodes used it up: spent here too; choose again.
+                Ok(false) => self.spend(pool_id, &number, cap),
+                Err(error) => {
+                    debug!(%error, "caller-ID counts unreachable: this node's count decides");
+                    return Ok(Some(number));
+                }
+            }
+        }
+    }
+
+    /// Marks a pool's number as at its cap for the rest of the reload.
+    fn spend(&self, pool_id: i64, number: &str, cap: u32) {
         let mut pools = self.pools.lock().expect("pools poisoned");
-        let Some(cache) = pools.get_mut(&pool_id) else { return Ok(None) };
-        let chosen = herald_policy::choose_caller_id(cache.strategy, &cache.numbers, callee, cache.turn);
-        cache.turn = cache.turn.wrapping_add(1);
-        Ok(chosen.map(|index| {
-            cache.numbers[index].used_today += 1;
-            cache.numbers[index].number.clone()
-        }))
+        if let Some(state) =
+            pools.get_mut(&pool_id).and_then(|cache| cache.numbers.iter_mut().find(|known| known.number == number))
+        {
+            state.used_today = state.used_today.max(cap);
+        }
     }
 
     /// The trunk group's route, read again after [`POOL_REFRESH`].
@@ -294,8 +332,13 @@ impl Resources {
                 daily_cap: number.daily_cap.map(|cap| u32::try_from(cap).unwrap_or(0)),
             })
             .collect();
+        let recorded_today =
+            detail.numbers.iter().map(|number| u32::try_from(number.used_today).unwrap_or(u32::MAX)).collect();
         let turn = previous.map_or(0, |cache| cache.turn);
-        pools.insert(pool_id, PoolCache { loaded_at: std::time::Instant::now(), day, strategy, numbers, turn });
+        pools.insert(
+            pool_id,
+            PoolCache { loaded_at: std::time::Instant::now(), day, strategy, numbers, recorded_today, turn },
+        );
         Ok(())
     }
 
