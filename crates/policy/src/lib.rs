@@ -24,6 +24,7 @@
 mod caller_ids;
 mod eligibility;
 mod error;
+mod hours;
 mod lists;
 mod retry;
 mod routing;
@@ -34,11 +35,13 @@ mod zones;
 pub use caller_ids::{CallerIdState, CallerIdStrategy, choose_caller_id, should_rest};
 pub use eligibility::{first_eligible_at, next_eligible_at};
 pub use error::{Error, Result};
+pub use hours::CampaignHours;
 pub use lists::{ListMatcher, lists_allow};
 pub use retry::{NextStep, RetryRule, RetryRules, after_attempt};
 pub use routing::{Breaker, OverloadRate, RouteMember, RouteStrategy, fails_over, route};
 pub use schedule::{CampaignSchedule, ScheduleVerdict};
 pub use window::{
-    CallingWindow, EVERY_DAY, MONDAY_TO_FRIDAY, MONDAY_TO_SATURDAY, OpenHours, SEARCH_HORIZON_DAYS, TimeOfDay, WEEKEND,
+    COUNTRIES_WITH_DEFAULTS, CallingWindow, EVERY_DAY, MONDAY_TO_FRIDAY, MONDAY_TO_SATURDAY, OpenHours,
+    SEARCH_HORIZON_DAYS, TimeOfDay, WEEKEND,
 };
 pub use zones::{PrefixZones, UNPLACEABLE_NUMBER_ZONES, contact_zones};

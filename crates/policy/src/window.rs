@@ -200,6 +200,10 @@ pub const WEEKEND: &[Weekday] = &[Weekday::Sat, Weekday::Sun];
 pub const EVERY_DAY: &[Weekday] =
     &[Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
 
+/// The country calling codes with default hours of their own (see
+/// [`CallingWindow::default_for_country`]); every other number gets code 0's.
+pub const COUNTRIES_WITH_DEFAULTS: [u16; 3] = [1, 7, 33];
+
 /// When a campaign may call, in each contact's local time. Stored as the
 /// campaign's `calling_window` JSON:
 ///
@@ -299,15 +303,17 @@ impl CallingWindow {
     /// starts with. Country codes are prefix-free (ITU-T E.164), so the
     /// shortest one of the table's that matches is the number's.
     pub fn default_for_number(number: &E164) -> Self {
-        const CODES_WITH_OWN_DEFAULTS: [u16; 3] = [1, 7, 33];
+        Self::default_for_country(Self::country_code_with_defaults(number))
+    }
+
+    /// The country code of `number` if the defaults table has one of its
+    /// own, else 0 (the fallback).
+    pub fn country_code_with_defaults(number: &E164) -> u16 {
         let digits = number.digits();
-        for length in 1..=3.min(digits.len()) {
-            let Ok(code) = digits[..length].parse::<u16>() else { continue };
-            if CODES_WITH_OWN_DEFAULTS.contains(&code) {
-                return Self::default_for_country(code);
-            }
-        }
-        Self::default_for_country(0)
+        (1..=3.min(digits.len()))
+            .filter_map(|length| digits[..length].parse::<u16>().ok())
+            .find(|code| COUNTRIES_WITH_DEFAULTS.contains(code))
+            .unwrap_or(0)
     }
 
     /// Whether the window is open at `at` in every one of `zones` (UTC when

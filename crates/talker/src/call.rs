@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use herald_policy::{CallingWindow, NextStep, RetryRules, after_attempt, contact_zones, next_eligible_at};
+use herald_policy::{
+    CallingWindow, CampaignHours, NextStep, RetryRules, after_attempt, contact_zones, next_eligible_at,
+};
 use herald_sip::{DigestCredential, SipTransport, TrunkTarget};
 use herald_store::{AttemptRecord, ClaimedAttempt, ContactNext, DialPlan, FinishResult};
 use herald_types::Outcome;
@@ -18,23 +20,23 @@ use crate::dial::{DialRequest, ScriptCall, dial};
 /// round, shared read-only by the calls of that round.
 pub(crate) struct CampaignRules {
     pub(crate) plan: DialPlan,
-    /// `None`: the campaign has no calling window.
-    window: Option<CallingWindow>,
+    /// The campaign's local calling hours (one window, or per country).
+    hours: CampaignHours,
     retry_rules: RetryRules,
 }
 
 impl CampaignRules {
     pub(crate) fn new(plan: DialPlan) -> CampaignRules {
-        let window = CallingWindow::from_campaign_json(&plan.calling_window).unwrap_or_else(|error| {
+        let hours = CampaignHours::from_campaign_json(&plan.calling_window).unwrap_or_else(|error| {
             // Never call when the hours cannot be read.
             warn!(%error, campaign = plan.id, "invalid calling window: treating it as closed");
-            Some(CallingWindow::closed())
+            CampaignHours::Window(CallingWindow::closed())
         });
         let retry_rules = serde_json::from_value(plan.retry_rules.clone()).unwrap_or_else(|error| {
             warn!(%error, campaign = plan.id, "invalid retry rules: using defaults");
             RetryRules::default()
         });
-        CampaignRules { plan, window, retry_rules }
+        CampaignRules { plan, hours, retry_rules }
     }
 }
 
@@ -248,13 +250,14 @@ const UNREADABLE_WINDOW_RETRY: chrono::Duration = chrono::Duration::days(1);
 
 impl CallingHours<'_> {
     fn of<'a>(rules: &'a CampaignRules, claim: &ClaimedAttempt) -> CallingHours<'a> {
-        let window = rules.window.as_ref();
-        let zones = match herald_types::E164::parse(&claim.phone) {
-            Ok(phone) => contact_zones(&phone, claim.timezone.as_deref()).unwrap_or_else(|error| {
+        let phone = herald_types::E164::parse(&claim.phone).ok();
+        let window = rules.hours.window_for(phone.as_ref());
+        let zones = match &phone {
+            Some(phone) => contact_zones(phone, claim.timezone.as_deref()).unwrap_or_else(|error| {
                 warn!(%error, "unknown contact time zone: using the number's zones");
-                contact_zones(&phone, None).unwrap_or_default()
+                contact_zones(phone, None).unwrap_or_default()
             }),
-            Err(_) => Vec::new(),
+            None => Vec::new(),
         };
         CallingHours { window, zones }
     }

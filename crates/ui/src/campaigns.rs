@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use herald_store::{
     ActionRefused, Campaign, CampaignAction, CampaignFields, CampaignSummary, ContactEvent, Preflight, Role,
 };
+use serde::Serialize;
 
 use crate::auth::Principal;
 use crate::error::{AppError, FieldErrors, Result, changed};
@@ -18,6 +19,31 @@ use crate::patch::Patch;
 use crate::{AppState, Items};
 
 const STATUSES: &[&str] = &["draft", "scheduled", "running", "paused", "completed", "stopped", "archived"];
+
+/// One country's default local calling hours.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct CountryHours {
+    /// The country calling code; 0: every country without hours of its own.
+    country_code: u16,
+    /// A calling window (`{"mon": ["09:00-20:00"], …}`).
+    window: serde_json::Value,
+}
+
+/// `GET /api/v1/calling-hours/defaults` (viewer): the hours a campaign
+/// whose `calling_window` is `{"country_defaults": true}` gives each number.
+pub(crate) async fn default_hours(principal: Principal) -> Result<Json<Items<CountryHours>>> {
+    principal.require(Role::Viewer)?;
+    let items = herald_policy::COUNTRIES_WITH_DEFAULTS
+        .iter()
+        .chain(&[0])
+        .map(|&country_code| CountryHours {
+            country_code,
+            window: serde_json::to_value(herald_policy::CallingWindow::default_for_country(country_code))
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(Json(Items { items }))
+}
 
 /// `GET /api/v1/campaigns[?status=S]` (viewer): newest first; archived
 /// campaigns only with `status=archived`.
@@ -167,7 +193,7 @@ fn apply(patch: &mut Patch, fields: &mut CampaignFields) {
     patch.optional_integer("concurrency_cap", &mut fields.concurrency_cap, 1, 1_000_000);
     patch.string("timezone", &mut fields.timezone, 64);
     patch.object("calling_window", &mut fields.calling_window, |value| {
-        herald_policy::CallingWindow::from_campaign_json(value).map(|_| ()).map_err(|error| error.to_string())
+        herald_policy::CampaignHours::from_campaign_json(value).map(|_| ()).map_err(|error| error.to_string())
     });
     patch.object("retry_rules", &mut fields.retry_rules, |value| {
         serde_json::from_value::<herald_policy::RetryRules>(value.clone())

@@ -94,14 +94,14 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Parses `reader` and hands each batch to `sink` (which returns false to
-/// stop early). Each contact's first call waits for `window` to open in its
-/// zones; a contact whose window never opens, or whose zone is unknown, is
+/// stop early). Each contact's first call waits for its window of `hours`
+/// to open in its zones; a contact whose window never opens, or whose zone is unknown, is
 /// a row error. Fails only when the header row is unusable or the input
 /// cannot be read.
 pub fn parse(
     reader: impl Read,
     mapping: &ImportMapping,
-    window: Option<&herald_policy::CallingWindow>,
+    hours: &herald_policy::CampaignHours,
     now: DateTime<Utc>,
     mut sink: impl FnMut(Batch) -> bool,
 ) -> Result<(), String> {
@@ -118,7 +118,7 @@ pub fn parse(
             Ok(true) => {
                 rows_read += 1;
                 let line = record.position().map_or(0, csv::Position::line);
-                match contact(&record, &columns, line, window, now) {
+                match contact(&record, &columns, line, hours, now) {
                     Ok(contact) => batch.contacts.push(contact),
                     Err(message) => batch.errors.push(RowError { line, message }),
                 }
@@ -150,7 +150,7 @@ fn contact(
     record: &csv::StringRecord,
     columns: &Columns,
     line: u64,
-    window: Option<&herald_policy::CallingWindow>,
+    hours: &herald_policy::CampaignHours,
     now: DateTime<Utc>,
 ) -> Result<NewContact, String> {
     let raw_phone = record.get(columns.phone).filter(|phone| !phone.is_empty()).ok_or("missing phone")?;
@@ -164,7 +164,7 @@ fn contact(
         .collect();
     let timezone =
         columns.zone.and_then(|column| record.get(column)).filter(|zone| !zone.is_empty()).map(str::to_owned);
-    let next_eligible_at = match window {
+    let next_eligible_at = match hours.window_for(Some(&phone)) {
         None => None,
         Some(window) => {
             let zones = herald_policy::contact_zones(&phone, timezone.as_deref()).map_err(|error| error.to_string())?;
@@ -191,7 +191,7 @@ mod tests {
         let mut contacts = Vec::new();
         let mut errors = Vec::new();
         let mut rows = 0;
-        parse(text.as_bytes(), mapping, None, Utc::now(), |batch| {
+        parse(text.as_bytes(), mapping, &herald_policy::CampaignHours::Any, Utc::now(), |batch| {
             contacts.extend(batch.contacts);
             errors.extend(batch.errors);
             rows = batch.rows_read;
@@ -239,7 +239,7 @@ mod tests {
             text.push_str(&format!("+1202555{:04}\n", index % 10_000));
         }
         let mut batches = Vec::new();
-        parse(text.as_bytes(), &default_mapping(), None, Utc::now(), |batch| {
+        parse(text.as_bytes(), &default_mapping(), &herald_policy::CampaignHours::Any, Utc::now(), |batch| {
             batches.push((batch.contacts.len(), batch.rows_read, batch.bytes_read));
             true
         })
@@ -261,7 +261,7 @@ mod tests {
         let now: DateTime<Utc> = "2026-11-21T12:00:00Z".parse().unwrap();
         let mut scheduled = Vec::new();
         let mut errors = Vec::new();
-        parse(text.as_bytes(), &default_mapping(), Some(&window), now, |batch| {
+        parse(text.as_bytes(), &default_mapping(), &herald_policy::CampaignHours::Window(window), now, |batch| {
             scheduled.extend(batch.contacts);
             errors.extend(batch.errors);
             true

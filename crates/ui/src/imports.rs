@@ -112,8 +112,8 @@ pub async fn run(
     bytes: impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + Unpin + 'static,
 ) -> Result<Import> {
     let campaign = store.campaign(import.campaign_id).await?;
-    let window = match herald_policy::CallingWindow::from_campaign_json(&campaign.calling_window) {
-        Ok(window) => window,
+    let hours = match herald_policy::CampaignHours::from_campaign_json(&campaign.calling_window) {
+        Ok(hours) => hours,
         Err(error) => {
             let message = format!("the campaign's calling window is invalid: {error}");
             return Ok(store.finish_import(import.id, Some(&message)).await?);
@@ -130,7 +130,7 @@ pub async fn run(
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(bytes));
     let now = chrono::Utc::now();
     let parser = tokio::task::spawn_blocking(move || {
-        contacts_csv::parse(reader, &mapping, window.as_ref(), now, |batch| batches.blocking_send(batch).is_ok())
+        contacts_csv::parse(reader, &mapping, &hours, now, |batch| batches.blocking_send(batch).is_ok())
     });
     let mut progress = ImportProgress::default();
     let mut failure = None;
