@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-pub use limits::{SEND_JITTER_ALLOWANCE, SlotReservation, emission_interval};
+pub use limits::{OverloadFactor, SEND_JITTER_ALLOWANCE, SlotReservation, emission_interval, overload_rule};
 pub use live::{ActiveCalls, AttemptEvent, StreamEntry, Tick, TrunkHealth, stream_id_key};
 
 use deadpool_redis::sentinel::{Config as SentinelPoolConfig, Connection, Hook, HookError, Pool, SentinelServerType};

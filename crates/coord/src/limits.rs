@@ -1,6 +1,7 @@
 //! Cluster-wide carrier caps, kept in Redis so that every Talker shares them:
-//! calls per second per trunk (a GCRA reservation) and concurrent lines per
-//! trunk (leases that expire if their node dies).
+//! calls per second per trunk (a GCRA reservation, slowed by the trunk's
+//! overload back-off, AIMD, which every node's 503/480 answers feed) and
+//! concurrent lines per trunk (leases that expire if their node dies).
 //!
 //! Both are single Lua scripts, so each decision is atomic on the master, and
 //! both read the clock from Redis (`TIME`) so nodes with skewed clocks still
@@ -37,24 +38,88 @@ pub fn emission_interval(cps: f64) -> Duration {
 /// second ever holds more than the rate's worth of INVITEs. A slot further ahead than `max_wait_us` is not
 /// reserved (the caller should come back later rather than queue).
 ///
-/// KEYS[1]: the trunk's theoretical arrival time (µs since the epoch).
-/// ARGV[1]: interval_us, ARGV[2]: max_wait_us.
-/// Returns {1, wait_us} when a slot was reserved, {0, retry_us} when not.
+/// The interval is the cap's, divided by the trunk's overload factor (see
+/// [`REPORT_OVERLOAD`]).
+///
+/// KEYS[1]: the trunk's theoretical arrival time (µs since the epoch),
+/// KEYS[2]: the trunk's overload state. ARGV[1]: interval_us at the cap,
+/// ARGV[2]: max_wait_us.
+/// Returns {1, wait_us, factor‰} when a slot was reserved, {0, retry_us,
+/// factor‰} when not.
 const RESERVE_SLOT: &str = r#"
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local interval = tonumber(ARGV[1])
+local state = redis.call('HMGET', KEYS[2], 'factor', 'changed')
+local factor = 1
+if state[1] then
+  factor = math.min(1, tonumber(state[1]) + math.floor((now - tonumber(state[2])) / STEP_US) * 0.1)
+end
+local interval = tonumber(ARGV[1]) / factor
 local max_wait = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local slot = math.max(tat, now)
 local wait = slot - now
 if wait > max_wait then
-  return {0, wait - max_wait}
+  return {0, wait - max_wait, math.floor(factor * 1000)}
 end
 local next_tat = slot + interval
 redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.floor((next_tat - now) / 1000) + 1000)
-return {1, wait}
+return {1, wait, math.floor(factor * 1000)}
 "#;
+
+/// One overload answer (503 or 480) from a trunk, from any node: AIMD for
+/// the whole cluster. `BURST` of them within `HOLD_US` halve the trunk's
+/// rate factor (at most once per `HOLD_US`, never below a tenth); every
+/// `STEP_US` without a halving adds a tenth back (computed when read, in
+/// [`RESERVE_SLOT`] too). The same rule as `herald_policy::OverloadRate`,
+/// which a node falls back to without Redis.
+///
+/// KEYS[1]: the trunk's overload state (hash: factor, changed, burst,
+/// burst_started; µs). Returns {1 if this answer halved the rate, factor‰}.
+const REPORT_OVERLOAD: &str = r#"
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local state = redis.call('HMGET', KEYS[1], 'factor', 'changed', 'burst', 'burst_started')
+local stored = tonumber(state[1] or '1')
+local changed = tonumber(state[2] or '0')
+local factor = math.min(1, stored + math.floor((now - changed) / STEP_US) * 0.1)
+local burst = tonumber(state[3] or '0')
+local started = tonumber(state[4] or '0')
+if now - started <= HOLD_US then
+  burst = burst + 1
+else
+  burst = 1
+  started = now
+end
+local halved = 0
+if burst >= BURST and now - changed >= HOLD_US then
+  factor = math.max(0.1, factor / 2)
+  stored = factor
+  changed = now
+  burst = 0
+  started = 0
+  halved = 1
+end
+redis.call('HSET', KEYS[1], 'factor', stored, 'changed', changed, 'burst', burst, 'burst_started', started)
+redis.call('PEXPIRE', KEYS[1], 600000)
+return {halved, math.floor(factor * 1000)}
+"#;
+
+/// The AIMD constants, as `herald_policy::OverloadRate` has them.
+fn with_aimd_constants(script: &str) -> String {
+    script
+        .replace("STEP_US", &overload_rule::STEP_US.to_string())
+        .replace("HOLD_US", &overload_rule::HOLD_US.to_string())
+        .replace("BURST", &overload_rule::BURST.to_string())
+}
+
+/// `herald_policy::OverloadRate`'s constants, for the scripts (coord does
+/// not depend on policy; a Talker test checks that they agree).
+pub mod overload_rule {
+    pub const BURST: u32 = 3;
+    pub const HOLD_US: u64 = 1_000_000;
+    pub const STEP_US: u64 = 5_000_000;
+}
 
 /// Takes one of `max` lines if one is free. Expired leases (their node died
 /// and stopped renewing) are dropped first.
@@ -117,7 +182,8 @@ return count + 1
 "#;
 
 static TAKE_CALLER_ID_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(TAKE_CALLER_ID));
-static RESERVE_SLOT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RESERVE_SLOT));
+static RESERVE_SLOT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(&with_aimd_constants(RESERVE_SLOT)));
+static REPORT_OVERLOAD_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(&with_aimd_constants(REPORT_OVERLOAD)));
 static ACQUIRE_LINE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(ACQUIRE_LINE));
 static RENEW_LINES_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RENEW_LINES));
 
@@ -130,6 +196,11 @@ pub enum SlotReservation {
     Full { retry_after: Duration },
 }
 
+/// A trunk's rate under overload, as the cluster has it: the share of its
+/// cap it is dialed at (1 = the cap).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OverloadFactor(pub f64);
+
 impl Coord {
     fn cps_key(&self, trunk_id: i64) -> String {
         self.key(&format!("trunk:{trunk_id}:cps"))
@@ -139,25 +210,55 @@ impl Coord {
         self.key(&format!("trunk:{trunk_id}:lines"))
     }
 
-    /// Reserves the trunk's next INVITE slot at `cps` calls per second,
-    /// shared by every node.
-    pub async fn reserve_invite_slot(&self, trunk_id: i64, cps: f64, max_wait: Duration) -> Result<SlotReservation> {
+    fn overload_key(&self, trunk_id: i64) -> String {
+        self.key(&format!("trunk:{trunk_id}:overload"))
+    }
+
+    /// Reserves the trunk's next INVITE slot at `cps` calls per second (its
+    /// cap), slowed by the cluster's overload factor, shared by every node.
+    /// Also returns that factor.
+    pub async fn reserve_invite_slot(
+        &self,
+        trunk_id: i64,
+        cps: f64,
+        max_wait: Duration,
+    ) -> Result<(SlotReservation, OverloadFactor)> {
         let interval_us = emission_interval(cps).as_micros() as u64;
         let max_wait_us = max_wait.as_micros() as u64;
-        let key = self.cps_key(trunk_id);
-        let (reserved, micros): (i64, i64) = self
+        let (key, overload) = (self.cps_key(trunk_id), self.overload_key(trunk_id));
+        let (reserved, micros, permille): (i64, i64, i64) = self
             .run(move |connection| {
                 Box::pin(async move {
-                    RESERVE_SLOT_SCRIPT.key(key).arg(interval_us).arg(max_wait_us).invoke_async(connection).await
+                    RESERVE_SLOT_SCRIPT
+                        .key(key)
+                        .key(overload)
+                        .arg(interval_us)
+                        .arg(max_wait_us)
+                        .invoke_async(connection)
+                        .await
                 })
             })
             .await?;
         let duration = Duration::from_micros(micros.max(0) as u64);
-        Ok(if reserved == 1 {
+        let reservation = if reserved == 1 {
             SlotReservation::Reserved { wait: duration }
         } else {
             SlotReservation::Full { retry_after: duration }
-        })
+        };
+        Ok((reservation, OverloadFactor(permille as f64 / 1000.0)))
+    }
+
+    /// Counts an overload answer (503/480) from the trunk toward the
+    /// cluster's back-off; returns whether it halved the rate, and the
+    /// factor now.
+    pub async fn report_overload(&self, trunk_id: i64) -> Result<(bool, OverloadFactor)> {
+        let key = self.overload_key(trunk_id);
+        let (halved, permille): (i64, i64) = self
+            .run(move |connection| {
+                Box::pin(async move { REPORT_OVERLOAD_SCRIPT.key(key).invoke_async(connection).await })
+            })
+            .await?;
+        Ok((halved == 1, OverloadFactor(permille as f64 / 1000.0)))
     }
 
     /// Takes a line on the trunk for `lease_id` (e.g. the attempt id) if

@@ -50,7 +50,7 @@ async fn three_nodes_share_one_cps_budget() {
         tasks.push(tokio::spawn(async move {
             let mut slots = Vec::new();
             for _ in 0..10 {
-                let reservation = retry(|| node.reserve_invite_slot(trunk, 20.0, Duration::from_secs(10))).await;
+                let (reservation, _) = retry(|| node.reserve_invite_slot(trunk, 20.0, Duration::from_secs(10))).await;
                 match reservation {
                     SlotReservation::Reserved { wait } => slots.push(Instant::now() + wait),
                     SlotReservation::Full { .. } => panic!("node {index}: a 10 s horizon is never full here"),
@@ -85,7 +85,7 @@ async fn a_trunk_booked_beyond_the_horizon_says_full() {
     let mut reserved = 0;
     let mut full = None;
     for _ in 0..10 {
-        match retry(|| coord.reserve_invite_slot(trunk, 10.0, Duration::from_millis(250))).await {
+        match retry(|| coord.reserve_invite_slot(trunk, 10.0, Duration::from_millis(250))).await.0 {
             SlotReservation::Reserved { .. } => reserved += 1,
             SlotReservation::Full { retry_after } => {
                 full = Some(retry_after);
@@ -153,4 +153,37 @@ async fn a_caller_ids_daily_cap_is_counted_across_nodes_from_the_database_floor(
     let other = format!("{number}9");
     assert!(!retry(|| nodes[0].take_caller_id(&other, day, 5, 5)).await);
     assert!(retry(|| nodes[1].take_caller_id(&other, "2026-11-23", 0, 5)).await, "a new day starts afresh");
+}
+
+#[tokio::test]
+async fn overload_answers_from_any_node_back_the_whole_cluster_off() {
+    let trunk = unique_trunk();
+    let nodes: Vec<Coord> = (0..2).map(|_| Coord::new(&redis_config()).unwrap()).collect();
+    // Two 503s on one node and one on the other make a burst of three.
+    assert_eq!(retry(|| nodes[0].report_overload(trunk)).await.0, false);
+    assert_eq!(retry(|| nodes[0].report_overload(trunk)).await.0, false);
+    let (halved, factor) = retry(|| nodes[1].report_overload(trunk)).await;
+    assert!(halved);
+    assert_eq!(factor.0, 0.5);
+    // More within the hold time do not halve again.
+    for _ in 0..3 {
+        assert!(!retry(|| nodes[0].report_overload(trunk)).await.0);
+    }
+    // Both nodes now book at half the cap: 10 CPS → 200 ms apart (+ the
+    // jitter allowance), whichever node asks.
+    let mut waits = Vec::new();
+    for round in 0..4 {
+        let (reservation, factor) =
+            retry(|| nodes[round % 2].reserve_invite_slot(trunk, 10.0, Duration::from_secs(10))).await;
+        assert_eq!(factor.0, 0.5);
+        let SlotReservation::Reserved { wait } = reservation else { panic!("a 10 s horizon is never full here") };
+        waits.push(wait);
+    }
+    for pair in waits.windows(2) {
+        let gap = pair[1].saturating_sub(pair[0]);
+        assert!(
+            gap >= Duration::from_millis(190) && gap <= Duration::from_millis(215),
+            "{gap:?} between slots at half of 10 CPS"
+        );
+    }
 }

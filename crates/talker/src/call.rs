@@ -415,7 +415,7 @@ async fn place_call(
         let report = dial(&shared.sip, &shared.media, shared.config.media_ip, request, cancel).await;
         shared.live.call_ended(trunk.id, claim.campaign_id);
         Box::pin(shared.caps.release_line(claim.attempt_id)).await;
-        shared.caps.answered(&trunk, report.sip_code);
+        Box::pin(shared.caps.answered(&trunk, report.sip_code)).await;
         let trunk_failed = herald_policy::fails_over(report.sip_code, report.answered_at.is_some());
         apply_report(&mut record, report);
         if !grouped {

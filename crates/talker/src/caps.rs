@@ -48,9 +48,16 @@ pub(crate) struct TrunkCaps {
     waiting: Mutex<HashMap<i64, Arc<AtomicUsize>>>,
     /// Each trunk's queue for booking INVITE slots (see `invite_slot`).
     booking: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
-    /// Each trunk's rate under overload (503/480 bursts back it off).
+    /// Each trunk's rate under overload as this node sees it (503/480
+    /// bursts back it off): what it dials at while Redis is away.
     overload: Mutex<HashMap<i64, herald_policy::OverloadRate>>,
+    /// Each trunk's overload factor as the cluster had it at the last
+    /// reservation (every node's 503/480 answers feed it in Redis).
+    cluster_factor: Mutex<HashMap<i64, (std::time::Instant, f64)>>,
 }
+
+/// The cluster's overload factor is trusted this long after Redis said it.
+const CLUSTER_FACTOR_FRESH: Duration = Duration::from_secs(10);
 
 /// One claimed contact waiting to be dialed on a trunk; dropped once its
 /// INVITE goes out (or it leaves undialed).
@@ -73,6 +80,7 @@ impl TrunkCaps {
             waiting: Mutex::default(),
             booking: Mutex::default(),
             overload: Mutex::default(),
+            cluster_factor: Mutex::default(),
         }
     }
 
@@ -99,8 +107,14 @@ impl TrunkCaps {
     }
 
     /// The trunk's calls per second now: its cap, or less while the carrier
-    /// signals overload.
+    /// signals overload — the cluster's back-off while Redis answers, this
+    /// node's own otherwise.
     pub(crate) fn cps(&self, trunk: &Trunk) -> f64 {
+        if let Some((at, factor)) = self.cluster_factor.lock().expect("cluster factor poisoned").get(&trunk.id)
+            && at.elapsed() < CLUSTER_FACTOR_FRESH
+        {
+            return trunk.cps_limit * factor;
+        }
         let mut rates = self.overload.lock().expect("overload poisoned");
         rates
             .entry(trunk.id)
@@ -108,21 +122,45 @@ impl TrunkCaps {
             .rate(trunk.cps_limit, std::time::Instant::now())
     }
 
-    /// A final answer from the trunk; 503 and 480 in bursts back its rate off.
-    pub(crate) fn answered(&self, trunk: &Trunk, sip_code: Option<u16>) {
+    /// A final answer from the trunk; 503 and 480 in bursts back its rate
+    /// off, across the cluster through Redis (and on this node, for when
+    /// Redis is away).
+    pub(crate) async fn answered(&self, trunk: &Trunk, sip_code: Option<u16>) {
         if !matches!(sip_code, Some(503 | 480)) {
             // Only overload answers change the rate (recovery is by time).
             return;
         }
         let now = std::time::Instant::now();
-        let mut rates = self.overload.lock().expect("overload poisoned");
-        let rate = rates.entry(trunk.id).or_insert_with(|| herald_policy::OverloadRate::new(trunk.cps_limit));
-        let before = rate.rate(trunk.cps_limit, now);
-        rate.answer(true, now);
-        let after = rate.rate(trunk.cps_limit, now);
-        if after < before {
-            warn!(trunk = %trunk.name, from = before, to = after, "carrier overloaded (503/480): backing off");
+        let (before, after) = {
+            let mut rates = self.overload.lock().expect("overload poisoned");
+            let rate = rates.entry(trunk.id).or_insert_with(|| herald_policy::OverloadRate::new(trunk.cps_limit));
+            let before = rate.rate(trunk.cps_limit, now);
+            rate.answer(true, now);
+            (before, rate.rate(trunk.cps_limit, now))
+        };
+        let Some(coord) = &self.coord else {
+            if after < before {
+                warn!(trunk = %trunk.name, from = before, to = after, "carrier overloaded (503/480): backing off");
+            }
+            return;
+        };
+        match coord.report_overload(trunk.id).await {
+            Ok((halved, factor)) => {
+                self.note_cluster_factor(trunk.id, factor.0);
+                if halved {
+                    let to = trunk.cps_limit * factor.0;
+                    warn!(trunk = %trunk.name, to, "carrier overloaded (503/480): the cluster backs off");
+                }
+            }
+            Err(error) => debug!(%error, trunk = trunk.id, "overload state unreachable: this node backs off alone"),
         }
+    }
+
+    fn note_cluster_factor(&self, trunk_id: i64, factor: f64) {
+        self.cluster_factor
+            .lock()
+            .expect("cluster factor poisoned")
+            .insert(trunk_id, (std::time::Instant::now(), factor));
     }
 
     fn local_share(&self, cap: f64) -> f64 {
@@ -144,9 +182,13 @@ impl TrunkCaps {
         };
         let wait = loop {
             let wait = match &self.coord {
-                Some(coord) => match coord.reserve_invite_slot(trunk.id, self.cps(trunk), MAX_SLOT_WAIT).await {
-                    Ok(SlotReservation::Reserved { wait }) => Some(wait),
-                    Ok(SlotReservation::Full { retry_after }) => {
+                Some(coord) => match coord.reserve_invite_slot(trunk.id, trunk.cps_limit, MAX_SLOT_WAIT).await {
+                    Ok((SlotReservation::Reserved { wait }, factor)) => {
+                        self.note_cluster_factor(trunk.id, factor.0);
+                        Some(wait)
+                    }
+                    Ok((SlotReservation::Full { retry_after }, factor)) => {
+                        self.note_cluster_factor(trunk.id, factor.0);
                         if !sleep_or_cancel(retry_after, cancel).await {
                             return false;
                         }
@@ -279,6 +321,15 @@ async fn sleep_or_cancel(wait: Duration, cancel: &CancellationToken) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_clusters_back_off_follows_the_same_rule_as_a_nodes() {
+        use herald_coord::overload_rule;
+        use herald_policy::OverloadRate;
+        assert_eq!(overload_rule::BURST, OverloadRate::BURST);
+        assert_eq!(overload_rule::HOLD_US, OverloadRate::HOLD.as_micros() as u64);
+        assert_eq!(overload_rule::STEP_US, OverloadRate::STEP.as_micros() as u64);
+    }
 
     #[test]
     fn during_an_outage_a_node_keeps_at_most_the_lines_it_held() {
