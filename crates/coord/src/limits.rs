@@ -318,6 +318,44 @@ impl Coord {
         Ok(count > 0)
     }
 
+    /// Opens the trunk's circuit breaker for every node for `cool_down`.
+    pub async fn open_breaker(&self, trunk_id: i64, cool_down: Duration) -> Result<()> {
+        let key = self.key(&format!("trunk:{trunk_id}:breaker"));
+        let millis = cool_down.as_millis().max(1) as u64;
+        self.run(move |connection| {
+            Box::pin(async move {
+                redis::cmd("SET").arg(key).arg(1).arg("PX").arg(millis).query_async::<()>(connection).await
+            })
+        })
+        .await
+    }
+
+    /// Of `trunk_ids`, those whose breaker some node opened, with how long
+    /// it stays open (one round trip).
+    pub async fn open_breakers(&self, trunk_ids: &[i64]) -> Result<Vec<(i64, Duration)>> {
+        if trunk_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = trunk_ids.iter().map(|id| self.key(&format!("trunk:{id}:breaker"))).collect();
+        let remaining: Vec<i64> = self
+            .run(move |connection| {
+                Box::pin(async move {
+                    let mut pipeline = redis::pipe();
+                    for key in &keys {
+                        pipeline.cmd("PTTL").arg(key);
+                    }
+                    pipeline.query_async(connection).await
+                })
+            })
+            .await?;
+        Ok(trunk_ids
+            .iter()
+            .zip(remaining)
+            .filter(|(_, millis)| *millis > 0)
+            .map(|(id, millis)| (*id, Duration::from_millis(millis as u64)))
+            .collect())
+    }
+
     /// Gives a line back.
     pub async fn release_line(&self, trunk_id: i64, lease_id: &str) -> Result<()> {
         let key = self.lines_key(trunk_id);

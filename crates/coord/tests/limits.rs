@@ -187,3 +187,16 @@ async fn overload_answers_from_any_node_back_the_whole_cluster_off() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_breaker_one_node_opens_is_open_for_all() {
+    let (trunk, other) = (unique_trunk(), unique_trunk() + 1);
+    let nodes: Vec<Coord> = (0..2).map(|_| Coord::new(&redis_config()).unwrap()).collect();
+    let trunks = [trunk, other];
+    assert!(retry(|| nodes[1].open_breakers(&trunks)).await.is_empty());
+    retry(|| nodes[0].open_breaker(trunk, Duration::from_secs(30))).await;
+    let open = retry(|| nodes[1].open_breakers(&trunks)).await;
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0].0, trunk);
+    assert!(open[0].1 > Duration::from_secs(28) && open[0].1 <= Duration::from_secs(30), "{open:?}");
+}

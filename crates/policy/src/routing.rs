@@ -133,6 +133,15 @@ impl Breaker {
         self.open_until.is_some_and(|until| now < until || self.probing)
     }
 
+    /// Another node opened the trunk's breaker until `until`: stay open at
+    /// least as long (then half-open, as after a cool-down of our own).
+    pub fn open_until(&mut self, until: Instant) {
+        if self.open_until.is_none_or(|current| current < until) {
+            self.open_until = Some(until);
+            self.probing = false;
+        }
+    }
+
     pub fn record(&mut self, trunk_failed: bool, now: Instant) {
         if trunk_failed {
             self.failures += 1;
@@ -154,6 +163,21 @@ mod tests {
 
     fn member(trunk_id: i64, position: i32, weight: u32, prefixes: &[&str]) -> RouteMember {
         RouteMember { trunk_id, position, weight, prefixes: prefixes.iter().map(|p| (*p).to_owned()).collect() }
+    }
+
+    #[test]
+    fn a_breaker_opened_elsewhere_stays_open_until_then_and_half_opens() {
+        let now = Instant::now();
+        let mut breaker = Breaker::new(5, Duration::from_secs(30));
+        breaker.open_until(now + Duration::from_secs(10));
+        assert!(!breaker.allow(now + Duration::from_secs(9)));
+        // An earlier time does not shorten it.
+        breaker.open_until(now + Duration::from_secs(1));
+        assert!(!breaker.allow(now + Duration::from_secs(9)));
+        assert!(breaker.allow(now + Duration::from_secs(10)), "one probe after");
+        assert!(!breaker.allow(now + Duration::from_secs(10)));
+        breaker.record(false, now + Duration::from_secs(11));
+        assert!(breaker.allow(now + Duration::from_secs(11)), "closed by a success");
     }
 
     #[test]

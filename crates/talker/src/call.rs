@@ -423,6 +423,12 @@ async fn place_call(
         }
         if shared.resources.breaker_record(trunk.id, trunk_failed) {
             warn!(trunk = %trunk.name, "trunk keeps failing: skipped for a while (circuit breaker open)");
+            // Every node skips it: they would find it failing too.
+            if let Some(coord) = &shared.coord
+                && let Err(error) = Box::pin(coord.open_breaker(trunk.id, crate::resources::BREAKER_COOL_DOWN)).await
+            {
+                warn!(%error, "cannot share the open breaker: other nodes find out for themselves");
+            }
         }
         let more = index + 1 < candidates.len();
         if !trunk_failed || !more || cancel.is_cancelled() {

@@ -165,6 +165,7 @@ impl Talker {
         let trunk_refresh = tokio::spawn(refresh_trunks(Arc::clone(&shared), hang_up_all.clone()));
         let trunk_probes = tokio::spawn(probe_trunks(Arc::clone(&shared), hang_up_all.clone()));
         let line_watch = tokio::spawn(reregister_lines_on_reconnect(Arc::clone(&shared), hang_up_all.clone()));
+        let breaker_watch = tokio::spawn(watch_breakers(Arc::clone(&shared), hang_up_all.clone()));
         let stop_feed = CancellationToken::new();
         let feed = tokio::spawn(live::publish_ticks(Arc::clone(&shared), stop_feed.clone()));
 
@@ -197,6 +198,7 @@ impl Talker {
         hang_up_all.cancel();
         let _ = renewal.await;
         let _ = line_watch.await;
+        let _ = breaker_watch.await;
         let _ = trunk_refresh.await;
         let _ = trunk_probes.await;
         stop_feed.cancel();
@@ -347,6 +349,27 @@ async fn renew_leases(shared: Arc<Shared>, stop: CancellationToken) {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Every second, takes over the circuit breakers other nodes opened.
+async fn watch_breakers(shared: Arc<Shared>, stop: CancellationToken) {
+    let Some(coord) = shared.coord.clone() else { return };
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        let trunk_ids: Vec<i64> = shared.resources.enabled_trunks().iter().map(|trunk| trunk.id).collect();
+        match coord.open_breakers(&trunk_ids).await {
+            Ok(open) => {
+                for (trunk_id, remaining) in open {
+                    shared.resources.breaker_opened_elsewhere(trunk_id, remaining);
+                }
+            }
+            Err(error) => tracing::debug!(%error, "cannot read the cluster's breakers"),
         }
     }
 }

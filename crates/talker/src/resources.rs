@@ -43,7 +43,7 @@ pub(crate) struct TrunkRoute {
 
 /// Failures in a row that open a trunk's breaker, and how long it stays open.
 const BREAKER_THRESHOLD: u32 = 5;
-const BREAKER_COOL_DOWN: std::time::Duration = std::time::Duration::from_secs(30);
+pub(crate) const BREAKER_COOL_DOWN: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How long a pool's numbers and their use today are trusted before they
 /// are read again. Between reads a node counts its own calls; a number with
@@ -287,6 +287,15 @@ impl Resources {
             .entry(trunk_id)
             .or_insert_with(|| herald_policy::Breaker::new(BREAKER_THRESHOLD, BREAKER_COOL_DOWN))
             .allow(std::time::Instant::now())
+    }
+
+    /// Another node opened the trunk's breaker; it stays open here as long.
+    pub(crate) fn breaker_opened_elsewhere(&self, trunk_id: i64, for_: std::time::Duration) {
+        let mut breakers = self.breakers.lock().expect("breakers poisoned");
+        breakers
+            .entry(trunk_id)
+            .or_insert_with(|| herald_policy::Breaker::new(BREAKER_THRESHOLD, BREAKER_COOL_DOWN))
+            .open_until(std::time::Instant::now() + for_);
     }
 
     /// What a try on the trunk showed: `trunk_failed` counts toward opening
