@@ -90,6 +90,48 @@ impl Store {
         Ok(Change::Done(pool))
     }
 
+    /// Renames a pool or changes its strategy, audited; `Conflict` when the
+    /// name is taken.
+    pub async fn update_caller_id_pool(
+        &self,
+        pool_id: i64,
+        name: &str,
+        strategy: &str,
+        actor: &Actor,
+    ) -> Result<Change<CallerIdPool>> {
+        let mut transaction = self.pool.begin().await?;
+        let updated = sqlx::query_as::<_, CallerIdPool>(
+            "UPDATE caller_id_pools SET name = $2, strategy = $3 WHERE id = $1 RETURNING id, name, strategy, created_at",
+        )
+        .bind(pool_id)
+        .bind(name)
+        .bind(strategy)
+        .fetch_optional(&mut *transaction)
+        .await;
+        let pool = match updated {
+            Ok(Some(pool)) => pool,
+            Ok(None) => return Err(crate::Error::NotFound { entity: "caller ID pool", id: pool_id }),
+            Err(error) => return refused(error, Some("a caller ID pool with this name already exists"), None),
+        };
+        let details = serde_json::json!({ "name": name, "strategy": strategy });
+        audit::record(&mut transaction, actor, "update", "caller_id_pool", Some(pool_id), details).await?;
+        transaction.commit().await?;
+        Ok(Change::Done(pool))
+    }
+
+    /// Deletes a pool no campaign presents numbers from (and its numbers),
+    /// audited.
+    pub async fn delete_caller_id_pool(&self, pool_id: i64, actor: &Actor) -> Result<Change<()>> {
+        self.delete_row(
+            "caller_id_pools",
+            "caller ID pool",
+            pool_id,
+            actor,
+            "a campaign presents numbers from this pool",
+        )
+        .await
+    }
+
     /// Adds a number to a pool (or changes its cap and whether it is
     /// enabled), audited.
     pub async fn put_caller_id(

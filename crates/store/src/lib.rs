@@ -45,7 +45,7 @@ pub use sessions::{LiveSession, NewSession};
 pub use tokens::{ApiToken, LiveToken, RevokeToken};
 pub use trunk_groups::{TrunkGroup, TrunkGroupDetail, TrunkGroupMember};
 pub use users::{CreateUser, NewUser, Role, UnknownRole, UpdateUser, User, UserChanges, UserCredentials};
-pub use webhooks::{DueDelivery, Webhook};
+pub use webhooks::{DueDelivery, Webhook, WebhookDelivery};
 
 /// The schema, embedded at build time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");

@@ -74,6 +74,23 @@ impl Store {
         Ok(Change::Done(list))
     }
 
+    /// Renames a list, audited (its kind and campaign never change).
+    pub async fn rename_number_list(&self, list_id: i64, name: &str, actor: &Actor) -> Result<NumberList> {
+        let mut transaction = self.pool.begin().await?;
+        let list = sqlx::query_as::<_, NumberList>(
+            "UPDATE lists SET name = $2 WHERE id = $1 RETURNING id, name, kind, campaign_id, created_at",
+        )
+        .bind(list_id)
+        .bind(name)
+        .fetch_optional(&mut *transaction)
+        .await?
+        .ok_or(crate::Error::NotFound { entity: "list", id: list_id })?;
+        audit::record(&mut transaction, actor, "update", "list", Some(list_id), serde_json::json!({ "name": name }))
+            .await?;
+        transaction.commit().await?;
+        Ok(list)
+    }
+
     pub async fn delete_number_list(&self, list_id: i64, actor: &Actor) -> Result<Change<()>> {
         self.delete_row("lists", "list", list_id, actor, "").await
     }

@@ -274,6 +274,8 @@ impl Store {
         self.delete_row("trunks", "trunk", trunk_id, actor, "a campaign or trunk group uses this trunk").await
     }
 
+    /// Deletes the row `id` of `table`, audited; `NotFound` names `entity`,
+    /// and `in_use` is the conflict when other rows still refer to it.
     pub(crate) async fn delete_row(
         &self,
         table: &'static str,
@@ -282,12 +284,14 @@ impl Store {
         actor: &Actor,
         in_use: &'static str,
     ) -> Result<Change<()>> {
-        let query = match table {
-            "trunks" => "DELETE FROM trunks WHERE id = $1",
-            "prompts" => "DELETE FROM prompts WHERE id = $1",
-            "lists" => "DELETE FROM lists WHERE id = $1",
-            "trunk_groups" => "DELETE FROM trunk_groups WHERE id = $1",
-            "call_scripts" => "DELETE FROM call_scripts WHERE id = $1",
+        // The statement, and the entity as the audit log names it (as its creation was).
+        let (query, audited_as) = match table {
+            "trunks" => ("DELETE FROM trunks WHERE id = $1", "trunk"),
+            "prompts" => ("DELETE FROM prompts WHERE id = $1", "prompt"),
+            "lists" => ("DELETE FROM lists WHERE id = $1", "list"),
+            "trunk_groups" => ("DELETE FROM trunk_groups WHERE id = $1", "trunk_group"),
+            "call_scripts" => ("DELETE FROM call_scripts WHERE id = $1", "call_script"),
+            "caller_id_pools" => ("DELETE FROM caller_id_pools WHERE id = $1", "caller_id_pool"),
             _ => unreachable!("delete_row is called with a known table"),
         };
         let mut transaction = self.pool.begin().await?;
@@ -296,7 +300,7 @@ impl Store {
             Ok(_) => {}
             Err(error) => return refused(error, Some(in_use), Some(in_use)),
         }
-        audit::record(&mut transaction, actor, "delete", entity, Some(id), serde_json::json!({})).await?;
+        audit::record(&mut transaction, actor, "delete", audited_as, Some(id), serde_json::json!({})).await?;
         transaction.commit().await?;
         Ok(Change::Done(()))
     }

@@ -23,6 +23,32 @@ pub struct Webhook {
     pub last_error: Option<String>,
 }
 
+/// One delivery of an attempt to a webhook, as its integrator sees it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
+pub struct WebhookDelivery {
+    pub id: i64,
+    pub attempt_id: i64,
+    /// Tries made (since the last manual retry).
+    pub tries: i32,
+    /// The HTTP status the endpoint last answered; `None`: no answer yet
+    /// (not tried, or the connection failed: see `last_error`).
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Given up after too many tries (a retry makes it due again).
+    pub failed: bool,
+    /// When it is tried next; `None` once delivered or given up.
+    pub next_try_at: Option<DateTime<Utc>>,
+}
+
+/// The columns of a [`WebhookDelivery`].
+macro_rules! delivery_columns {
+    () => {
+        "id, attempt_id, tries, last_status, last_error, delivered_at, failed, \
+         CASE WHEN delivered_at IS NULL AND NOT failed THEN next_try_at END AS next_try_at"
+    };
+}
+
 /// A delivery to make now: where, how to sign it, and the attempt.
 #[derive(Debug, Clone)]
 pub struct DueDelivery {
@@ -47,6 +73,18 @@ struct DueRow {
 
 impl Store {
     pub async fn webhooks(&self) -> Result<Vec<Webhook>> {
+        self.webhooks_with(None).await
+    }
+
+    pub async fn webhook(&self, webhook_id: i64) -> Result<Webhook> {
+        self.webhooks_with(Some(webhook_id))
+            .await?
+            .pop()
+            .ok_or(crate::Error::NotFound { entity: "webhook", id: webhook_id })
+    }
+
+    /// Every webhook, or the one of `webhook_id`, with its delivery counts.
+    async fn webhooks_with(&self, webhook_id: Option<i64>) -> Result<Vec<Webhook>> {
         Ok(sqlx::query_as::<_, Webhook>(
             "SELECT w.id, w.url, w.campaign_id, w.enabled, w.created_at, \
                     count(d.id) FILTER (WHERE d.delivered_at IS NULL AND NOT d.failed) AS pending, \
@@ -55,8 +93,10 @@ impl Store {
                     (SELECT last_error FROM webhook_deliveries e WHERE e.webhook_id = w.id AND e.last_error IS NOT NULL \
                      ORDER BY e.id DESC LIMIT 1) AS last_error \
              FROM webhooks w LEFT JOIN webhook_deliveries d ON d.webhook_id = w.id \
+             WHERE $1::bigint IS NULL OR w.id = $1 \
              GROUP BY w.id ORDER BY w.id",
         )
+        .bind(webhook_id)
         .fetch_all(&self.pool)
         .await?)
     }
@@ -88,6 +128,88 @@ impl Store {
         Ok(Change::Done(id))
     }
 
+    /// Changes where a webhook posts, which campaign it hears and whether it
+    /// is enabled, audited. `Conflict` when the campaign does not exist.
+    pub async fn update_webhook(
+        &self,
+        webhook_id: i64,
+        url: &str,
+        campaign_id: Option<i64>,
+        enabled: bool,
+        actor: &Actor,
+    ) -> Result<Change<Webhook>> {
+        let mut transaction = self.pool.begin().await?;
+        let updated = sqlx::query("UPDATE webhooks SET url = $2, campaign_id = $3, enabled = $4 WHERE id = $1")
+            .bind(webhook_id)
+            .bind(url)
+            .bind(campaign_id)
+            .bind(enabled)
+            .execute(&mut *transaction)
+            .await;
+        match updated {
+            Ok(done) if done.rows_affected() == 0 => {
+                return Err(crate::Error::NotFound { entity: "webhook", id: webhook_id });
+            }
+            Ok(_) => {}
+            Err(error) => return refused(error, None, Some("the campaign does not exist")),
+        }
+        let details = serde_json::json!({ "url": url, "campaign_id": campaign_id, "enabled": enabled });
+        audit::record(&mut transaction, actor, "update", "webhook", Some(webhook_id), details).await?;
+        transaction.commit().await?;
+        Ok(Change::Done(self.webhook(webhook_id).await?))
+    }
+
+    /// The webhook's latest `limit` deliveries, newest first.
+    pub async fn webhook_deliveries(&self, webhook_id: i64, limit: i64) -> Result<Vec<WebhookDelivery>> {
+        Ok(sqlx::query_as::<_, WebhookDelivery>(concat!(
+            "SELECT ",
+            delivery_columns!(),
+            " FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(webhook_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Makes a delivery that was given up (or is waiting out its back-off)
+    /// due now, its tries counted afresh, audited. `Conflict` when it was
+    /// delivered.
+    pub async fn retry_delivery(
+        &self,
+        webhook_id: i64,
+        delivery_id: i64,
+        actor: &Actor,
+    ) -> Result<Change<WebhookDelivery>> {
+        let mut transaction = self.pool.begin().await?;
+        let retried = sqlx::query_as::<_, WebhookDelivery>(concat!(
+            "UPDATE webhook_deliveries SET tries = 0, failed = FALSE, next_try_at = now() \
+             WHERE id = $2 AND webhook_id = $1 AND delivered_at IS NULL RETURNING ",
+            delivery_columns!()
+        ))
+        .bind(webhook_id)
+        .bind(delivery_id)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        let Some(delivery) = retried else {
+            // Not retried: it was delivered, or it is not this webhook's.
+            let exists: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM webhook_deliveries WHERE id = $2 AND webhook_id = $1")
+                    .bind(webhook_id)
+                    .bind(delivery_id)
+                    .fetch_optional(&mut *transaction)
+                    .await?;
+            return match exists {
+                Some(_) => Ok(Change::Conflict("the delivery was made: there is nothing to retry")),
+                None => Err(crate::Error::NotFound { entity: "webhook delivery", id: delivery_id }),
+            };
+        };
+        let details = serde_json::json!({ "delivery_id": delivery_id });
+        audit::record(&mut transaction, actor, "retry_delivery", "webhook", Some(webhook_id), details).await?;
+        transaction.commit().await?;
+        Ok(Change::Done(delivery))
+    }
+
     /// Removes a webhook and its queued deliveries, audited.
     pub async fn delete_webhook(&self, webhook_id: i64, actor: &Actor) -> Result<bool> {
         let mut transaction = self.pool.begin().await?;
@@ -105,15 +227,16 @@ impl Store {
     }
 
     /// Takes up to `limit` deliveries that are due, for `lease_secs` (another
-    /// node takes them after that if this one dies mid-delivery).
+    /// node takes them after that if this one dies mid-delivery). A disabled
+    /// webhook's deliveries wait until it is enabled again.
     pub async fn take_due_deliveries(&self, limit: i64, lease_secs: i64) -> Result<Vec<DueDelivery>> {
         // One statement: lease the due rows and read what sending them needs.
         let rows: Vec<DueRow> = sqlx::query_as(concat!(
             "WITH taken AS ( \
                  UPDATE webhook_deliveries SET next_try_at = now() + make_interval(secs => $2), tries = tries + 1 \
-                 WHERE id IN (SELECT id FROM webhook_deliveries \
-                              WHERE delivered_at IS NULL AND NOT failed AND next_try_at <= now() \
-                              ORDER BY next_try_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
+                 WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+                              WHERE d.delivered_at IS NULL AND NOT d.failed AND d.next_try_at <= now() AND w.enabled \
+                              ORDER BY d.next_try_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED) \
                  RETURNING id, webhook_id, tries, attempt_id) \
              SELECT t.id AS delivery_id, t.webhook_id, t.tries, w.url, w.secret, ",
             crate::imports::attempt_row_columns!(),

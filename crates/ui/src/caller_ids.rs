@@ -66,6 +66,38 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(pool)))
 }
 
+/// `PATCH /api/v1/caller-id-pools/{id}` (manager) `{name?, strategy?}`.
+pub(crate) async fn update(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<CallerIdPool>> {
+    principal.require(Role::Manager)?;
+    let pool_id = parse_id(&id, "caller ID pool")?;
+    let store = state.store()?;
+    let current = store.caller_id_pool(pool_id).await?.pool;
+    let mut patch = Patch::changes(&body)?;
+    let (mut name, mut strategy) = (current.name, current.strategy);
+    patch.string("name", &mut name, 200);
+    patch.choice("strategy", &mut strategy, STRATEGIES);
+    patch.finish()?;
+    let pool = changed(store.update_caller_id_pool(pool_id, &name, &strategy, &principal.actor()).await?)?;
+    Ok(Json(pool))
+}
+
+/// `DELETE /api/v1/caller-id-pools/{id}` (manager): the pool and its
+/// numbers; 409 while a campaign presents numbers from it.
+pub(crate) async fn remove(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    principal.require(Role::Manager)?;
+    changed(state.store()?.delete_caller_id_pool(parse_id(&id, "caller ID pool")?, &principal.actor()).await?)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `PUT /api/v1/caller-id-pools/{id}/numbers/{number}` (manager)
 /// `{daily_cap?, enabled?}`: adds the number (E.164, URL-encoded) or
 /// changes the fields sent (a new number: no cap, enabled).

@@ -11,13 +11,14 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use futures_util::TryStreamExt;
-use herald_store::{ListEntry, NewListEntry, NumberList, Role};
+use herald_store::{ListEntry, NewListEntry, NumberList, OPT_OUT_LIST, Role};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::auth::Principal;
 use crate::error::{AppError, FieldErrors, Result, changed};
 use crate::input::{JsonBody, is_e164_prefix, parse_id, reject_unknown_fields, required_name};
+use crate::patch::Patch;
 use crate::{AppState, Items};
 
 /// Entries written per statement during an upload.
@@ -66,6 +67,32 @@ pub(crate) async fn get(
 ) -> Result<Json<NumberList>> {
     principal.require(Role::Viewer)?;
     Ok(Json(state.store()?.number_list(parse_id(&id, "list")?).await?))
+}
+
+/// `PATCH /api/v1/lists/{id}` (manager) `{name}`: a list's kind and
+/// campaign are what its entries mean, so they never change (make a new
+/// list); the global opt-out list keeps its name, by which opt-outs find it.
+pub(crate) async fn update(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<NumberList>> {
+    principal.require(Role::Manager)?;
+    let list_id = parse_id(&id, "list")?;
+    let store = state.store()?;
+    let current = store.number_list(list_id).await?;
+    let mut patch = Patch::changes(&body)?;
+    let mut name = current.name.clone();
+    patch.string("name", &mut name, 200);
+    let global_blacklist = current.kind == "black" && current.campaign_id.is_none();
+    if global_blacklist && name != current.name && (current.name == OPT_OUT_LIST || name == OPT_OUT_LIST) {
+        patch.errors.add("name", format!("{OPT_OUT_LIST:?} is the name opt-outs find the global opt-out list by"));
+    }
+    patch.fixed("kind", "cannot change: make a new list of the other kind");
+    patch.fixed("campaign_id", "cannot change: make a new list for the other campaign");
+    patch.finish()?;
+    Ok(Json(store.rename_number_list(list_id, &name, &principal.actor()).await?))
 }
 
 /// `DELETE /api/v1/lists/{id}` (manager): the list and its entries.

@@ -188,6 +188,8 @@ api! {
         doc("Text spoken by the node's text-to-speech engine, as the call carries it", MANAGER, Reply::Raw("audio/wav"))
             .body(speech_body);
 
+    get "/calling-hours/defaults" => campaigns::default_hours,
+        doc("Each country's default local calling hours (calling_window {\"country_defaults\": true})", VIEWER, ok::<Items<campaigns::CountryHours>>());
     get "/campaigns" => campaigns::list,
         doc("List campaigns, newest first", VIEWER, ok::<Items<herald_store::Campaign>>())
             .query(&[("status", "only this status (archived campaigns are listed only this way)")]);
@@ -238,6 +240,9 @@ api! {
     post "/lists" => lists::create,
         doc("Create a list (global, or for one campaign)", MANAGER, created::<herald_store::NumberList>()).body(list_body);
     get "/lists/{id}" => lists::get, doc("A list", VIEWER, ok::<herald_store::NumberList>());
+    patch "/lists/{id}" => lists::update,
+        doc("Rename a list (its kind and campaign cannot change)", MANAGER, ok::<herald_store::NumberList>())
+            .body(list_patch_body);
     delete "/lists/{id}" => lists::remove, doc("Remove a list and its entries", MANAGER, Reply::Empty(204));
     get "/lists/{id}/entries" => lists::entries,
         doc("A list's entries in number order, a page at a time", VIEWER, ok::<lists::EntryPage>()).query(&[
@@ -266,6 +271,11 @@ api! {
         doc("Create a caller-ID pool", MANAGER, created::<herald_store::CallerIdPool>()).body(pool_body);
     get "/caller-id-pools/{id}" => caller_ids::get,
         doc("A pool with its numbers and their calls today", VIEWER, ok::<herald_store::CallerIdPoolDetail>());
+    patch "/caller-id-pools/{id}" => caller_ids::update,
+        doc("Rename a caller-ID pool or change its strategy", MANAGER, ok::<herald_store::CallerIdPool>())
+            .body(pool_patch_body);
+    delete "/caller-id-pools/{id}" => caller_ids::remove,
+        doc("Remove a caller-ID pool and its numbers, if no campaign uses it (409 otherwise)", MANAGER, Reply::Empty(204));
     put "/caller-id-pools/{id}/numbers/{number}" => caller_ids::put_number,
         doc("Add a number (E.164, URL-encoded) to the pool, or change it", MANAGER, Reply::Empty(204))
             .body(pool_number_body);
@@ -281,7 +291,27 @@ api! {
             created::<webhooks::CreatedWebhook>(),
         )
         .body(webhook_body);
+    patch "/webhooks/{id}" => webhooks::update,
+        doc(
+            "Change a webhook's URL or campaign, or disable it (its queued deliveries then wait)",
+            MANAGER,
+            ok::<herald_store::Webhook>(),
+        )
+        .body(webhook_patch_body);
     delete "/webhooks/{id}" => webhooks::remove, doc("Remove a webhook", MANAGER, Reply::Empty(204));
+    get "/webhooks/{id}/deliveries" => webhooks::deliveries,
+        doc(
+            "The webhook's latest deliveries, newest first: tries, last status and error, when tried next",
+            MANAGER,
+            ok::<Items<herald_store::WebhookDelivery>>(),
+        )
+        .query(&[("limit", "1 to 500 (default 50)")]);
+    post "/webhooks/{id}/deliveries/{delivery_id}/retry" => webhooks::retry,
+        doc(
+            "Try a delivery again now, its tries counted afresh (409 if it was delivered)",
+            MANAGER,
+            ok::<herald_store::WebhookDelivery>(),
+        );
 
     get "/dashboard" => live::dashboard,
         doc("Campaigns' progress and trunks' lines in use, now", VIEWER, ok::<herald_store::Dashboard>());
@@ -378,7 +408,9 @@ fn campaign_body() -> Value {
             "timezone": { "type": "string", "default": "UTC", "description": "IANA zone of the schedule" },
             "calling_window": {
                 "type": "object",
-                "description": "local calling hours: {\"mon\": [\"09:00-17:00\"], …, \"blackout_dates\": [\"2026-12-25\"]}; {} = any time",
+                "description": "local calling hours: {\"mon\": [\"09:00-17:00\"], …, \"blackout_dates\": [\"2026-12-25\"]}; \
+                                {\"country_defaults\": true, \"blackout_dates\": […]}: each number's country default \
+                                (GET /calling-hours/defaults); {} = any time",
             },
             "retry_rules": {
                 "type": "object",
@@ -402,6 +434,10 @@ fn list_body() -> Value {
             "campaign_id": { "type": ["integer", "null"], "description": "null: every campaign" },
         }),
     )
+}
+
+fn list_patch_body() -> Value {
+    object(&[], json!({ "name": { "type": "string", "maxLength": 200 } }))
 }
 
 fn list_entry_body() -> Value {
@@ -486,12 +522,33 @@ fn webhook_body() -> Value {
     )
 }
 
+fn webhook_patch_body() -> Value {
+    object(
+        &[],
+        json!({
+            "url": { "type": "string", "format": "uri" },
+            "campaign_id": { "type": ["integer", "null"], "description": "only this campaign's attempts; null: all" },
+            "enabled": { "type": "boolean", "description": "false: nothing is queued, and what is queued waits" },
+        }),
+    )
+}
+
 fn pool_body() -> Value {
     object(
         &["name"],
         json!({
             "name": { "type": "string", "maxLength": 200 },
             "strategy": { "enum": ["fixed", "round_robin", "local_presence", "least_used"], "default": "round_robin" },
+        }),
+    )
+}
+
+fn pool_patch_body() -> Value {
+    object(
+        &[],
+        json!({
+            "name": { "type": "string", "maxLength": 200 },
+            "strategy": { "enum": ["fixed", "round_robin", "local_presence", "least_used"] },
         }),
     )
 }

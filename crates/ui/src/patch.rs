@@ -28,6 +28,16 @@ impl Patch {
         }
     }
 
+    /// A `PATCH` body: as [`Patch::from_body`], but one that changes
+    /// nothing is refused.
+    pub(crate) fn changes(body: &JsonBody) -> Result<Patch> {
+        let patch = Patch::from_body(body)?;
+        if patch.is_empty() {
+            return Err(AppError::invalid("nothing to change"));
+        }
+        Ok(patch)
+    }
+
     /// Reports each of `keys` missing from the body (creation).
     pub(crate) fn require(&mut self, keys: &[&str]) {
         for key in keys {
@@ -170,6 +180,14 @@ impl Patch {
                 Err(message) => self.errors.add(key, message),
             },
             Some(_) => self.errors.add(key, "must be a JSON object"),
+        }
+    }
+
+    /// A field set when the resource was made that no change may touch:
+    /// reported (with `why`) if sent.
+    pub(crate) fn fixed(&mut self, key: &str, why: &str) {
+        if self.take(key).is_some() {
+            self.errors.add(key, why);
         }
     }
 

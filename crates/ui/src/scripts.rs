@@ -63,10 +63,7 @@ pub(crate) async fn update(
     let script_id = parse_id(&id, "call script")?;
     let store = state.store()?;
     let current = store.call_script(script_id).await?;
-    let mut patch = Patch::from_body(&body)?;
-    if patch.is_empty() {
-        return Err(AppError::invalid("nothing to change"));
-    }
+    let mut patch = Patch::changes(&body)?;
     let (mut name, mut script) = (current.name, current.body);
     apply(store, &mut patch, &mut name, &mut script).await?;
     Ok(Json(changed(store.save_call_script(Some(script_id), &name, &script, &principal.actor()).await?)?))

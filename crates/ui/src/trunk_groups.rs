@@ -73,10 +73,7 @@ pub(crate) async fn update(
     let group_id = parse_id(&id, "trunk group")?;
     let store = state.store()?;
     let current = store.trunk_group(group_id).await?.group;
-    let mut patch = Patch::from_body(&body)?;
-    if patch.is_empty() {
-        return Err(AppError::invalid("nothing to change"));
-    }
+    let mut patch = Patch::changes(&body)?;
     let (mut name, mut strategy) = (current.name, current.strategy);
     patch.string("name", &mut name, 200);
     patch.choice("strategy", &mut strategy, &["ordered", "weighted"]);

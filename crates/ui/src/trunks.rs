@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use herald_store::{Role, Trunk, TrunkFields};
 
 use crate::auth::Principal;
-use crate::error::{AppError, Result, changed};
+use crate::error::{Result, changed};
 use crate::input::{JsonBody, parse_id};
 use crate::patch::Patch;
 use crate::{AppState, Items};
@@ -67,10 +67,7 @@ pub(crate) async fn update(
 ) -> Result<Json<Trunk>> {
     principal.require(Role::Manager)?;
     let id = parse_id(&id, "trunk")?;
-    let mut patch = Patch::from_body(&body)?;
-    if patch.is_empty() {
-        return Err(AppError::invalid("nothing to change"));
-    }
+    let mut patch = Patch::changes(&body)?;
     let store = state.store()?;
     let mut fields = TrunkFields::from(&store.trunk(id).await?);
     apply(&mut patch, &mut fields);

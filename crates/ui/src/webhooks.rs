@@ -7,13 +7,13 @@
 //! exponential back-off — at least once, in no particular order (the body's
 //! `attempt.id` and `delivery` let receivers deduplicate).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use herald_store::{DueDelivery, Role, Store, Webhook};
+use herald_store::{DueDelivery, Role, Store, Webhook, WebhookDelivery};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
@@ -22,6 +22,7 @@ use tracing::{debug, info, warn};
 use crate::auth::Principal;
 use crate::error::{AppError, FieldErrors, Result, changed};
 use crate::input::{JsonBody, parse_id, reject_unknown_fields};
+use crate::patch::Patch;
 use crate::{AppState, Items};
 
 /// Tries before a delivery is given up (about 17 hours of back-off).
@@ -64,15 +65,8 @@ pub(crate) async fn create(
     let mut fields = FieldErrors::default();
     reject_unknown_fields(&request.unknown, &mut fields);
     let url = request.url.unwrap_or_default().trim().to_owned();
-    let scheme = url.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
-    let valid_url = matches!(scheme.as_deref(), Some("https" | "http"))
-        && url.len() <= 2000
-        && !url.contains(char::is_whitespace)
-        && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
-    if !valid_url {
-        fields.add("url", "must be an http:// or https:// URL");
-    } else if !state.webhook_private_targets && url_ip(&url).is_some_and(is_internal) {
-        fields.add("url", "must not point at a loopback, private or link-local address (ui.webhook_private_targets)");
+    if let Some(problem) = url_problem(&url, state.webhook_private_targets) {
+        fields.add("url", problem);
     }
     let secret = match request.secret {
         Some(secret) if secret.len() < 16 => {
@@ -91,6 +85,78 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(CreatedWebhook { id, secret })))
 }
 
+/// `PATCH /api/v1/webhooks/{id}` (manager) `{url?, campaign_id?, enabled?}`:
+/// a new URL is checked as at creation; a disabled webhook queues nothing
+/// new, and what it had queued waits until it is enabled again.
+pub(crate) async fn update(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<Webhook>> {
+    principal.require(Role::Manager)?;
+    let webhook_id = parse_id(&id, "webhook")?;
+    let store = state.store()?;
+    let current = store.webhook(webhook_id).await?;
+    let mut patch = Patch::changes(&body)?;
+    let (mut url, mut campaign_id, mut enabled) = (current.url.clone(), current.campaign_id, current.enabled);
+    patch.string("url", &mut url, 2000);
+    if url != current.url
+        && let Some(problem) = url_problem(&url, state.webhook_private_targets)
+    {
+        patch.errors.add("url", problem);
+    }
+    patch.optional_id("campaign_id", &mut campaign_id);
+    patch.boolean("enabled", &mut enabled);
+    patch.finish()?;
+    let webhook = changed(store.update_webhook(webhook_id, &url, campaign_id, enabled, &principal.actor()).await?)?;
+    Ok(Json(webhook))
+}
+
+/// `GET /api/v1/webhooks/{id}/deliveries?limit=` (manager): the latest
+/// deliveries, newest first, with each one's tries and last answer — why
+/// an endpoint is not receiving.
+pub(crate) async fn deliveries(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Items<WebhookDelivery>>> {
+    principal.require(Role::Manager)?;
+    let webhook_id = parse_id(&id, "webhook")?;
+    let mut fields = FieldErrors::default();
+    let mut limit = 50;
+    for (key, value) in &query {
+        match key.as_str() {
+            "limit" => match value.parse::<i64>() {
+                Ok(value) if (1..=500).contains(&value) => limit = value,
+                _ => fields.add("limit", "must be a whole number from 1 to 500"),
+            },
+            _ => fields.add(key, "is not a known parameter"),
+        }
+    }
+    fields.check()?;
+    let store = state.store()?;
+    store.webhook(webhook_id).await?;
+    Ok(Json(Items { items: store.webhook_deliveries(webhook_id, limit).await? }))
+}
+
+/// `POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/retry` (manager):
+/// a delivery that was given up (or is waiting out its back-off) is due
+/// now, with its tries counted afresh; 409 if it was delivered.
+pub(crate) async fn retry(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path((id, delivery_id)): Path<(String, String)>,
+) -> Result<Json<WebhookDelivery>> {
+    principal.require(Role::Manager)?;
+    let webhook_id = parse_id(&id, "webhook")?;
+    let delivery_id = parse_id(&delivery_id, "webhook delivery")?;
+    let store = state.store()?;
+    store.webhook(webhook_id).await?;
+    Ok(Json(changed(store.retry_delivery(webhook_id, delivery_id, &principal.actor()).await?)?))
+}
+
 /// `DELETE /api/v1/webhooks/{id}` (manager).
 pub(crate) async fn remove(
     principal: Principal,
@@ -102,6 +168,24 @@ pub(crate) async fn remove(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound("webhook"))
+    }
+}
+
+/// What is wrong with a webhook's URL, if anything: it must be http(s),
+/// at most 2,000 bytes, without spaces, and (unless `private_targets`) not
+/// name an internal address.
+fn url_problem(url: &str, private_targets: bool) -> Option<&'static str> {
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+    let valid_url = matches!(scheme.as_deref(), Some("https" | "http"))
+        && url.len() <= 2000
+        && !url.contains(char::is_whitespace)
+        && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
+    if !valid_url {
+        Some("must be an http:// or https:// URL")
+    } else if !private_targets && url_ip(url).is_some_and(is_internal) {
+        Some("must not point at a loopback, private or link-local address (ui.webhook_private_targets)")
+    } else {
+        None
     }
 }
 

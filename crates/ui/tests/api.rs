@@ -198,6 +198,15 @@ impl Api {
                 .unwrap();
         rows
     }
+
+    /// Asserts that each `(action, entity)` is in the audit log.
+    async fn assert_audited(&self, expected: &[(&str, &str)]) {
+        let audited: Vec<(String, String)> =
+            self.audit_actions().await.into_iter().map(|(_, action, entity)| (action, entity)).collect();
+        for (action, entity) in expected {
+            assert!(audited.contains(&(action.to_string(), entity.to_string())), "{action} {entity} in {audited:?}");
+        }
+    }
 }
 
 fn client(last_octet: u8) -> SocketAddr {
@@ -210,6 +219,19 @@ fn rand_suffix() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// A documented path under `/api/v1` with `id` as its resource and the
+/// other path parameters filled in.
+fn uri_of(path: &str, id: &str) -> String {
+    let path = path
+        .replace("{id}", id)
+        .replace("{action}", "start")
+        .replace("{pattern}", "%2B4930")
+        .replace("{number}", "%2B12025550100")
+        .replace("{trunk_id}", "1")
+        .replace("{delivery_id}", "1");
+    format!("/api/v1{path}")
+}
+
 /// Every API route that needs credentials (from the route table the
 /// router is built from), with its path parameters filled in.
 fn endpoints() -> Vec<(Method, String, Option<Value>)> {
@@ -217,14 +239,7 @@ fn endpoints() -> Vec<(Method, String, Option<Value>)> {
         .into_iter()
         .filter(|(_, _, role)| role.is_some())
         .map(|(method, path, _)| {
-            let uri = format!(
-                "/api/v1{}",
-                path.replace("{id}", "1")
-                    .replace("{action}", "start")
-                    .replace("{pattern}", "%2B4930")
-                    .replace("{number}", "%2B12025550100")
-                    .replace("{trunk_id}", "1")
-            );
+            let uri = uri_of(path, "1");
             let body = matches!(method, "post" | "patch" | "put").then(|| json!({"name": "x"}));
             (Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), uri, body)
         })
@@ -737,14 +752,7 @@ async fn the_campaign_summary_is_for_signed_in_users(pool: PgPool) {
     assert_eq!((reply.status, reply.body["status"].as_str()), (StatusCode::OK, Some("draft")));
 
     // A contact's history: empty until it is dialed or a decision is logged.
-    let contact = herald_store::NewContact {
-        phone: herald_types::E164::parse("+4930123456").unwrap(),
-        tags: json!({}),
-        timezone: None,
-        import_line: None,
-        next_eligible_at: None,
-    };
-    api.store.insert_contacts(campaign.id, &[contact]).await.unwrap();
+    api.store.insert_contacts(campaign.id, &[new_contact("+4930123456")]).await.unwrap();
     let (contact_id,): (i64,) = sqlx::query_as("SELECT id FROM contacts WHERE campaign_id = $1")
         .bind(campaign.id)
         .fetch_one(api.store.pool())
@@ -842,14 +850,7 @@ async fn every_route_refuses_roles_below_its_own(pool: PgPool) {
     let viewer_session = api.session("viewer@example.org").await;
     let mut checked = 0;
     for (method, path, role) in herald_ui::api_routes() {
-        let uri = format!(
-            "/api/v1{}",
-            path.replace("{id}", "1")
-                .replace("{action}", "start")
-                .replace("{pattern}", "%2B4930")
-                .replace("{number}", "%2B12025550100")
-                .replace("{trunk_id}", "1")
-        );
+        let uri = uri_of(path, "1");
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let below: &[&Credentials] = match role {
             Some(Role::Admin) => &[&manager, &viewer_token, &viewer_session],
@@ -1064,9 +1065,7 @@ async fn managers_set_up_and_run_a_campaign_through_the_api(pool: PgPool) {
         .expect(StatusCode::CONFLICT, "conflict");
 
     // Every change is audited.
-    let audited: Vec<(String, String)> =
-        api.audit_actions().await.into_iter().map(|(_, action, entity)| (action, entity)).collect();
-    for expected in [
+    api.assert_audited(&[
         ("create", "trunk"),
         ("update", "trunk"),
         ("create", "prompt"),
@@ -1077,9 +1076,8 @@ async fn managers_set_up_and_run_a_campaign_through_the_api(pool: PgPool) {
         ("stop", "campaign"),
         ("archive", "campaign"),
         ("clone", "campaign"),
-    ] {
-        assert!(audited.contains(&(expected.0.to_owned(), expected.1.to_owned())), "{expected:?} in {audited:?}");
-    }
+    ])
+    .await;
 }
 
 #[sqlx::test(migrator = "herald_store::MIGRATOR")]
@@ -1180,19 +1178,15 @@ async fn every_route_naming_a_missing_resource_is_404(pool: PgPool) {
         if role.is_none() || !path.contains("{id}") {
             continue;
         }
-        let uri = format!(
-            "/api/v1{}",
-            path.replace("{id}", "999999")
-                .replace("{action}", "start")
-                .replace("{pattern}", "%2B4930")
-                .replace("{number}", "%2B12025550100")
-                .replace("{trunk_id}", "1")
-        );
+        let uri = uri_of(path, "999999");
         let body = match (method, path) {
             ("patch", "/users/{id}") => Some(json!({"role": "viewer"})),
             ("patch", "/trunks/{id}") => Some(json!({"enabled": true})),
             ("patch", "/campaigns/{id}") => Some(json!({"name": "x"})),
             ("patch", "/trunk-groups/{id}") => Some(json!({"name": "x"})),
+            ("patch", "/caller-id-pools/{id}") => Some(json!({"name": "x"})),
+            ("patch", "/lists/{id}") => Some(json!({"name": "x"})),
+            ("patch", "/webhooks/{id}") => Some(json!({"enabled": true})),
             ("post", "/campaigns/{id}/imports") => Some(json!({"phone_column": "phone"})),
             ("post", "/lists/{id}/entries") => Some(json!({"pattern": "+4930"})),
             ("put", "/caller-id-pools/{id}/numbers/{number}") => Some(json!({})),
@@ -1342,6 +1336,168 @@ async fn webhooks_are_added_with_a_secret_shown_once(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn webhooks_are_changed_and_their_deliveries_listed_and_retried(pool: PgPool) {
+    let api = Api::new(pool);
+    let manager = api.user("manager@example.org", Role::Manager).await;
+    let manager = api.token(&manager).await;
+    let webhook = created(&api, &manager, "/api/v1/webhooks", json!({"url": "https://crm.example.org/herald"})).await;
+    let uri = format!("/api/v1/webhooks/{webhook}");
+
+    // A new URL is checked as at creation; the secret is not changed this way.
+    let body = json!({"url": "http://192.168.1.10/hook", "secret": "a secret of some length", "enabled": "no"});
+    let reply = api.call(Method::PATCH, &uri, &manager, Some(body)).await;
+    reply.expect(StatusCode::BAD_REQUEST, "validation");
+    let fields: Vec<&String> = reply.body["error"]["fields"].as_object().unwrap().keys().collect();
+    assert_eq!(fields, ["enabled", "secret", "url"], "{}", reply.body);
+    api.call(Method::PATCH, &uri, &manager, Some(json!({}))).await.expect(StatusCode::BAD_REQUEST, "validation");
+    let body = json!({"campaign_id": 999});
+    api.call(Method::PATCH, &uri, &manager, Some(body)).await.expect(StatusCode::CONFLICT, "conflict");
+    let campaign = created(&api, &manager, "/api/v1/campaigns", json!({"name": "hooked"})).await;
+    let body = json!({"url": "https://crm.example.org/v2/herald", "campaign_id": campaign, "enabled": false});
+    let reply = api.call(Method::PATCH, &uri, &manager, Some(body)).await;
+    assert_eq!(
+        (reply.status, reply.body["url"].as_str(), reply.body["campaign_id"].as_i64(), reply.body["enabled"].as_bool()),
+        (StatusCode::OK, Some("https://crm.example.org/v2/herald"), Some(campaign), Some(false)),
+        "{}",
+        reply.body
+    );
+    let reply = api.call(Method::PATCH, &uri, &manager, Some(json!({"enabled": true}))).await;
+    assert_eq!(reply.body["url"], "https://crm.example.org/v2/herald", "only what is sent changes");
+
+    // A finished attempt of its campaign queues a delivery, listed with its state.
+    api.store.insert_contacts(campaign, &[new_contact("+4930123456")]).await.unwrap();
+    let claim = api.store.claim_due("node-1", campaign, 1, 30).await.unwrap().remove(0);
+    let record = herald_store::AttemptRecord::for_claim(&claim, herald_types::Outcome::Busy);
+    api.store.finish_attempt("node-1", &record, herald_store::ContactNext::Done).await.unwrap();
+    let deliveries = format!("{uri}/deliveries");
+    let listed = api.call(Method::GET, &deliveries, &manager, None).await;
+    let delivery = &listed.body["items"][0];
+    assert_eq!(
+        (delivery["attempt_id"].as_i64(), delivery["tries"].as_i64(), delivery["failed"].as_bool()),
+        (Some(claim.attempt_id), Some(0), Some(false)),
+        "{}",
+        listed.body
+    );
+    assert!(delivery["next_try_at"].is_string() && delivery["delivered_at"].is_null(), "{delivery}");
+    let delivery_id = delivery["id"].as_i64().unwrap();
+
+    // The endpoint kept failing until the deliverer gave up: it says why.
+    let error = "HTTP 503 Service Unavailable";
+    api.store.delivery_result(delivery_id, Some(503), Some(error), None).await.unwrap();
+    let listed = api.call(Method::GET, &format!("{deliveries}?limit=1"), &manager, None).await;
+    let delivery = &listed.body["items"][0];
+    assert_eq!(
+        (delivery["failed"].as_bool(), delivery["last_status"].as_i64(), delivery["last_error"].as_str()),
+        (Some(true), Some(503), Some(error)),
+        "{}",
+        listed.body
+    );
+    assert!(delivery["next_try_at"].is_null(), "a given-up delivery is not tried again: {delivery}");
+
+    // Retried: due now, its tries counted afresh, and the deliverers take it.
+    let retry = format!("{deliveries}/{delivery_id}/retry");
+    let reply = api.call(Method::POST, &retry, &manager, None).await;
+    assert_eq!(
+        (reply.status, reply.body["failed"].as_bool(), reply.body["tries"].as_i64()),
+        (StatusCode::OK, Some(false), Some(0)),
+        "{}",
+        reply.body
+    );
+    let due = api.store.take_due_deliveries(10, 60).await.unwrap();
+    assert_eq!(due.iter().map(|due| due.id).collect::<Vec<_>>(), [delivery_id]);
+    // Once delivered there is nothing to retry.
+    api.store.delivery_result(delivery_id, Some(204), None, None).await.unwrap();
+    api.call(Method::POST, &retry, &manager, None).await.expect(StatusCode::CONFLICT, "conflict");
+    let other = format!("{deliveries}/{}/retry", delivery_id + 1);
+    api.call(Method::POST, &other, &manager, None).await.expect(StatusCode::NOT_FOUND, "not_found");
+
+    api.assert_audited(&[("update", "webhook"), ("retry_delivery", "webhook")]).await;
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn caller_id_pools_are_renamed_and_removed_unless_a_campaign_uses_them(pool: PgPool) {
+    let api = Api::new(pool);
+    let manager = api.user("manager@example.org", Role::Manager).await;
+    let manager = api.token(&manager).await;
+    let berlin =
+        created(&api, &manager, "/api/v1/caller-id-pools", json!({"name": "Berlin", "strategy": "fixed"})).await;
+    let hamburg = created(&api, &manager, "/api/v1/caller-id-pools", json!({"name": "Hamburg"})).await;
+    let uri = |id: i64| format!("/api/v1/caller-id-pools/{id}");
+
+    let body = json!({"name": "Berlin office", "strategy": "least_used"});
+    let reply = api.call(Method::PATCH, &uri(berlin), &manager, Some(body)).await;
+    assert_eq!(
+        (reply.body["name"].as_str(), reply.body["strategy"].as_str()),
+        (Some("Berlin office"), Some("least_used")),
+        "{}",
+        reply.body
+    );
+    let body = json!({"name": "Berlin office"});
+    api.call(Method::PATCH, &uri(hamburg), &manager, Some(body)).await.expect(StatusCode::CONFLICT, "conflict");
+    let reply = api.call(Method::PATCH, &uri(hamburg), &manager, Some(json!({"name": " ", "size": 3}))).await;
+    assert_eq!(reply.body["error"]["fields"].as_object().unwrap().len(), 2, "{}", reply.body);
+    let reply = api.call(Method::PATCH, &uri(hamburg), &manager, Some(json!({"strategy": "round_robin"}))).await;
+    assert_eq!(reply.body["name"], "Hamburg", "only what is sent changes: {}", reply.body);
+
+    // A campaign presents the Berlin numbers: that pool stays. The unused
+    // one goes, with its numbers.
+    created(&api, &manager, "/api/v1/campaigns", json!({"name": "c", "caller_id_pool_id": berlin})).await;
+    api.call(Method::DELETE, &uri(berlin), &manager, None).await.expect(StatusCode::CONFLICT, "conflict");
+    let number = format!("{}/numbers/%2B4940123456", uri(hamburg));
+    assert_eq!(api.call(Method::PUT, &number, &manager, Some(json!({}))).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(api.call(Method::DELETE, &uri(hamburg), &manager, None).await.status, StatusCode::NO_CONTENT);
+    api.call(Method::GET, &uri(hamburg), &manager, None).await.expect(StatusCode::NOT_FOUND, "not_found");
+    api.call(Method::DELETE, &uri(hamburg), &manager, None).await.expect(StatusCode::NOT_FOUND, "not_found");
+    let (numbers,): (i64,) = sqlx::query_as("SELECT count(*) FROM caller_ids").fetch_one(&api.pool).await.unwrap();
+    assert_eq!(numbers, 0);
+
+    // Audited under the name its creation was.
+    api.assert_audited(&[("create", "caller_id_pool"), ("update", "caller_id_pool"), ("delete", "caller_id_pool")])
+        .await;
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn lists_are_renamed_but_keep_their_kind_and_campaign(pool: PgPool) {
+    let api = Api::new(pool);
+    let manager = api.user("manager@example.org", Role::Manager).await;
+    let manager = api.token(&manager).await;
+    let list = created(&api, &manager, "/api/v1/lists", json!({"name": "do not call", "kind": "black"})).await;
+    let uri = format!("/api/v1/lists/{list}");
+
+    let reply = api.call(Method::PATCH, &uri, &manager, Some(json!({"name": " complaints "}))).await;
+    assert_eq!(
+        (reply.status, reply.body["name"].as_str(), reply.body["kind"].as_str()),
+        (StatusCode::OK, Some("complaints"), Some("black")),
+        "{}",
+        reply.body
+    );
+    // What the entries mean cannot change: the client is told so.
+    let reply = api.call(Method::PATCH, &uri, &manager, Some(json!({"kind": "white", "campaign_id": 1}))).await;
+    reply.expect(StatusCode::BAD_REQUEST, "validation");
+    let fields = reply.body["error"]["fields"].as_object().unwrap();
+    assert_eq!(fields.keys().collect::<Vec<_>>(), ["campaign_id", "kind"], "{}", reply.body);
+    assert!(fields.values().all(|message| message.as_str().unwrap().starts_with("cannot change")), "{}", reply.body);
+    api.call(Method::PATCH, &uri, &manager, Some(json!({"name": ""})))
+        .await
+        .expect(StatusCode::BAD_REQUEST, "validation");
+    api.call(Method::PATCH, &uri, &manager, Some(json!({}))).await.expect(StatusCode::BAD_REQUEST, "validation");
+
+    // Opt-outs find the global opt-out list by its name: it keeps it, and
+    // no other global blacklist takes it.
+    let body = json!({"phone": "+12025550199"});
+    assert_eq!(api.call(Method::POST, "/api/v1/opt-outs", &manager, Some(body)).await.status, StatusCode::CREATED);
+    let opt_out = api.store.opt_out_list().await.unwrap();
+    for (id, name) in [(opt_out, "opt-outs"), (list, "opt-out")] {
+        let reply =
+            api.call(Method::PATCH, &format!("/api/v1/lists/{id}"), &manager, Some(json!({"name": name}))).await;
+        reply.expect(StatusCode::BAD_REQUEST, "validation");
+        assert!(reply.body["error"]["fields"]["name"].as_str().unwrap().contains("opt-out"), "{}", reply.body);
+    }
+
+    api.assert_audited(&[("update", "list")]).await;
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
 async fn call_scripts_are_checked_at_their_fields_and_played_by_campaigns(pool: PgPool) {
     let api = Api::new(pool);
     let manager = api.user("manager@example.org", Role::Manager).await;
@@ -1461,6 +1617,7 @@ async fn every_operation_with_input_answers_bad_input_with_field_errors(pool: Pg
     let caller_ids = created(&api, &admin, "/api/v1/caller-id-pools", json!({"name": "p", "strategy": "fixed"})).await;
     let script_body = json!({"name": "s", "body": {"steps": [{"type": "hangup"}]}});
     let script = created(&api, &admin, "/api/v1/scripts", script_body).await;
+    let webhook = created(&api, &admin, "/api/v1/webhooks", json!({"url": "https://crm.example.org/hook"})).await;
 
     // (method, documented path, the request's path and query, JSON body, the field at fault)
     let cases: Vec<(&str, &str, String, Option<Value>, &str)> = vec![
@@ -1471,6 +1628,13 @@ async fn every_operation_with_input_answers_bad_input_with_field_errors(pool: Pg
             "/caller-id-pools",
             "/caller-id-pools".into(),
             Some(json!({"name": "q", "strategy": "random"})),
+            "strategy",
+        ),
+        (
+            "patch",
+            "/caller-id-pools/{id}",
+            format!("/caller-id-pools/{caller_ids}"),
+            Some(json!({"strategy": "random"})),
             "strategy",
         ),
         (
@@ -1500,6 +1664,7 @@ async fn every_operation_with_input_answers_bad_input_with_field_errors(pool: Pg
         ("post", "/campaigns/{id}/imports", format!("/campaigns/{campaign}/imports"), Some(json!({})), "phone_column"),
         ("get", "/events", "/events?campaign=x".into(), None, "campaign"),
         ("post", "/lists", "/lists".into(), Some(json!({"name": "m", "kind": "grey"})), "kind"),
+        ("patch", "/lists/{id}", format!("/lists/{list}"), Some(json!({"kind": "white"})), "kind"),
         ("get", "/lists/{id}/entries", format!("/lists/{list}/entries?limit=0"), None, "limit"),
         ("post", "/lists/{id}/entries", format!("/lists/{list}/entries"), Some(json!({"pattern": "abc"})), "pattern"),
         ("post", "/opt-outs", "/opt-outs".into(), Some(json!({"phone": "123"})), "phone"),
@@ -1529,6 +1694,8 @@ async fn every_operation_with_input_answers_bad_input_with_field_errors(pool: Pg
         ("post", "/users", "/users".into(), Some(json!({"email": "x"})), "email"),
         ("patch", "/users/{id}", format!("/users/{}", user.id), Some(json!({"role": "root"})), "role"),
         ("post", "/webhooks", "/webhooks".into(), Some(json!({"url": "ftp://example.org/hook"})), "url"),
+        ("patch", "/webhooks/{id}", format!("/webhooks/{webhook}"), Some(json!({"url": "http://10.0.0.1/"})), "url"),
+        ("get", "/webhooks/{id}/deliveries", format!("/webhooks/{webhook}/deliveries?limit=0"), None, "limit"),
     ];
     for (method, _, uri, body, field) in &cases {
         let uri = format!("/api/v1{uri}");
@@ -1570,9 +1737,48 @@ async fn every_operation_with_input_answers_bad_input_with_field_errors(pool: Pg
     }
 }
 
+/// A contact to call now, without tags.
+fn new_contact(phone: &str) -> herald_store::NewContact {
+    herald_store::NewContact {
+        phone: herald_types::E164::parse(phone).unwrap(),
+        tags: json!({}),
+        timezone: None,
+        import_line: None,
+        next_eligible_at: None,
+    }
+}
+
 /// Creates a resource; returns its id.
 async fn created(api: &Api, credentials: &Credentials, path: &str, body: Value) -> i64 {
     let reply = api.call(Method::POST, path, credentials, Some(body)).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{path}: {}", reply.body);
     reply.body["id"].as_i64().unwrap()
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn campaigns_may_call_in_each_countrys_default_hours(pool: PgPool) {
+    let api = Api::new(pool);
+    let manager = api.user("manager@example.org", Role::Manager).await;
+    let manager = api.token(&manager).await;
+    let defaults = api.call(Method::GET, "/api/v1/calling-hours/defaults", &manager, None).await;
+    let codes: Vec<i64> =
+        defaults.body["items"].as_array().unwrap().iter().map(|item| item["country_code"].as_i64().unwrap()).collect();
+    assert_eq!(codes, [1, 7, 33, 0], "{}", defaults.body);
+    assert_eq!(defaults.body["items"][2]["window"]["mon"], json!(["10:00-13:00", "14:00-20:00"]), "{}", defaults.body);
+
+    let window = json!({"country_defaults": true, "blackout_dates": ["2026-12-24"]});
+    let campaign = api
+        .call(Method::POST, "/api/v1/campaigns", &manager, Some(json!({"name": "c", "calling_window": window})))
+        .await;
+    assert_eq!(campaign.status, StatusCode::CREATED, "{}", campaign.body);
+    let bad = json!({"name": "d", "calling_window": {"country_defaults": true, "mon": ["09:00-17:00"]}});
+    let reply = api.call(Method::POST, "/api/v1/campaigns", &manager, Some(bad)).await;
+    reply.expect(StatusCode::BAD_REQUEST, "validation");
+    assert!(reply.body["error"]["fields"]["calling_window"].is_string(), "{}", reply.body);
+    // Imported contacts wait for their own country's hours.
+    let imports = format!("/api/v1/campaigns/{}/imports", campaign.body["id"]);
+    let import = api.call(Method::POST, &imports, &manager, Some(json!({"phone_column": "phone"}))).await;
+    let data = format!("/api/v1/imports/{}/data", import.body["id"]);
+    let reply = api.upload(Method::PUT, &data, &manager, "text/csv", b"phone\n+33612345678\n+4930123456\n").await;
+    assert_eq!(reply.body["imported"], 2, "{}", reply.body);
 }

@@ -1,13 +1,14 @@
 //! Webhooks end to end against real PostgreSQL and a real HTTP receiver:
 //! recording an attempt queues a delivery, the deliverer POSTs it signed,
-//! a failed delivery is retried, and a webhook for another campaign hears
-//! nothing.
+//! a failed delivery is retried, a webhook for another campaign hears
+//! nothing, a disabled one's deliveries wait, and one given up is sent
+//! again when a manager retries it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
-use herald_store::{Actor, AttemptRecord, Change, ContactNext, NewCampaign, NewContact, Store};
+use herald_store::{Actor, AttemptRecord, Change, ContactNext, NewCampaign, NewContact, Store, WebhookDelivery};
 use herald_types::Outcome;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -127,4 +128,62 @@ async fn finished_attempts_are_posted_signed_and_retried(pool: PgPool) {
     let listed = store.webhooks().await.unwrap();
     let hooked = listed.iter().find(|webhook| webhook.id != quiet).unwrap();
     assert_eq!((hooked.delivered, hooked.pending, hooked.failed), (1, 0, 0));
+}
+
+/// The webhook's latest delivery, once `ready` holds for it (10 s at most).
+async fn latest_delivery_once(
+    store: &Store,
+    webhook: i64,
+    ready: impl Fn(&WebhookDelivery) -> bool,
+) -> WebhookDelivery {
+    for _ in 0..100 {
+        if let Some(delivery) = store.webhook_deliveries(webhook, 1).await.unwrap().pop()
+            && ready(&delivery)
+        {
+            return delivery;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the delivery did not get there");
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn disabled_webhooks_hold_their_deliveries_and_retried_ones_are_sent_again(pool: PgPool) {
+    let store = Store::from_pool(pool);
+    let (url, seen) = receiver().await;
+    let campaign = campaign_with_contact(&store, "hooked").await;
+    let actor = Actor::system("test");
+    let Change::Done(webhook) =
+        store.add_webhook(&url, "a secret of some length", Some(campaign), &actor).await.unwrap()
+    else {
+        panic!()
+    };
+    let claim = store.claim_due("node-1", campaign, 1, 30).await.unwrap().remove(0);
+    let record = AttemptRecord::for_claim(&claim, Outcome::Busy);
+    store.finish_attempt("node-1", &record, ContactNext::Done).await.unwrap();
+
+    // Disabled after the delivery was queued: it waits, neither sent nor given up.
+    let disabled = store.update_webhook(webhook, &url, Some(campaign), false, &actor).await.unwrap();
+    assert!(matches!(disabled, Change::Done(ref webhook) if !webhook.enabled && webhook.pending == 1));
+    assert!(store.take_due_deliveries(10, 60).await.unwrap().is_empty());
+    store.update_webhook(webhook, &url, Some(campaign), true, &actor).await.unwrap();
+
+    // Enabled again, it is sent; the receiver fails it.
+    let shutdown = CancellationToken::new();
+    tokio::spawn(herald_ui::webhooks::Deliverer::new(store.clone(), true).run(shutdown.clone()));
+    let delivery = latest_delivery_once(&store, webhook, |delivery| delivery.last_status == Some(500)).await;
+    // Had that been its last try, the deliverer would have given up so.
+    store.delivery_result(delivery.id, Some(500), Some("HTTP 500 Internal Server Error"), None).await.unwrap();
+    let given_up = latest_delivery_once(&store, webhook, |delivery| delivery.failed).await;
+    assert_eq!(given_up.next_try_at, None);
+
+    // A manager retries it: sent again at once, and delivered.
+    let Change::Done(retried) = store.retry_delivery(webhook, delivery.id, &actor).await.unwrap() else { panic!() };
+    assert_eq!((retried.tries, retried.failed, retried.last_status), (0, false, Some(500)));
+    let delivered = latest_delivery_once(&store, webhook, |delivery| delivery.delivered_at.is_some()).await;
+    assert_eq!((delivered.tries, delivered.last_status, delivered.next_try_at), (1, Some(204), None));
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    let again = store.retry_delivery(webhook, delivery.id, &actor).await.unwrap();
+    assert!(matches!(again, Change::Conflict(_)), "{again:?}");
+    shutdown.cancel();
 }
