@@ -475,13 +475,6 @@ fn apply_report(record: &mut AttemptRecord, report: crate::dial::CallReport) {
         record.rtp_packets_received = Some(report.rtp_packets_received.min(i32::MAX as u64) as i32);
     }
     record.recording_path = report.recording.map(|path| path.display().to_string());
-    // A machine that answered is a machine, not a person reached — unless
-    // keys were pressed: machines do not press keys (people who listen in
-    // silence look like machines to the detector).
-    if record.outcome == Outcome::Answered && record.amd_verdict.as_deref() == Some("machine") && record.dtmf.is_none()
-    {
-        record.outcome = Outcome::Machine;
-    }
     record.answers = (!report.answers.is_empty()).then(|| serde_json::json!(report.answers));
     record.opted_out = report.opted_out;
     record.voicemail_left = report.voicemail_left;

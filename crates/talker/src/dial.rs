@@ -242,6 +242,8 @@ pub async fn dial(
         }
     };
 
+    // A script that treats machines apart records a machine as one.
+    let mut script_machine = false;
     let remote_end = match &request.script {
         Some(script) => {
             let detecting = request.amd.is_some();
@@ -250,6 +252,7 @@ pub async fn dial(
             report.opted_out = summary.opted_out;
             report.voicemail_left = summary.voicemail_left;
             report.script_completed = Some(summary.completed);
+            script_machine = summary.machine && script.program.wants_amd();
             end
         }
         None => converse(&mut call, &playing, request.listen_after_prompt, request.max_call, cancel).await,
@@ -281,6 +284,13 @@ pub async fn dial(
     report.rtp_packets_sent = media_report.packets_sent;
     report.rtp_packets_received = media_report.packets_received;
     report.dtmf = media_report.dtmf;
+    // Such a script waited for the detector's verdict before speaking, so
+    // its own echo did not sway it; keys pressed still mean a person
+    // (machines do not press keys; people who listen silently can look
+    // like machines).
+    if script_machine && report.dtmf.is_empty() {
+        report.outcome = Outcome::Machine;
+    }
     report.amd_verdict = media_report.amd.map(|(verdict, _)| verdict);
     report.amd_reason = media_report.amd.map(|(_, reason)| reason);
     report.rtcp_sender_reports = media_report.sender_reports;
