@@ -48,6 +48,8 @@ export interface Campaign {
   /** Route through this trunk group instead of `trunk_id`. */
   trunk_group_id: number | null;
   prompt_id: number | null;
+  /** Play this call script instead of `prompt_id`; null: play the prompt. */
+  script_id: number | null;
   caller_id: string | null;
   /** Present a number from this pool (by its strategy) instead of `caller_id`. */
   caller_id_pool_id: number | null;
@@ -160,6 +162,12 @@ export interface Attempt {
   dtmf: string | null;
   amd_verdict: string | null;
   early_media: boolean | null;
+  /** Keys collected by the call script's menus, by menu name (`{"confirm": "1"}`). */
+  answers?: Record<string, string> | null;
+  /** The person opted out at the script's opt-out step. */
+  opted_out?: boolean;
+  /** The script left its voicemail after a machine's beep. */
+  voicemail_left?: boolean;
 }
 
 export interface Report {
@@ -167,6 +175,55 @@ export interface Report {
   by_minute: { minute: string; outcomes: Outcomes }[];
   sip_codes: Record<string, number>;
   average_talk_ms: number | null;
+  /** Keys pressed at the script's gather steps: the gather's name, the digits, how many calls. */
+  answers?: { name: string; value: string; count: number }[];
+  /** Attempts on which the person opted out (at the script's opt_out step). */
+  opted_out?: number;
+  /** Attempts on which the script left a voicemail after a machine's beep. */
+  voicemails_left?: number;
+}
+
+/** What a call script does when an answering machine picks up. */
+export type OnMachine = "continue" | "hangup" | "leave_message";
+
+/** One step of a call script; `gather` collects keys and branches on them. */
+export type ScriptStep =
+  | { type: "say"; text: string }
+  | { type: "play"; prompt_id: number | null }
+  | { type: "pause"; ms: number }
+  | {
+      type: "gather";
+      /** The answer's name in the report ("confirm"). */
+      name: string;
+      prompt: ScriptStep[];
+      max_digits: number;
+      timeout_secs: number;
+      attempts: number;
+      finish_on_key: string | null;
+      /** Keys pressed ("1", "12", "#") → the steps that follow them. */
+      branches: Record<string, ScriptStep[]>;
+      /** Played when no branch matches (or nothing was pressed). */
+      otherwise: ScriptStep[];
+    }
+  | { type: "opt_out" }
+  | { type: "hangup" };
+
+export interface ScriptBody {
+  /** An espeak-ng voice name ("en-us"); null: the server's default. */
+  voice: string | null;
+  on_machine: OnMachine;
+  /** Played after the beep when `on_machine` is "leave_message". */
+  voicemail: ScriptStep[];
+  steps: ScriptStep[];
+}
+
+/** A call script: what a campaign plays to each person who answers. */
+export interface Script {
+  id: number;
+  name: string;
+  body: ScriptBody;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface NumberList {
@@ -391,6 +448,35 @@ export async function api<T>(method: string, path: string, body?: unknown, conte
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/**
+ * One API call whose answer is not JSON (audio): the body as a Blob with
+ * its Content-Type. Errors as for `api`.
+ */
+export async function fetchBlob(method: string, path: string, body?: unknown): Promise<Blob> {
+  const headers: Record<string, string> = { Accept: "audio/*, application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (unsafe(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  const request = `${method} ${API}${path}`;
+  let response: Response;
+  try {
+    response = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+  } catch (error) {
+    throw new ApiError(0, "network", `Herald did not answer (${(error as Error).message})`, {}, request);
+  }
+  if (!response.ok) {
+    const error = await errorFrom(response, request);
+    handleUnauthenticated(path, error);
+    throw error;
+  }
+  return response.blob();
+}
+
+/** The items of a list answer, whether it is `{items: […]}` or a bare array. */
+export async function getList<T>(path: string): Promise<T[]> {
+  const answer = await get<Items<T> | T[]>(path);
+  return Array.isArray(answer) ? answer : answer.items;
 }
 
 export const get = <T>(path: string) => api<T>("GET", path);

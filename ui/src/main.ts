@@ -11,6 +11,7 @@ import { campaignView, editCampaignView } from "./views/campaign";
 import { trunksView } from "./views/trunks";
 import { trunkGroupView, trunkGroupsView } from "./views/trunkGroups";
 import { promptsView } from "./views/prompts";
+import { newScriptView, scriptView, scriptsView } from "./views/scripts";
 import { listView, listsView } from "./views/lists";
 import { callerIdPoolView, callerIdPoolsView } from "./views/callerIds";
 import { usersView } from "./views/users";
@@ -26,6 +27,9 @@ route("/trunks", trunksView);
 route("/trunk-groups", trunkGroupsView);
 route("/trunk-groups/:id", trunkGroupView);
 route("/prompts", promptsView);
+route("/scripts", scriptsView);
+route("/scripts/new", newScriptView);
+route("/scripts/:id", scriptView);
 route("/lists", listsView);
 route("/lists/:id", listView);
 route("/caller-ids", callerIdPoolsView);
@@ -45,6 +49,7 @@ const NAV: { path: string; text: string; visible: () => boolean }[] = [
   { path: "/trunks", text: "Trunks", visible: () => true },
   { path: "/trunk-groups", text: "Trunk groups", visible: () => true },
   { path: "/prompts", text: "Prompts", visible: () => true },
+  { path: "/scripts", text: "Scripts", visible: () => true },
   { path: "/lists", text: "Lists", visible: () => true },
   { path: "/caller-ids", text: "Caller IDs", visible: () => true },
   { path: "/users", text: "Users", visible: isAdmin },

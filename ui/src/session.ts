@@ -17,7 +17,7 @@ function atLeast(role: Role): boolean {
   return currentUser !== null && RANK[currentUser.role] >= RANK[role];
 }
 
-/** Managers and admins change campaigns, trunks, prompts, lists and caller-ID pools, and manage webhooks. */
+/** Managers and admins change campaigns, trunks, prompts, call scripts, lists and caller-ID pools, and manage webhooks. */
 export const canWrite = (): boolean => atLeast("manager");
 /** Only admins manage users. */
 export const isAdmin = (): boolean => atLeast("admin");

@@ -3,13 +3,18 @@
 // Debian's Chromium (playwright-core drives it; no browser download).
 //
 //   sign in → add a trunk → put it in an ordered trunk group → upload a
-//   prompt and play it → create a round-robin caller-ID pool with two
-//   numbers → create a campaign routing through the group and using the pool
+//   prompt and play it → write a call script (a say step with a {{tag}},
+//   the prompt, a keypress menu with a branch; the server's field errors for
+//   an empty text and a missing prompt shown where they belong) and listen to
+//   its text-to-speech → create a round-robin caller-ID pool with two
+//   numbers → create a campaign routing through the group, using the pool
+//   and playing the script (which then cannot be deleted)
 //   → upload contacts with column mapping (one bad row, reported by line)
 //   → put one contact on the campaign's blacklist (it must never be dialed)
 //   → open the live dashboard → start → watch calls, outcomes and the
-//   event latency change live → wait for completion → export the report CSV
-//   (both pool numbers presented)
+//   event latency change live → wait for completion → the report (its
+//   answers: the carrier presses no keys) → export the report CSV (both pool
+//   numbers presented, answered calls as long as the script)
 //   → add a viewer, who sees everything and is offered no change.
 //
 // Environment:
@@ -210,7 +215,12 @@ let dashboard = null;
 let current = page;
 const on = () => current;
 
-const names = { trunk: `SIPp carrier ${STAMP}`, group: "Flow group", prompt: `Welcome ${STAMP}`, campaign: `Browser test ${STAMP}`, pool: "Flow pool" };
+const names = { trunk: `SIPp carrier ${STAMP}`, group: "Flow group", prompt: `Welcome ${STAMP}`, campaign: `Browser test ${STAMP}`, pool: "Flow pool", script: `Reminder ${STAMP}` };
+// The script's keypress menu: how long it waits for keys, and how often it asks.
+const GATHER_WAIT_SECS = 3;
+const GATHER_TRIES = 1;
+/** The silence after the script's "Hello.": longer than the detector's wait for a person's greeting to end. */
+const OPENING_PAUSE_MS = 1200;
 const poolNumbers = ["+12025550101", "+12025550102"];
 let campaignId = null;
 let latencyReport = null;
@@ -282,6 +292,108 @@ try {
     log(`  the browser decodes the prompt: ${duration.toFixed(2)} s`);
   });
 
+  await step(on, "write a call script", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Scripts" }).click();
+    await page.getByRole("heading", { name: "Call scripts" }).waitFor();
+    await page.getByRole("link", { name: "New script" }).click();
+    await page.getByRole("heading", { name: "New script" }).waitFor();
+    const card = (path) => page.locator(`[data-path="${path}"]`);
+    const add = (list, type) => page.locator(`[data-list="${list}"] > .add-step`).getByRole("button", { name: type, exact: true });
+    const save = page.getByRole("button", { name: "Create script" });
+    await page.getByLabel("Name", { exact: true }).fill(names.script);
+    // A new script says something, then hangs up. Before the hang-up go: a
+    // pause, the reminder, the prompt and a menu (each added last, then moved
+    // up). "Hello." and a pause open the call as outbound calls do, so that the
+    // answering-machine detector hears a person: this carrier echoes what it
+    // hears, and a long sentence at once sounds like a machine's greeting.
+    const addBeforeHangup = async (type, at) => {
+      await add("body.steps", type).click();
+      await card(`body.steps[${at + 1}]`).getByRole("button", { name: `Move step ${at + 2} up` }).click();
+      const focused = await page.evaluate(() => document.activeElement?.getAttribute("aria-label"));
+      check(focused === `Move step ${at + 1} up`, `after moving a step up, the focus is on “${focused}”, not on the moved step's button`);
+      return card(`body.steps[${at}]`);
+    };
+    const pause = await addBeforeHangup("Pause", 1);
+    await pause.getByLabel("Length (ms)", { exact: true }).fill(String(OPENING_PAUSE_MS));
+    const reminder = await addBeforeHangup("Say", 2);
+    await reminder.getByLabel("Text", { exact: true }).fill("{{name}}, this is a reminder from Herald.");
+    const play = await addBeforeHangup("Play prompt", 3);
+    await selectByText(play.getByLabel("Prompt", { exact: true }), names.prompt);
+    const menu = await addBeforeHangup("Keypress menu", 4);
+    check((await menu.getAttribute("data-type")) === "gather", "the keypress menu is not the fifth step");
+    await menu.getByLabel("Answer name", { exact: true }).fill("confirm");
+    await menu.getByLabel("Wait for keys (s)", { exact: true }).fill(String(GATHER_WAIT_SECS));
+    await menu.getByLabel("Tries", { exact: true }).fill(String(GATHER_TRIES));
+    await card("body.steps[4].prompt[0]").getByLabel("Text", { exact: true }).fill("Press 1 to confirm your appointment.");
+    await menu.getByRole("button", { name: "Add a key" }).click();
+    await card("body.steps[4].branches.1[0]").getByLabel("Text", { exact: true }).fill("Thank you, see you then.");
+    await add("body.steps[4].otherwise", "Say").click();
+    await card("body.steps[4].otherwise[0]").getByLabel("Text", { exact: true }).fill("Goodbye.");
+
+    // The first step's text is still empty: the server says so, next to it.
+    await save.click();
+    const textError = page.locator('[data-error-for="body.steps[0].text"]');
+    await textError.waitFor({ state: "visible" });
+    log(`  an empty say step shows next to its text: “${(await textError.innerText()).trim()}”`);
+    await card("body.steps[0]").getByLabel("Text", { exact: true }).fill("Hello.");
+
+    // A prompt that does not exist, typed as JSON: the server's error names the step.
+    await page.getByTestId("json-toggle").click();
+    const json = page.getByLabel("Script body (JSON)", { exact: true });
+    const body = JSON.parse(await json.inputValue());
+    const types = body.steps.map((entry) => entry.type).join(",");
+    check(types === "say,pause,say,play,gather,hangup", `the JSON has steps ${types}`);
+    check(JSON.stringify(body.steps[4].branches["1"]).includes("Thank you"), `the menu's key 1 is not in the JSON: ${JSON.stringify(body.steps[4])}`);
+    body.steps[3].prompt_id = 987654321;
+    await json.fill(JSON.stringify(body, null, 2));
+    await save.click();
+    const bodyError = page.locator('[data-error-for="body"]');
+    await bodyError.waitFor({ state: "visible" });
+    const promptError = (await bodyError.innerText()).trim();
+    log(`  a missing prompt shows by the JSON: “${promptError}”`);
+    check(/^Step 4\b/.test(promptError), `the missing prompt's error does not name step 4: “${promptError}”`);
+
+    // Back to the steps: choose the real prompt again, and save.
+    await page.getByTestId("json-toggle").click();
+    await selectByText(card("body.steps[3]").getByLabel("Prompt", { exact: true }), names.prompt);
+    await save.click();
+    await page.waitForURL(/#\/scripts\/\d+$/);
+    await page.getByRole("heading", { name: names.script }).waitFor();
+    check((await card("body.steps[2]").getByLabel("Text", { exact: true }).inputValue()).includes("{{name}}"), "the saved script lost its {{name}}");
+    await card("body.steps[4].branches.1[0]").waitFor();
+    log(`  script ${page.url().match(/scripts\/(\d+)/)[1]}: “Hello.” → ${OPENING_PAUSE_MS} ms → say (with {{name}}) → play “${names.prompt}” → menu “confirm” (key 1; wait ${GATHER_WAIT_SECS} s, ${GATHER_TRIES} try) → hang up`);
+  });
+
+  await step(on, "listen to the script's text-to-speech", async () => {
+    const say = page.locator('[data-path="body.steps[2]"]');
+    const [preview] = await Promise.all([
+      page.waitForResponse((response) => response.url().endsWith("/api/v1/speech/preview") && response.request().method() === "POST"),
+      say.getByRole("button", { name: /^Listen/ }).click(),
+    ]);
+    const type = preview.headers()["content-type"] ?? "";
+    check(preview.status() === 200, `POST /speech/preview answered ${preview.status()}: ${await preview.text()}`);
+    check(type.startsWith("audio/wav"), `POST /speech/preview answered ${type}, not audio/wav`);
+    const audio = say.locator("audio");
+    await until("the audio element to get the preview", async () => (await audio.getAttribute("src"))?.startsWith("blob:"), 10_000);
+    // The blob the page plays (Chromium keeps no copy of a fetched body for the test to read).
+    const blob = await audio.evaluate(async (element) => {
+      const played = await (await fetch(element.src)).blob();
+      return { size: played.size, type: played.type };
+    });
+    check(blob.size > 44, `the preview's blob holds ${blob.size} bytes: not even a WAV header`);
+    const duration = await audio.evaluate(
+      (element) =>
+        new Promise((resolve, reject) => {
+          if (element.readyState >= 1 && element.duration > 0) return resolve(element.duration);
+          element.addEventListener("loadedmetadata", () => resolve(element.duration), { once: true });
+          element.addEventListener("error", () => reject(new Error(`audio element error ${element.error?.code}: ${element.error?.message}`)), { once: true });
+          setTimeout(() => reject(new Error("no loadedmetadata within 10 s")), 10_000);
+        }),
+    );
+    check(Number.isFinite(duration) && duration > 0, `the preview's audio has duration ${duration}`);
+    log(`  ${type}, ${blob.size} bytes (${blob.type}), played from a blob: URL (${duration.toFixed(2)} s)`);
+  });
+
   await step(on, "create a caller-ID pool", async () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Caller IDs" }).click();
     await page.getByRole("heading", { name: "New pool" }).waitFor();
@@ -324,6 +436,7 @@ try {
     await page.getByLabel("A trunk group", { exact: true }).check();
     await selectByText(page.getByLabel("Trunk group", { exact: true }), names.group);
     await selectByText(page.getByLabel("Prompt", { exact: true }), names.prompt);
+    await selectByText(page.getByLabel("Script", { exact: true }), names.script);
     await page.getByLabel("Caller ID", { exact: true }).fill("+12025550100");
     await selectByText(page.getByLabel("Caller ID pool", { exact: true }), names.pool);
     await page.getByLabel("Max attempts per contact", { exact: true }).fill("1");
@@ -336,7 +449,20 @@ try {
     check((await page.getByTestId("campaign-status").innerText()).trim() === "draft", "a new campaign is not a draft");
     check((await page.getByTestId("caller-id-pool").first().innerText()).trim() === names.pool, "the campaign does not show its caller-ID pool");
     check((await page.getByTestId("trunk-group").first().innerText()).trim() === names.group, "the campaign does not show its trunk group");
-    log(`  campaign ${campaignId}`);
+    check((await page.getByTestId("campaign-script").innerText()).trim() === names.script, "the campaign does not show its script");
+    log(`  campaign ${campaignId}, playing the script “${names.script}”`);
+  });
+
+  await step(on, "a script a campaign plays is not deleted", async () => {
+    await page.getByTestId("campaign-script").click();
+    await page.getByRole("heading", { name: names.script }).waitFor();
+    await page.getByRole("button", { name: "Delete script" }).click();
+    const refused = page.locator(".form-alert", { hasText: "Not deleted" });
+    await refused.waitFor();
+    log(`  ${(await refused.innerText()).trim()}`);
+    await screenshot(page, "the script's deletion refused");
+    await page.goto(`${BASE}/#/campaigns/${campaignId}`);
+    await page.getByRole("heading", { name: names.campaign }).waitFor();
   });
 
   await step(on, "upload contacts with column mapping", async () => {
@@ -463,6 +589,12 @@ try {
     await page.bringToFront();
     await page.getByRole("heading", { name: "Report" }).scrollIntoViewIfNeeded();
     await until("the report's outcome chart", async () => (await page.locator(".chart.bars").count()) > 0, 10_000);
+    // The carrier answers but presses no keys: every menu times out, nobody opts out.
+    await page.getByTestId("report-answers").waitFor();
+    const answers = await page.getByTestId("answers").locator("tbody tr").allInnerTexts();
+    const optedOut = (await page.getByTestId("opted-out").innerText()).trim();
+    log(`  answers: ${answers.length ? answers.map((row) => row.replace(/\s+/g, " ")).join(" | ") : "none"}; ${optedOut}`);
+    check(numberIn(optedOut) === 0, `the report counts opt-outs though no key was pressed: ${optedOut}`);
     // The attempts table: filter by outcome, page with the cursor.
     await page.getByLabel("Outcome", { exact: true }).selectOption("busy");
     await page.getByRole("button", { name: "Filter" }).click();
@@ -510,6 +642,13 @@ try {
     const foreign = Object.keys(byCaller).filter((number) => !poolNumbers.includes(number));
     check(!foreign.length, `calls presented caller IDs outside the pool: ${foreign.join(", ")}`);
     check(poolNumbers.every((number) => byCaller[number] > 0), `not every pool number was presented: ${JSON.stringify(byCaller)}`);
+    // Answered calls hear the script: speech, the prompt and a menu that waits for keys — longer than the prompt alone.
+    const talkAt = header.indexOf("talk_ms");
+    check(talkAt >= 0, `the CSV header has no talk_ms column: ${header.join(",")}`);
+    const talks = attempts.filter((row) => row[outcomeAt] === "answered").map((row) => Number(row[talkAt])).sort((a, b) => a - b);
+    check(talks.length > 0, "no answered call in the CSV");
+    log(`  answered calls talked ${(talks[0] / 1000).toFixed(1)}–${(talks[talks.length - 1] / 1000).toFixed(1)} s (median ${(percentile(talks, 0.5) / 1000).toFixed(1)} s; the prompt alone is 2.5 s, the menu waits ${GATHER_WAIT_SECS} s)`);
+    check(talks[0] >= GATHER_WAIT_SECS * 1000 + 1000, `an answered call talked only ${talks[0]} ms: the script's menu alone waits ${GATHER_WAIT_SECS} s`);
   });
 
   await step(on, "a viewer reads but cannot change", async () => {
@@ -538,6 +677,11 @@ try {
     await page.getByTestId("trunks").waitFor();
     check((await page.getByRole("heading", { name: "Add a trunk" }).count()) === 0, "a viewer is offered the trunk form");
     check((await page.getByRole("button", { name: /^Delete/ }).count()) === 0, "a viewer is offered trunk deletion");
+    await nav.getByRole("link", { name: "Scripts" }).click();
+    await page.getByTestId("scripts").getByRole("link", { name: names.script }).click();
+    await page.getByRole("heading", { name: names.script }).waitFor();
+    check((await page.getByRole("button", { name: /^(Save script|Delete script)$/ }).count()) === 0, "a viewer is offered to change a script");
+    check(await page.locator('[data-path="body.steps[0]"]').getByLabel("Text", { exact: true }).isDisabled(), "a viewer may edit a script's text");
   });
 
   check(!pageErrors.length, `uncaught errors in the page: ${pageErrors.join(" | ")}`);

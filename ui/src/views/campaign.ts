@@ -3,6 +3,7 @@
 import {
   API,
   get,
+  getList,
   patch,
   post,
   uploadWithProgress,
@@ -16,6 +17,7 @@ import {
   type PreflightTrunk,
   type Prompt,
   type Report,
+  type Script,
   type Summary,
   type Trunk,
   type TrunkGroup,
@@ -85,13 +87,15 @@ export async function editCampaignView(main: HTMLElement, params: Record<string,
 
 export async function campaignView(main: HTMLElement, params: Record<string, string>) {
   const id = Number(params.id);
-  let [campaign, summary, trunks, prompts, pools, groups] = await Promise.all([
+  let [campaign, summary, trunks, prompts, pools, groups, scripts] = await Promise.all([
     get<Campaign>(`/campaigns/${id}`),
     get<Summary>(`/campaigns/${id}/summary`),
     get<Items<Trunk>>("/trunks"),
     get<Items<Prompt>>("/prompts"),
     get<Items<CallerIdPool>>("/caller-id-pools"),
     get<Items<TrunkGroup>>("/trunk-groups"),
+    // Only for the script's name: the page works without it.
+    getList<Script>("/scripts").catch((): Script[] => []),
   ]);
   const timers: number[] = [];
   let stopped = false;
@@ -302,6 +306,7 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
           h("p", null, `Average talk time: ${report.average_talk_ms ? `${(report.average_talk_ms / 1000).toFixed(1)} s` : "–"}`),
         ),
       ),
+      answersSection(report, campaign.script_id != null),
       h("h3", null, "Outcomes per minute"),
       outcomeColumns((report.by_minute ?? []).map((minute) => ({ label: new Date(minute.minute).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), outcomes: minute.outcomes }))),
     );
@@ -346,7 +351,7 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
     const pageNumber = attemptsCursor.length;
     replaceKeepingFocus(
       attemptsBox,
-      page.items.length ? attemptsTable(page.items, trunks.items) : h("p", { class: "muted" }, "No calls match."),
+      page.items.length ? attemptsTable(page.items, trunks.items, campaign.script_id != null) : h("p", { class: "muted" }, "No calls match."),
       h(
         "div",
         { class: "pager" },
@@ -422,6 +427,11 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
 
   const trunkName = trunks.items.find((trunk) => trunk.id === campaign.trunk_id)?.name;
   const promptName = prompts.items.find((prompt) => prompt.id === campaign.prompt_id)?.name;
+  /** What answered calls hear: the script (a link to it), or the prompt. */
+  const message = (): (HTMLElement | string)[] =>
+    campaign.script_id != null
+      ? [" · Script: ", h("a", { href: `#/scripts/${campaign.script_id}`, "data-testid": "campaign-script" }, scripts.find((script) => script.id === campaign.script_id)?.name ?? `#${campaign.script_id}`)]
+      : [` · Prompt: ${promptName ?? "none"}`];
   const hours = describeWindow(campaign.calling_window);
 
   replace(
@@ -434,7 +444,8 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
       "p",
       { class: "hint" },
       campaign.trunk_group_id != null ? ["Trunk group: ", ...routeLink()] : `Trunk: ${trunkName ?? "none"}`,
-      ` · Prompt: ${promptName ?? "none"} · Caller ID: `,
+      message(),
+      " · Caller ID: ",
       campaign.caller_id_pool_id != null ? callerIds() : campaign.caller_id ?? "–",
       ` · up to ${campaign.max_attempts} attempt${campaign.max_attempts === 1 ? "" : "s"}, ring ${campaign.ring_timeout_secs} s · CPS cap ${campaign.cps_cap ?? "trunk's"} · concurrency cap ${campaign.concurrency_cap ?? "trunk's"} · ${campaign.timezone} · calling hours: ${hours}`,
     ),
@@ -468,6 +479,50 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
     stopped = true;
     timers.forEach((timer) => window.clearInterval(timer));
   };
+}
+
+/**
+ * Keys pressed at the script's menus (by answer name, then keys) and how
+ * many opted out; nothing for a campaign without a script and no answers.
+ */
+function answersSection(report: Report, hasScript: boolean): HTMLElement | null {
+  // By menu, the most pressed first (Herald's order).
+  const answers = report.answers ?? [];
+  const optedOut = report.opted_out ?? 0;
+  if (!answers.length && !hasScript && !optedOut) return null;
+  const totals = new Map<string, number>();
+  for (const answer of answers) totals.set(answer.name, (totals.get(answer.name) ?? 0) + answer.count);
+  return h(
+    "div",
+    { class: "answers", "data-testid": "report-answers" },
+    h("h3", null, "Answers"),
+    answers.length
+      ? h(
+          "div",
+          { class: "table-wrap" },
+          h(
+            "table",
+            { class: "compact", "data-testid": "answers" },
+            h("thead", null, h("tr", null, ["Question", "Keys pressed", "Calls", "Share"].map((text) => h("th", { scope: "col" }, text)))),
+            h(
+              "tbody",
+              null,
+              answers.map((answer) =>
+                h(
+                  "tr",
+                  null,
+                  h("th", { scope: "row" }, answer.name),
+                  h("td", { class: "mono" }, answer.value),
+                  h("td", { class: "num" }, formatNumber(answer.count)),
+                  h("td", { class: "num" }, `${formatNumber((100 * answer.count) / (totals.get(answer.name) || 1))} %`),
+                ),
+              ),
+            ),
+          ),
+        )
+      : h("p", { class: "muted" }, "No keys pressed at the script's menus yet."),
+    h("p", null, h("span", { "data-testid": "opted-out" }, `Opted out: ${formatNumber(optedOut)}`), ` · voicemails left: ${formatNumber(report.voicemails_left ?? 0)}`),
+  );
 }
 
 const DAY_NAMES: [string, string][] = [["mon", "Mon"], ["tue", "Tue"], ["wed", "Wed"], ["thu", "Thu"], ["fri", "Fri"], ["sat", "Sat"], ["sun", "Sun"]];
@@ -511,15 +566,25 @@ function importsTable(imports: Import[]): HTMLElement {
   );
 }
 
-function attemptsTable(attempts: Attempt[], trunks: Trunk[]): HTMLElement {
+/** What the call script collected on an attempt: "confirm=1 · opted out · voicemail left". */
+function scriptResult(attempt: Attempt): string {
+  const parts = Object.entries(attempt.answers ?? {}).map(([name, value]) => `${name}=${value}`);
+  if (attempt.opted_out) parts.push("opted out");
+  if (attempt.voicemail_left) parts.push("voicemail left");
+  return parts.join(" · ");
+}
+
+function attemptsTable(attempts: Attempt[], trunks: Trunk[], scripted: boolean): HTMLElement {
   const trunkNames = new Map(trunks.map((trunk) => [trunk.id, trunk.name]));
+  // The script's column where the campaign plays one, or an attempt shows what one collected.
+  const withScript = scripted || attempts.some((attempt) => scriptResult(attempt));
   return h(
     "div",
     { class: "table-wrap" },
     h(
       "table",
       { class: "compact", "data-testid": "attempts" },
-      h("thead", null, h("tr", null, ["Phone", "Try", "Outcome", "SIP", "Q.850", "Trunk", "Dialled", "Answered", "Ended", "Talk", "DTMF"].map((text) => h("th", { scope: "col" }, text)))),
+      h("thead", null, h("tr", null, ["Phone", "Try", "Outcome", "SIP", "Q.850", "Trunk", "Dialled", "Answered", "Ended", "Talk", "DTMF", withScript ? "Script" : null].filter(Boolean).map((text) => h("th", { scope: "col" }, text)))),
       h(
         "tbody",
         null,
@@ -538,6 +603,7 @@ function attemptsTable(attempts: Attempt[], trunks: Trunk[]): HTMLElement {
             h("td", { class: "nowrap", title: formatTime(attempt.ended_at) }, formatClock(attempt.ended_at)),
             h("td", { class: "num" }, attempt.talk_ms ? `${(attempt.talk_ms / 1000).toFixed(1)} s` : "–"),
             h("td", null, attempt.dtmf ?? ""),
+            withScript ? h("td", { "data-testid": "attempt-script" }, scriptResult(attempt)) : null,
           ),
         ),
       ),

@@ -1,6 +1,6 @@
 // The campaign form, for creating and editing: dialling settings and the
 // calling window (weekday × "HH:MM-HH:MM" ranges, plus blackout dates).
-import { get, type Campaign, type CallerIdPool, type CallingWindow, type Items, type Prompt, type Trunk, type TrunkGroup } from "../api";
+import { ApiError, get, getList, type Campaign, type CallerIdPool, type CallingWindow, type Items, type Prompt, type Script, type Trunk, type TrunkGroup } from "../api";
 import { h } from "../dom";
 import { field, formAlert, input, optionalNumber, select, values } from "../forms";
 import { strategyText } from "./callerIds";
@@ -49,12 +49,23 @@ export interface CampaignFormParts {
   body(): Record<string, unknown>;
 }
 
+/** The call scripts a campaign may play; none where this Herald has no scripts yet (404). */
+async function callScripts(): Promise<Script[]> {
+  try {
+    return await getList<Script>("/scripts");
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return [];
+    throw error;
+  }
+}
+
 export async function campaignForm(campaign: Campaign | null, submitText: string): Promise<CampaignFormParts> {
-  const [trunks, prompts, pools, groups] = await Promise.all([
+  const [trunks, prompts, pools, groups, scripts] = await Promise.all([
     get<Items<Trunk>>("/trunks"),
     get<Items<Prompt>>("/prompts"),
     get<Items<CallerIdPool>>("/caller-id-pools"),
     get<Items<TrunkGroup>>("/trunk-groups"),
+    callScripts(),
   ]);
   const trunkSelect = select(
     "trunk_id",
@@ -88,6 +99,25 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
     [{ value: "", text: prompts.items.length ? "— choose a prompt —" : "— no prompts yet —" }, ...prompts.items.map((prompt) => ({ value: String(prompt.id), text: `${prompt.name} (${(prompt.duration_ms / 1000).toFixed(1)} s)` }))],
     campaign?.prompt_id != null ? String(campaign.prompt_id) : prompts.items.length === 1 ? String(prompts.items[0].id) : "",
   );
+  const scriptSelect = select(
+    "script_id",
+    [{ value: "", text: "none (play the prompt)" }, ...scripts.map((script) => ({ value: String(script.id), text: script.name }))],
+    campaign?.script_id != null ? String(campaign.script_id) : "",
+  );
+  const promptHint = prompts.items.length ? "The message played when someone answers." : "Upload a prompt first (Prompts page).";
+  const promptField = field("Prompt", promptSelect, promptHint);
+  const scriptField = field(
+    "Script",
+    scriptSelect,
+    scripts.length ? "Spoken text with the contact's details, keypress menus, opt-out: played instead of the prompt." : "Write one on the Scripts page to speak to each contact, ask for keys or offer opt-out.",
+  );
+  // With a script, the prompt is not played: say so next to it.
+  const showPromptUse = () => {
+    const hint = promptField.querySelector<HTMLElement>(".hint");
+    if (hint) hint.textContent = scriptSelect.value ? "Not played while a script is chosen: the script's own steps play." : promptHint;
+  };
+  scriptSelect.addEventListener("change", showPromptUse);
+  showPromptUse();
   const poolSelect = select(
     "caller_id_pool_id",
     [{ value: "", text: "none" }, ...pools.items.map((pool) => ({ value: String(pool.id), text: `${pool.name} (${strategyText(pool.strategy).toLowerCase()})` }))],
@@ -167,7 +197,7 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
         trunkField,
         groupField,
       ),
-      field("Prompt", promptSelect, prompts.items.length ? "The message played when someone answers." : "Upload a prompt first (Prompts page)."),
+      h("div", { class: "row" }, promptField, scriptField),
       h(
         "div",
         { class: "row" },
@@ -246,6 +276,7 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
       trunk_id: !group && data.trunk_id ? Number(data.trunk_id) : null,
       trunk_group_id: group && data.trunk_group_id ? Number(data.trunk_group_id) : null,
       prompt_id: data.prompt_id ? Number(data.prompt_id) : null,
+      script_id: data.script_id ? Number(data.script_id) : null,
       caller_id: data.caller_id || null,
       caller_id_pool_id: data.caller_id_pool_id ? Number(data.caller_id_pool_id) : null,
       max_attempts: optionalNumber(data.max_attempts) ?? 1,
