@@ -27,13 +27,184 @@ pub const MAX_PAUSE_MS: u32 = 30_000;
 /// The longest `say` text, in characters.
 pub const MAX_TEXT: usize = 2_000;
 
-/// Reads a script; `Err` is the first thing JSON decoding refused, at its path.
-pub fn parse(body: &Value) -> Result<Script, FieldError> {
-    serde_path_to_error::deserialize(body).map_err(|failure| {
-        let path = failure.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        error(path, failure.into_inner().to_string())
+/// Reads a script. Each step is read on its own, so that every step that
+/// cannot be read is reported (at its path, in plain words), not only the
+/// first.
+pub fn parse(body: &Value) -> Result<Script, Vec<FieldError>> {
+    let Some(object) = body.as_object() else {
+        return Err(vec![error("", "a script is a JSON object with its steps")]);
+    };
+    let mut errors = Vec::new();
+    // The script without its step lists, then each step.
+    let mut head = object.clone();
+    let lists: Vec<(&str, Value)> =
+        ["steps", "voicemail"].into_iter().filter_map(|key| head.remove(key).map(|value| (key, value))).collect();
+    head.insert("steps".to_owned(), Value::Array(Vec::new()));
+    let mut script: Script = match decode("", &Value::Object(head)) {
+        Ok(script) => script,
+        Err(problem) => {
+            errors.push(problem);
+            Script { voice: None, on_machine: Default::default(), voicemail: Vec::new(), steps: Vec::new() }
+        }
+    };
+    if !lists.iter().any(|(key, _)| *key == "steps") {
+        errors.push(error("steps", "is required: the steps a person hears"));
+    }
+    for (key, value) in lists {
+        let Some(items) = value.as_array() else {
+            errors.push(error(key, "must be a list of steps"));
+            continue;
+        };
+        let mut steps = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let at = format!("{key}[{index}]");
+            let shape = step_shape(&at, item);
+            if !shape.is_empty() {
+                errors.extend(shape);
+                continue;
+            }
+            match decode(&at, item) {
+                Ok(step) => steps.push(step),
+                Err(problem) => errors.push(problem),
+            }
+        }
+        match key {
+            "steps" => script.steps = steps,
+            _ => script.voicemail = steps,
+        }
+    }
+    if errors.is_empty() { Ok(script) } else { Err(errors) }
+}
+
+/// Decodes `value` (found at `at`), turning serde's wording into a
+/// problem at the exact field.
+fn decode<T: serde::de::DeserializeOwned>(at: &str, value: &Value) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(value).map_err(|failure| {
+        let inner = failure.path().to_string();
+        let mut path = match (at, inner.as_str()) {
+            (at, ".") => at.to_owned(),
+            ("", inner) => inner.to_owned(),
+            (at, inner) if inner.starts_with('[') => format!("{at}{inner}"),
+            (at, inner) => format!("{at}.{inner}"),
+        };
+        let raw = failure.into_inner().to_string();
+        let at_field = |path: &str, field: &str| match path {
+            "" => field.to_owned(),
+            path if path == field || path.ends_with(&format!(".{field}")) => path.to_owned(),
+            path => format!("{path}.{field}"),
+        };
+        let message = if let Some(field) = between(&raw, "missing field `", "`") {
+            path = at_field(&path, field);
+            "is required".to_owned()
+        } else if let Some(field) = between(&raw, "unknown field `", "`") {
+            path = at_field(&path, field);
+            "is not a known field".to_owned()
+        } else if raw.starts_with("invalid type: null") {
+            "is required".to_owned()
+        } else if raw.starts_with("invalid type") || raw.starts_with("invalid value") {
+            match raw.rsplit_once(", expected ") {
+                Some((_, expected)) => format!("must be {}", plain(expected)),
+                None => raw,
+            }
+        } else {
+            raw
+        };
+        error(path, message)
     })
+}
+
+/// What is wrong with a step's shape — its type, its fields, their JSON
+/// types — each at its own path, nested menus included. (serde reads a
+/// tagged step as a whole and would name only the step, and only the first
+/// problem.)
+fn step_shape(at: &str, step: &Value) -> Vec<FieldError> {
+    let Some(object) = step.as_object() else {
+        return vec![error(at, "a step is an object with a type")];
+    };
+    let kind = object.get("type").and_then(Value::as_str).unwrap_or_default();
+    let (allowed, required): (&[&str], &[&str]) = match kind {
+        "play" => (&["prompt_id"], &["prompt_id"]),
+        "say" => (&["text"], &["text"]),
+        "pause" => (&["ms"], &["ms"]),
+        "gather" => (
+            &["name", "prompt", "max_digits", "timeout_secs", "attempts", "finish_on_key", "branches", "otherwise"],
+            &["name"],
+        ),
+        "opt_out" | "hangup" => (&[], &[]),
+        "" => return vec![error(format!("{at}.type"), "is required: play, say, pause, gather, opt_out or hangup")],
+        other => {
+            let message = format!("{other:?} is not a step type: play, say, pause, gather, opt_out or hangup");
+            return vec![error(format!("{at}.type"), message)];
+        }
+    };
+    let mut problems = Vec::new();
+    for field in required {
+        if object.get(*field).is_none_or(Value::is_null) {
+            problems.push(error(format!("{at}.{field}"), "is required"));
+        }
+    }
+    for (field, value) in object.iter().filter(|(field, _)| *field != "type") {
+        let path = format!("{at}.{field}");
+        if !allowed.contains(&field.as_str()) {
+            problems.push(error(path, "is not a known field"));
+            continue;
+        }
+        let whole = |max: u64| value.as_u64().is_some_and(|number| number <= max);
+        let problem = match field.as_str() {
+            "prompt_id" if !value.is_null() && !value.is_i64() => Some("must be a prompt's id"),
+            "ms" | "timeout_secs" if !value.is_null() && !whole(u64::from(u32::MAX)) => Some("must be a whole number"),
+            "max_digits" | "attempts" if !whole(255) => Some("must be a whole number"),
+            "text" | "name" if !value.is_null() && !value.is_string() => Some("must be text"),
+            "finish_on_key" if !value.is_null() && value.as_str().is_none_or(|key| key.chars().count() != 1) => {
+                Some("must be one key: 0-9, * or #")
+            }
+            "prompt" | "otherwise" => match value.as_array() {
+                Some(steps) => {
+                    for (index, nested) in steps.iter().enumerate() {
+                        problems.extend(step_shape(&format!("{path}[{index}]"), nested));
+                    }
+                    None
+                }
+                None => Some("must be a list of steps"),
+            },
+            "branches" => match value.as_object() {
+                Some(branches) => {
+                    for (keys, steps) in branches {
+                        match steps.as_array() {
+                            Some(steps) => {
+                                for (index, nested) in steps.iter().enumerate() {
+                                    problems.extend(step_shape(&format!("{path}.{keys}[{index}]"), nested));
+                                }
+                            }
+                            None => problems.push(error(format!("{path}.{keys}"), "must be a list of steps")),
+                        }
+                    }
+                    None
+                }
+                None => Some("must be an object of keys and their steps, e.g. {\"1\": [...]}"),
+            },
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            problems.push(error(path, problem));
+        }
+    }
+    problems
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = text.split_once(start)?.1;
+    Some(rest.split_once(end)?.0)
+}
+
+/// serde's name of an expected type, as a manager reads it.
+fn plain(expected: &str) -> String {
+    match expected {
+        "i64" | "u32" | "u8" | "u64" | "i32" => "a whole number".to_owned(),
+        "a string" | "a character" | "a sequence" | "a map" => expected.to_owned(),
+        other if other.starts_with("u8") || other.starts_with("u32") => "a whole number".to_owned(),
+        other => other.to_owned(),
+    }
 }
 
 /// Everything wrong with a script; empty when it may be played.
@@ -254,14 +425,58 @@ mod tests {
         assert!(found[0].1.contains("nest"), "{found:?}");
     }
 
+    fn refusals(body: Value) -> Vec<(String, String)> {
+        parse(&body).unwrap_err().into_iter().map(|problem| (problem.path, problem.message)).collect()
+    }
+
     #[test]
-    fn decoding_errors_name_their_place() {
-        let refused = parse(&json!({"steps": [{"type": "play", "prompt_id": 1}, {"type": "sing"}]})).unwrap_err();
-        assert!(refused.path.starts_with("steps[1]"), "{refused:?}");
-        assert!(refused.message.contains("sing"), "{refused:?}");
-        let refused = parse(&json!({"steps": [], "on_machine": "shout"})).unwrap_err();
-        assert_eq!(refused.path, "on_machine");
-        let refused = parse(&json!({"stepz": []})).unwrap_err();
-        assert!(refused.message.contains("stepz"), "{refused:?}");
+    fn every_step_that_cannot_be_read_is_reported_in_plain_words() {
+        let found = refusals(json!({"steps": [
+            {"type": "play", "prompt_id": 1},
+            {"type": "sing"},
+            {"type": "play", "prompt_id": null},
+            {"type": "pause"},
+            {"type": "say", "text": "hi", "voice": "x"},
+            {"type": "pause", "ms": "long"},
+        ], "voicemail": [{"type": "hangup", "now": true}]}));
+        let paths: Vec<&str> = found.iter().map(|(path, _)| path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["steps[1].type", "steps[2].prompt_id", "steps[3].ms", "steps[4].voice", "steps[5].ms", "voicemail[0].now"],
+            "{found:?}"
+        );
+        assert!(found[0].1.contains("sing"), "{found:?}");
+        assert_eq!(found[1].1, "is required");
+        assert_eq!(found[2].1, "is required");
+        assert_eq!(found[3].1, "is not a known field");
+        assert_eq!(found[4].1, "must be a whole number", "{found:?}");
+        // Inside menus too, every problem at its place.
+        let found = refusals(json!({"steps": [{"type": "gather", "name": "m", "max_digits": -1,
+            "prompt": [{"type": "say"}], "branches": {"1": [{"type": "play", "prompt_id": "x"}], "2": 7}}]}));
+        let paths: Vec<&str> = found.iter().map(|(path, _)| path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "steps[0].branches.1[0].prompt_id",
+                "steps[0].branches.2",
+                "steps[0].max_digits",
+                "steps[0].prompt[0].text"
+            ],
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn the_scripts_own_fields_are_read_too() {
+        assert_eq!(refusals(json!({"steps": [], "on_machine": "shout"}))[0].0, "on_machine");
+        assert_eq!(
+            refusals(json!({"stepz": []})),
+            [
+                ("stepz".to_owned(), "is not a known field".to_owned()),
+                ("steps".to_owned(), "is required: the steps a person hears".to_owned())
+            ]
+        );
+        assert_eq!(refusals(json!({"steps": 3}))[0], ("steps".to_owned(), "must be a list of steps".to_owned()));
+        assert_eq!(refusals(json!([]))[0].0, "");
     }
 }

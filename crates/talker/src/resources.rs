@@ -105,8 +105,10 @@ impl Resources {
         }
         let stored = self.store.call_script(script_id).await?;
         let invalid = |message: String| ResourceError::Script { id: script_id, message };
-        let script = herald_scenario::parse(&stored.body)
-            .map_err(|problem| invalid(format!("{}: {}", problem.path, problem.message)))?;
+        let script = herald_scenario::parse(&stored.body).map_err(|problems| {
+            let problem = &problems[0];
+            invalid(format!("{}: {}", problem.path, problem.message))
+        })?;
         let existing = self.store.existing_prompts(&script.prompt_ids()).await?;
         let problems = herald_scenario::check(&script, &|id| existing.contains(&id));
         if let Some(problem) = problems.first() {

@@ -88,7 +88,11 @@ async fn apply(store: &Store, patch: &mut Patch, name: &mut String, script: &mut
     patch.object("body", &mut candidate, |_| Ok(()));
     if !candidate.is_null() {
         match herald_scenario::parse(&candidate) {
-            Err(problem) => patch.errors.add(&body_path(&problem.path), problem.message),
+            Err(problems) => {
+                for problem in problems {
+                    patch.errors.add(&body_path(&problem.path), problem.message);
+                }
+            }
             Ok(parsed) => {
                 let existing = store.existing_prompts(&parsed.prompt_ids()).await?;
                 let problems = herald_scenario::check(&parsed, &|id| existing.contains(&id));
