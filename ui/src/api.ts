@@ -37,8 +37,27 @@ export interface Prompt {
 
 export type CampaignStatus = "draft" | "scheduled" | "running" | "paused" | "completed" | "stopped" | "archived";
 
-/** Weekday keys ("mon"…"sun") → ["HH:MM-HH:MM", …], plus "holidays". */
-export type CallingWindow = Record<string, string[]>;
+/** The same local hours for every number: weekday keys ("mon"…"sun") → ["HH:MM-HH:MM", …], plus "blackout_dates"; {} means any time. */
+export type WeeklyWindow = Record<string, string[]>;
+
+/** Each number's country default hours (GET /calling-hours/defaults), closed on the blackout dates too. */
+export interface CountryDefaultsWindow {
+  country_defaults: true;
+  blackout_dates?: string[];
+}
+
+/** A campaign's local calling hours: any time ({}), one weekly window, or each number's country default. */
+export type CallingWindow = WeeklyWindow | CountryDefaultsWindow;
+
+export function usesCountryDefaults(window: CallingWindow | null | undefined): window is CountryDefaultsWindow {
+  return (window as CountryDefaultsWindow | null | undefined)?.country_defaults === true;
+}
+
+/** One country's default hours; country_code 0: every country without hours of its own. */
+export interface CountryHours {
+  country_code: number;
+  window: WeeklyWindow;
+}
 
 export interface Campaign {
   id: number;
@@ -355,6 +374,22 @@ export interface Webhook {
   failed: number;
   delivered: number;
   last_error: string | null;
+}
+
+/** One delivery of an attempt to a webhook. */
+export interface WebhookDelivery {
+  id: number;
+  attempt_id: number;
+  /** Tries made since it was queued (or last retried by hand). */
+  tries: number;
+  /** The HTTP status the endpoint last answered; null: no answer yet (see last_error). */
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
+  /** Given up after every retry. */
+  failed: boolean;
+  /** When it is tried next; null once delivered or given up. */
+  next_try_at: string | null;
 }
 
 /** The answer to creating a webhook: the secret is never shown again. */

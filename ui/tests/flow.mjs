@@ -7,15 +7,22 @@
 //   the prompt, a keypress menu with a branch; the server's field errors for
 //   an empty text and a missing prompt shown where they belong) and listen to
 //   its text-to-speech → create a round-robin caller-ID pool with two
-//   numbers → create a campaign routing through the group, using the pool
-//   and playing the script (which then cannot be deleted)
+//   numbers and rename it → add a webhook to a receiver of the test's own
+//   that answers 503 (secret shown once; edited, a refused URL's error by
+//   its field; disabled and enabled; no deliveries yet) → create a campaign
+//   routing through the group, using the pool and playing the script (which
+//   then cannot be deleted, nor can the pool)
 //   → upload contacts with column mapping (one bad row, reported by line)
-//   → put one contact on the campaign's blacklist (it must never be dialed)
-//   → open the live dashboard → start → watch calls, outcomes and the
-//   event latency change live → wait for completion → the report (its
-//   answers: the carrier presses no keys) → export the report CSV (both pool
-//   numbers presented, answered calls as long as the script)
-//   → add a viewer, who sees everything and is offered no change.
+//   → put one contact on the campaign's blacklist (it must never be dialed;
+//   the list renamed) → open the live dashboard → start → watch calls,
+//   outcomes and the event latency change live → wait for completion → the
+//   report (its answers: the carrier presses no keys) → export the report
+//   CSV (both pool numbers presented, answered calls as long as the script)
+//   → the webhook's deliveries (one per attempt, each answered 503; the
+//   receiver comes back and a retried delivery is delivered) → a campaign
+//   called within each country's default hours (the defaults shown, the
+//   mode on its page, kept when edited) → add a viewer, who sees
+//   everything and is offered no change.
 //
 // Environment:
 //   HERALD_URL                 e.g. http://127.0.0.1:18080 (required)
@@ -36,6 +43,7 @@
 // Prints one line per step, a JSON line with the measured latencies
 // ({"browser_sse_latency_ms": …}) and exits non-zero on the first failure.
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -191,6 +199,27 @@ const blockedPhone = [...goodPhones].filter((phone) => expectedOutcome(phone) ==
 if (!blockedPhone) fail(`${CONTACTS_CSV} should hold at least two numbers the carrier answers`);
 const expectedAttempts = expectedContacts - 1;
 
+// ---------------------------------------------------------------- a webhook receiver
+
+// Answers 503 (an endpoint that is down) until `up` is set, then 200.
+const receiver = { up: false, posts: 0, signed: 0, answered: {} };
+const receiverServer = http.createServer((request, response) => {
+  request.resume();
+  request.on("end", () => {
+    receiver.posts += 1;
+    if (/^sha256=[0-9a-f]{64}$/.test(request.headers["x-herald-signature"] ?? "")) receiver.signed += 1;
+    const status = receiver.up ? 200 : 503;
+    receiver.answered[status] = (receiver.answered[status] ?? 0) + 1;
+    response.writeHead(status, { "Content-Type": "text/plain" }).end(receiver.up ? "ok" : "down for maintenance");
+  });
+});
+await new Promise((resolve) => receiverServer.listen(0, "127.0.0.1", resolve));
+const RECEIVER_URL = `http://127.0.0.1:${receiverServer.address().port}`;
+function closeReceiver() {
+  receiverServer.closeAllConnections();
+  receiverServer.close();
+}
+
 // ---------------------------------------------------------------- the flow
 
 const browser = await chromium.launch({
@@ -215,7 +244,19 @@ let dashboard = null;
 let current = page;
 const on = () => current;
 
-const names = { trunk: `SIPp carrier ${STAMP}`, group: "Flow group", prompt: `Welcome ${STAMP}`, campaign: `Browser test ${STAMP}`, pool: "Flow pool", script: `Reminder ${STAMP}` };
+const names = {
+  trunk: `SIPp carrier ${STAMP}`,
+  group: "Flow group",
+  prompt: `Welcome ${STAMP}`,
+  campaign: `Browser test ${STAMP}`,
+  hoursCampaign: `Country hours ${STAMP}`,
+  pool: "Flow pool",
+  script: `Reminder ${STAMP}`,
+  list: `Do not call ${STAMP}`,
+  renamedList: `Never call ${STAMP}`,
+};
+// The webhook as added, then as edited; it hears the campaign's attempts.
+const hookUrls = { added: `${RECEIVER_URL}/herald`, edited: `${RECEIVER_URL}/hooks/herald` };
 // The script's keypress menu: how long it waits for keys, and how often it asks.
 const GATHER_WAIT_SECS = 3;
 const GATHER_TRIES = 1;
@@ -394,38 +435,79 @@ try {
     log(`  ${type}, ${blob.size} bytes (${blob.type}), played from a blob: URL (${duration.toFixed(2)} s)`);
   });
 
-  await step(on, "create a caller-ID pool", async () => {
+  await step(on, "create a caller-ID pool and rename it", async () => {
+    const draftName = `Draft pool ${STAMP}`;
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Caller IDs" }).click();
     await page.getByRole("heading", { name: "New pool" }).waitFor();
-    await page.getByLabel("Name", { exact: true }).fill(names.pool);
-    await page.getByLabel("Strategy", { exact: true }).selectOption("round_robin");
+    await page.getByLabel("Name", { exact: true }).fill(draftName);
+    await page.getByLabel("Strategy", { exact: true }).selectOption("least_used");
     await page.getByRole("button", { name: "Create pool" }).click();
-    await page.getByRole("heading", { name: names.pool }).waitFor();
+    await page.getByRole("heading", { name: draftName, exact: true }).waitFor();
     for (const number of poolNumbers) {
       await page.getByLabel("Number", { exact: true }).fill(number);
       await page.getByRole("button", { name: "Add number" }).click();
       await page.getByTestId("caller-ids").getByRole("rowheader", { name: number, exact: true }).waitFor();
     }
-    log(`  pool “${names.pool}” (round robin): ${poolNumbers.join(", ")}`);
+    // Renamed and its strategy changed: the server's error for an empty name first, by its field.
+    await page.getByLabel("Pool name", { exact: true }).fill(" ");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    const nameError = page.locator('[data-error-for="name"]');
+    await nameError.waitFor({ state: "visible" });
+    log(`  an empty pool name shows next to its field: “${(await nameError.innerText()).trim()}”`);
+    await page.getByLabel("Pool name", { exact: true }).fill(names.pool);
+    await page.getByLabel("Strategy", { exact: true }).selectOption("round_robin");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("heading", { name: names.pool, exact: true }).waitFor();
+    check((await page.getByTestId("pool-strategy").innerText()).trim() === "Round robin", "the renamed pool does not show its new strategy");
+    check((await page.getByTestId("caller-ids").locator("tbody tr").count()) === poolNumbers.length, "the renamed pool lost numbers");
+    log(`  pool “${draftName}” (least used) renamed “${names.pool}” (round robin): ${poolNumbers.join(", ")}`);
   });
 
-  await step(on, "add a webhook, see its secret once, delete it", async () => {
-    const hookUrl = "http://127.0.0.1:9/never";
+  await step(on, "add a webhook, edit it, disable and enable it", async () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Webhooks" }).click();
     await page.getByRole("heading", { name: "Add a webhook" }).waitFor();
-    await page.getByLabel("URL", { exact: true }).fill(hookUrl);
+    await page.getByLabel("URL", { exact: true }).fill(hookUrls.added);
     await page.getByRole("button", { name: "Add webhook" }).click();
     const secret = (await page.getByTestId("webhook-secret").innerText()).trim();
     check(secret.length >= 16, `the new webhook's secret is not shown (“${secret}”)`);
-    const row = page.getByTestId("webhooks").getByRole("row").filter({ has: page.getByRole("rowheader", { name: hookUrl, exact: true }) });
-    await row.waitFor();
+    const webhookRow = (url) => page.getByTestId("webhooks").getByRole("row").filter({ has: page.getByRole("rowheader", { name: url, exact: true }) });
+    await webhookRow(hookUrls.added).waitFor();
     await page.getByRole("button", { name: "I have stored it" }).click();
-    await page.getByRole("button", { name: "Refresh" }).click();
-    await row.waitFor();
+    await page.getByRole("button", { name: "Refresh", exact: true }).click();
+    await webhookRow(hookUrls.added).waitFor();
     check(!(await page.locator("main").innerText()).includes(secret), "the webhook's secret is shown again");
-    await row.getByRole("button", { name: /^Delete/ }).click();
-    await row.waitFor({ state: "detached" });
-    log(`  webhook to ${hookUrl}: secret shown once (${secret.length} characters), deleted`);
+
+    // Edited: a URL Herald refuses shows its message next to the field, then a good one is saved.
+    await webhookRow(hookUrls.added).getByRole("button", { name: /^Edit/ }).click();
+    const editForm = page.getByRole("form", { name: `Edit the webhook to ${hookUrls.added}` });
+    const urlField = editForm.getByLabel("Webhook URL", { exact: true });
+    check(await urlField.evaluate((element) => element === document.activeElement), "the edit form's URL field does not have the focus");
+    await urlField.fill("ftp://example.com/herald");
+    await editForm.getByRole("button", { name: "Save", exact: true }).click();
+    const urlError = editForm.locator('[data-error-for="url"]');
+    await urlError.waitFor({ state: "visible" });
+    log(`  a refused URL shows next to its field: “${(await urlError.innerText()).trim()}”`);
+    await urlField.fill(hookUrls.edited);
+    await editForm.getByRole("button", { name: "Save", exact: true }).click();
+    const row = webhookRow(hookUrls.edited);
+    await row.waitFor();
+
+    // Disabled, then enabled again, from the keyboard's point of view: the focus stays on the toggle.
+    const state = row.locator("td .badge");
+    await row.getByRole("button", { name: /^Disable/ }).click();
+    await until("the webhook to show disabled", async () => (await state.innerText()).trim() === "disabled", 5_000, 100);
+    check(await row.getByRole("button", { name: /^Enable/ }).evaluate((element) => element === document.activeElement), "after disabling, the focus left the row's toggle");
+    await page.keyboard.press("Enter");
+    await until("the webhook to show enabled", async () => (await state.innerText()).trim() === "enabled", 5_000, 100);
+
+    // Nothing finished yet: no deliveries.
+    await row.getByRole("button", { name: /^Deliveries/ }).click();
+    await page.getByTestId("no-deliveries").waitFor();
+    check(await page.locator("#deliveries-title").evaluate((element) => element === document.activeElement), "the opened deliveries' heading does not have the focus");
+    log(`  deliveries before the campaign: “${(await page.getByTestId("no-deliveries").innerText()).trim()}”`);
+    await page.getByRole("button", { name: "Close", exact: true }).click();
+    await page.getByTestId("deliveries-section").waitFor({ state: "hidden" });
+    log(`  webhook to ${hookUrls.edited} (was ${hookUrls.added}): secret shown once (${secret.length} characters), disabled and enabled`);
   });
 
   await step(on, "create a campaign", async () => {
@@ -453,7 +535,7 @@ try {
     log(`  campaign ${campaignId}, playing the script “${names.script}”`);
   });
 
-  await step(on, "a script a campaign plays is not deleted", async () => {
+  await step(on, "a script and a pool a campaign uses are not deleted", async () => {
     await page.getByTestId("campaign-script").click();
     await page.getByRole("heading", { name: names.script }).waitFor();
     await page.getByRole("button", { name: "Delete script" }).click();
@@ -463,6 +545,15 @@ try {
     await screenshot(page, "the script's deletion refused");
     await page.goto(`${BASE}/#/campaigns/${campaignId}`);
     await page.getByRole("heading", { name: names.campaign }).waitFor();
+    await page.getByTestId("caller-id-pool").first().click();
+    await page.getByRole("heading", { name: names.pool, exact: true }).waitFor();
+    await page.getByRole("button", { name: "Delete pool" }).click();
+    const poolRefused = page.locator(".form-alert", { hasText: "Not deleted" });
+    await poolRefused.waitFor();
+    log(`  ${(await poolRefused.innerText()).trim()}`);
+    await page.goto(`${BASE}/#/campaigns/${campaignId}`);
+    await page.getByRole("heading", { name: names.campaign }).waitFor();
+    check((await page.getByTestId("calling-hours").innerText()).trim() === "any time", "the campaign does not show its calling hours as any time");
   });
 
   await step(on, "upload contacts with column mapping", async () => {
@@ -493,11 +584,11 @@ try {
   await step(on, "blacklist one contact", async () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Lists" }).click();
     await page.getByRole("heading", { name: "New list" }).waitFor();
-    await page.getByLabel("Name", { exact: true }).fill(`Do not call ${STAMP}`);
+    await page.getByLabel("Name", { exact: true }).fill(names.list);
     await page.getByLabel("Kind", { exact: true }).selectOption("black");
     await selectByText(page.getByLabel("Applies to", { exact: true }), names.campaign);
     await page.getByRole("button", { name: "Create list" }).click();
-    await page.getByRole("heading", { name: `Do not call ${STAMP}` }).waitFor();
+    await page.getByRole("heading", { name: names.list }).waitFor();
     await page.getByLabel("Number or prefix", { exact: true }).fill(blockedPhone);
     await page.getByLabel("Reason", { exact: true }).fill("asked not to be called");
     await page.getByRole("button", { name: "Add entry" }).click();
@@ -505,7 +596,17 @@ try {
     await page.getByLabel("Search", { exact: true }).fill(blockedPhone.slice(0, 8));
     await page.getByRole("button", { name: "Search", exact: true }).click();
     await page.getByTestId("entries").getByRole("cell", { name: blockedPhone, exact: true }).waitFor();
-    log(`  ${blockedPhone} is on the campaign's blacklist`);
+    // Renamed: the server's error for an empty name by its field, then the new name everywhere.
+    await page.getByLabel("List name", { exact: true }).fill("");
+    await page.getByRole("button", { name: "Rename", exact: true }).click();
+    const nameError = page.locator('[data-error-for="name"]');
+    await nameError.waitFor({ state: "visible" });
+    log(`  an empty list name shows next to its field: “${(await nameError.innerText()).trim()}”`);
+    await page.getByLabel("List name", { exact: true }).fill(names.renamedList);
+    await page.getByRole("button", { name: "Rename", exact: true }).click();
+    await page.getByRole("heading", { name: names.renamedList, exact: true }).waitFor();
+    await page.getByTestId("entries").getByRole("cell", { name: blockedPhone, exact: true }).waitFor();
+    log(`  ${blockedPhone} is on the campaign's blacklist “${names.renamedList}” (was “${names.list}”)`);
     await page.goto(`${BASE}/#/campaigns/${campaignId}`);
     await page.getByRole("heading", { name: names.campaign }).waitFor();
   });
@@ -651,6 +752,98 @@ try {
     check(talks[0] >= GATHER_WAIT_SECS * 1000 + 1000, `an answered call talked only ${talks[0]} ms: the script's menu alone waits ${GATHER_WAIT_SECS} s`);
   });
 
+  await step(on, "webhook deliveries: the receiver comes back, a retry delivers", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Webhooks" }).click();
+    const row = page.getByTestId("webhooks").getByRole("row").filter({ has: page.getByRole("rowheader", { name: hookUrls.edited, exact: true }) });
+    await row.waitFor();
+    // Each finished attempt queued one delivery, in the statement that recorded it.
+    const counts = async () => ({
+      delivered: numberIn(await row.getByTestId("webhook-delivered").innerText()),
+      pending: numberIn(await row.getByTestId("webhook-pending").innerText()),
+      failed: numberIn(await row.getByTestId("webhook-failed").innerText()),
+    });
+    const queued = await counts();
+    check(queued.delivered + queued.pending + queued.failed === expectedAttempts, `the webhook counts ${JSON.stringify(queued)}, expected ${expectedAttempts} deliveries (one per attempt)`);
+    check(queued.delivered === 0, `${queued.delivered} deliveries made to a receiver answering 503`);
+    await row.getByRole("button", { name: /^Deliveries/ }).click();
+    const table = page.getByTestId("deliveries");
+    await table.waitFor();
+    const shown = await table.locator("tbody tr").count();
+    check(shown === Math.min(50, expectedAttempts), `the deliveries table shows ${shown} rows`);
+    // The deliverer takes due deliveries every 500 ms: each has been tried once the table says so.
+    const retryNow = table.getByRole("button", { name: /^Retry now/ });
+    await until("a delivery tried and waiting for its next try", async () => {
+      if ((await retryNow.count()) > 0) return true;
+      await page.getByRole("button", { name: "Refresh deliveries" }).click();
+      await table.waitFor();
+      return false;
+    }, 15_000, 300);
+    const target = table.locator("tbody tr").filter({ has: page.getByRole("button", { name: /^Retry now/ }) });
+    const first = target.first();
+    const deliveryId = await first.getAttribute("data-delivery");
+    const before = (await first.innerText()).replace(/\s+/g, " ");
+    check(before.includes("503"), `delivery #${deliveryId} does not show the receiver's 503: ${before}`);
+    log(`  ${shown} deliveries shown (${JSON.stringify(queued)}); #${deliveryId} before the retry: ${before}`);
+    receiver.up = true;
+    await first.getByRole("button", { name: /^Retry now/ }).click();
+    const retried = table.locator(`tr[data-delivery="${deliveryId}"]`);
+    await until(`delivery #${deliveryId} to be delivered`, async () => {
+      if ((await retried.getByTestId("delivery-state").innerText()).trim() === "delivered") return true;
+      await page.getByRole("button", { name: "Refresh deliveries" }).click();
+      return false;
+    }, 10_000, 300);
+    log(`  #${deliveryId} after the retry: ${(await retried.innerText()).replace(/\s+/g, " ")}`);
+    log(`  the receiver got ${receiver.posts} POSTs (${receiver.signed} signed): ${JSON.stringify(receiver.answered)}`);
+    check(receiver.signed === receiver.posts, `${receiver.posts - receiver.signed} deliveries came without an X-Herald-Signature`);
+    await screenshot(page, "webhook deliveries");
+    await row.getByRole("button", { name: /^Delete/ }).click();
+    await row.waitFor({ state: "detached" });
+    check(await page.getByTestId("deliveries-section").isHidden(), "the deleted webhook's deliveries are still shown");
+  });
+
+  await step(on, "a campaign called within each country's default hours", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "New campaign" }).click();
+    await page.getByRole("heading", { name: "New campaign" }).waitFor();
+    await page.getByLabel("Name", { exact: true }).fill(names.hoursCampaign);
+    check(await page.getByTestId("default-hours").isHidden(), "the country defaults are shown before they are chosen");
+    await page.getByLabel("Each number's country default hours", { exact: true }).check();
+    const defaults = await page.getByTestId("default-hours").locator("tbody tr").allInnerTexts();
+    const lines = defaults.map((text) => text.replace(/\s+/g, " ").trim());
+    log(`  defaults shown: ${lines.join(" | ")}`);
+    check(lines.includes("+1 Mon–Sat 09:00–20:00"), "the defaults table has no “+1 Mon–Sat 09:00–20:00” row");
+    check(lines.some((line) => line.startsWith("every other country")), "the defaults table has no row for every other country");
+    await screenshot(page, "country default hours");
+    // A date that cannot be read is its field's error.
+    const blackout = page.getByLabel("No calls on these dates", { exact: true });
+    await blackout.fill("2026-12-25, 25.12.2026");
+    await page.getByRole("button", { name: "Create campaign" }).click();
+    await page.locator('[data-error-for="window_blackout"]').waitFor({ state: "visible" });
+    await blackout.fill("2026-12-25");
+    await page.getByRole("button", { name: "Create campaign" }).click();
+    await page.waitForURL(/#\/campaigns\/\d+$/);
+    const hoursCampaignId = Number(page.url().match(/#\/campaigns\/(\d+)$/)[1]);
+    await page.getByRole("heading", { name: names.hoursCampaign, exact: true }).waitFor();
+    const hours = page.getByTestId("calling-hours");
+    check((await hours.innerText()).trim() === "each number's country default hours; no calls on 2026-12-25", `the campaign's calling hours read “${await hours.innerText()}”`);
+    await until("the defaults next to the mode", async () => (await page.getByTestId("calling-hours-defaults").innerText()).includes("+1: Mon–Sat 09:00–20:00"), 5_000, 100);
+    log(`  campaign ${hoursCampaignId}: ${(await hours.innerText()).trim()}${await page.getByTestId("calling-hours-defaults").innerText()}`);
+
+    // Edited: the mode and the date come back as saved; the same hours for every number instead.
+    await page.getByRole("link", { name: "Edit", exact: true }).click();
+    await page.getByRole("heading", { name: `Edit ${names.hoursCampaign}` }).waitFor();
+    check(await page.getByLabel("Each number's country default hours", { exact: true }).isChecked(), "the edit form lost the country-defaults mode");
+    check((await blackout.inputValue()) === "2026-12-25", `the edit form shows the blackout dates “${await blackout.inputValue()}”`);
+    await page.getByLabel("The same hours for every number", { exact: true }).check();
+    await page.getByLabel("Saturday", { exact: true }).fill("10:00-14:00");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.waitForURL(/#\/campaigns\/\d+$/);
+    await page.getByRole("heading", { name: names.hoursCampaign, exact: true }).waitFor();
+    const weekly = (await hours.innerText()).trim();
+    check(weekly === "the same hours for every number: Mon–Fri 09:00–20:00 · Sat 10:00–14:00; no calls on 2026-12-25", `after the edit the calling hours read “${weekly}”`);
+    log(`  edited: ${weekly}`);
+  });
+
   await step(on, "a viewer reads but cannot change", async () => {
     const viewer = { email: `viewer-${STAMP}@browser-test.herald.test`, password: `viewer-${STAMP}-${Math.random().toString(36).slice(2)}` };
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();
@@ -685,6 +878,7 @@ try {
   });
 
   check(!pageErrors.length, `uncaught errors in the page: ${pageErrors.join(" | ")}`);
+  closeReceiver();
   log("all steps passed");
   console.log("browser-test: 1 passed, 0 failed");
 } catch (error) {

@@ -1,7 +1,7 @@
 // Caller-ID pools: the numbers a campaign presents instead of its fixed
 // caller ID, one per call by the pool's strategy, each with an optional
 // daily cap; Herald rests a number whose answer rate collapses.
-import { ApiError, del, get, post, put, type CallerId, type CallerIdPool, type CallerIdPoolDetail, type CallerIdStrategy, type Items } from "../api";
+import { ApiError, del, get, patch, post, put, type CallerId, type CallerIdPool, type CallerIdPoolDetail, type CallerIdStrategy, type Items } from "../api";
 import { formatNumber, formatTime, h, replace } from "../dom";
 import { busy, conflictOn, errorBanner, field, flash, formAlert, input, showErrors, strategyField, values } from "../forms";
 import { canWrite } from "../session";
@@ -252,6 +252,55 @@ export async function callerIdPoolView(main: HTMLElement, params: Record<string,
     addSection = h("section", { class: "card", "aria-labelledby": "add-number-title" }, h("h2", { id: "add-number-title" }, "Add a number"), addForm);
   }
 
+  /** Rename the pool, change its strategy, or delete it (409 while a campaign presents its numbers). */
+  function settingsSection(): HTMLElement {
+    const save = h("button", { type: "submit", class: "primary" }, "Save");
+    const settingsForm = h(
+      "form",
+      { class: "form", novalidate: true, "aria-label": "Name and strategy of the pool" },
+      formAlert(),
+      h("div", { class: "row" }, field("Pool name", input("name", { required: true, value: pool.name, autocomplete: "off" })), strategyField(STRATEGIES, pool.strategy)),
+      h("div", { class: "actions" }, save),
+    );
+    settingsForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = values(settingsForm);
+      try {
+        const changed = await busy(save, () => patch<CallerIdPool>(`/caller-id-pools/${id}`, { name: data.name, strategy: data.strategy }));
+        flash(`Pool “${changed.name}” saved: ${strategyText(changed.strategy).toLowerCase()}.`);
+        // The heading and the hint follow name and strategy: draw the page again.
+        await callerIdPoolView(main, params);
+        main.querySelector<HTMLElement>("h1")?.focus({ preventScroll: true });
+      } catch (error) {
+        // A taken name is the name field's problem.
+        showErrors(settingsForm, conflictOn(error, "name"));
+      }
+    });
+    const deleteError = h("div");
+    const deleteButton = h("button", { type: "button", class: "danger", onclick: () => removePool() }, "Delete pool");
+    async function removePool(): Promise<void> {
+      if (!window.confirm(`Delete the caller-ID pool “${pool.name}” and its ${pool.numbers.length} number${pool.numbers.length === 1 ? "" : "s"}?`)) return;
+      replace(deleteError);
+      try {
+        await busy(deleteButton, () => del(`/caller-id-pools/${id}`));
+        flash(`Pool “${pool.name}” deleted.`);
+        location.hash = "#/caller-ids";
+      } catch (error) {
+        // 409: a campaign presents numbers from the pool; Herald's message says so.
+        errorBanner(deleteError, error instanceof ApiError && error.status === 409 ? new Error(`Not deleted: ${error.message}. Give those campaigns another pool (or none) first.`) : error);
+        deleteButton.focus();
+      }
+    }
+    return h(
+      "section",
+      { class: "card", "aria-labelledby": "pool-settings-title" },
+      h("h2", { id: "pool-settings-title" }, "Name and strategy"),
+      settingsForm,
+      h("div", { class: "actions", "data-testid": "delete-pool" }, deleteButton, h("span", { class: "hint" }, " Not possible while a campaign presents numbers from this pool.")),
+      deleteError,
+    );
+  }
+
   renderNumbers();
   replace(
     main,
@@ -260,5 +309,6 @@ export async function callerIdPoolView(main: HTMLElement, params: Record<string,
     h("p", { class: "hint" }, `${strategyText(pool.strategy)}: ${explanation(pool.strategy)} Only numbers enabled, not resting and under their daily cap are presented.`),
     addSection,
     h("section", { class: "card", "aria-labelledby": "numbers-title" }, h("div", { class: "section-head" }, h("h2", { id: "numbers-title" }, "Numbers"), h("button", { type: "button", onclick: () => reload() }, "Refresh")), numbersError, numbersBox),
+    canWrite() ? settingsSection() : null,
   );
 }

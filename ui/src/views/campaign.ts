@@ -7,10 +7,12 @@ import {
   patch,
   post,
   uploadWithProgress,
+  usesCountryDefaults,
   type Attempt,
   type CallerIdPool,
   type Campaign,
   type CampaignStatus,
+  type CountryHours,
   type Import,
   type Items,
   type Preflight,
@@ -29,7 +31,7 @@ import { busy, errorBanner, field, flash, formAlert, select, showErrors } from "
 import { navigate } from "../router";
 import { canWrite } from "../session";
 import { strategyText } from "./callerIds";
-import { campaignForm } from "./campaignForm";
+import { campaignForm, describeCallingHours, describeDefaults } from "./campaignForm";
 import { groupStrategyText } from "./trunkGroups";
 
 type Action = "start" | "schedule" | "pause" | "resume" | "stop" | "clone" | "archive";
@@ -245,7 +247,7 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
               ),
             ]
           : null,
-        h("dt", null, "Calling hours"), h("dd", null, preflight.calling_window ? "set (local to each contact)" : "any time"),
+        h("dt", null, "Calling hours"), h("dd", null, preflight.calling_window ? `${describeCallingHours(campaign.calling_window)} (local to each contact)` : "any time"),
         h("dt", null, "Waiting to be called"), h("dd", null, formatNumber(preflight.queued)),
         h("dt", null, "Due now"), h("dd", null, formatNumber(preflight.due_now)),
       ),
@@ -432,7 +434,14 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
     campaign.script_id != null
       ? [" · Script: ", h("a", { href: `#/scripts/${campaign.script_id}`, "data-testid": "campaign-script" }, scripts.find((script) => script.id === campaign.script_id)?.name ?? `#${campaign.script_id}`)]
       : [` · Prompt: ${promptName ?? "none"}`];
-  const hours = describeWindow(campaign.calling_window);
+  // Country defaults: what they are, once Herald lists them.
+  const defaultHours = h("span", { class: "muted", "data-testid": "calling-hours-defaults" });
+  if (usesCountryDefaults(campaign.calling_window)) {
+    getList<CountryHours>("/calling-hours/defaults").then(
+      (defaults) => (defaultHours.textContent = ` (${describeDefaults(defaults)})`),
+      () => {},
+    );
+  }
 
   replace(
     main,
@@ -447,7 +456,9 @@ export async function campaignView(main: HTMLElement, params: Record<string, str
       message(),
       " · Caller ID: ",
       campaign.caller_id_pool_id != null ? callerIds() : campaign.caller_id ?? "–",
-      ` · up to ${campaign.max_attempts} attempt${campaign.max_attempts === 1 ? "" : "s"}, ring ${campaign.ring_timeout_secs} s · CPS cap ${campaign.cps_cap ?? "trunk's"} · concurrency cap ${campaign.concurrency_cap ?? "trunk's"} · ${campaign.timezone} · calling hours: ${hours}`,
+      ` · up to ${campaign.max_attempts} attempt${campaign.max_attempts === 1 ? "" : "s"}, ring ${campaign.ring_timeout_secs} s · CPS cap ${campaign.cps_cap ?? "trunk's"} · concurrency cap ${campaign.concurrency_cap ?? "trunk's"} · ${campaign.timezone} · calling hours: `,
+      h("span", { "data-testid": "calling-hours" }, describeCallingHours(campaign.calling_window)),
+      defaultHours,
     ),
     h("div", { class: "grid-2" }, h("section", { class: "card", "aria-labelledby": "progress-title" }, h("h2", { id: "progress-title" }, "Progress"), summaryBox),
       h(
@@ -523,16 +534,6 @@ function answersSection(report: Report, hasScript: boolean): HTMLElement | null 
       : h("p", { class: "muted" }, "No keys pressed at the script's menus yet."),
     h("p", null, h("span", { "data-testid": "opted-out" }, `Opted out: ${formatNumber(optedOut)}`), ` · voicemails left: ${formatNumber(report.voicemails_left ?? 0)}`),
   );
-}
-
-const DAY_NAMES: [string, string][] = [["mon", "Mon"], ["tue", "Tue"], ["wed", "Wed"], ["thu", "Thu"], ["fri", "Fri"], ["sat", "Sat"], ["sun", "Sun"]];
-
-/** "Mon 09:00-12:00, Tue closed, …; no calls on 2026-12-25", or "any time". */
-function describeWindow(window: Campaign["calling_window"]): string {
-  if (!window || !Object.keys(window).length) return "any time";
-  const days = DAY_NAMES.map(([key, name]) => `${name} ${(window[key] ?? []).join(", ") || "closed"}`).join(" · ");
-  const blackout = window.blackout_dates ?? window.holidays ?? [];
-  return blackout.length ? `${days}; no calls on ${blackout.join(", ")}` : days;
 }
 
 function importsTable(imports: Import[]): HTMLElement {

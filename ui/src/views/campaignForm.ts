@@ -1,6 +1,23 @@
 // The campaign form, for creating and editing: dialling settings and the
-// calling window (weekday × "HH:MM-HH:MM" ranges, plus blackout dates).
-import { ApiError, get, getList, type Campaign, type CallerIdPool, type CallingWindow, type Items, type Prompt, type Script, type Trunk, type TrunkGroup } from "../api";
+// local calling hours (any time; one weekly window of weekday ×
+// "HH:MM-HH:MM" ranges; or each number's country default), plus blackout
+// dates.
+import {
+  ApiError,
+  get,
+  getList,
+  usesCountryDefaults,
+  type Campaign,
+  type CallerIdPool,
+  type CallingWindow,
+  type CountryHours,
+  type Items,
+  type Prompt,
+  type Script,
+  type Trunk,
+  type TrunkGroup,
+  type WeeklyWindow,
+} from "../api";
 import { h } from "../dom";
 import { field, formAlert, input, optionalNumber, select, values } from "../forms";
 import { strategyText } from "./callerIds";
@@ -18,6 +35,81 @@ const WEEKDAYS: [string, string][] = [
 /** Herald's key for the dates the window stays shut. */
 const BLACKOUT_KEY = "blackout_dates";
 const RANGE = /^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/;
+
+/** How a campaign's local calling hours are set. */
+type HoursMode = "any" | "weekly" | "country";
+
+function hoursMode(window: CallingWindow | null | undefined): HoursMode {
+  if (usesCountryDefaults(window)) return "country";
+  return window && Object.keys(window).length ? "weekly" : "any";
+}
+
+/** "09:00-20:00" → "09:00–20:00". */
+function rangeText(range: string): string {
+  return range.replace("-", "–");
+}
+
+/**
+ * A weekly window in a few words: runs of days with the same hours,
+ * closed days left out ("Mon–Fri 10:00–13:00, 14:00–20:00 · Sat 10:00–14:00").
+ */
+export function describeWeek(window: WeeklyWindow): string {
+  const runs: { first: string; last: string; hours: string }[] = [];
+  for (const [key] of WEEKDAYS) {
+    const hours = (window[key] ?? []).map(rangeText).join(", ");
+    const previous = runs[runs.length - 1];
+    if (previous && previous.hours === hours && hours) previous.last = key;
+    else runs.push({ first: key, last: key, hours });
+  }
+  const short = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
+  const open = runs.filter((run) => run.hours);
+  if (!open.length) return "closed every day";
+  return open.map((run) => `${short(run.first)}${run.last === run.first ? "" : `–${short(run.last)}`} ${run.hours}`).join(" · ");
+}
+
+/** "+1", or "every other country" for code 0. */
+export function countryText(code: number): string {
+  return code === 0 ? "every other country" : `+${code}`;
+}
+
+/** Each country's default hours as one line: "+1: Mon–Sat 09:00–20:00; +7: …; every other country: …". */
+export function describeDefaults(defaults: CountryHours[]): string {
+  return defaults.map((entry) => `${countryText(entry.country_code)}: ${describeWeek(entry.window)}`).join("; ");
+}
+
+/** The campaign's calling hours in words: which mode, the hours of a weekly window, the blackout dates. */
+export function describeCallingHours(window: CallingWindow | null | undefined): string {
+  const mode = hoursMode(window);
+  if (mode === "any" || !window) return "any time";
+  const blackout = window.blackout_dates ?? [];
+  const closed = blackout.length ? `; no calls on ${blackout.join(", ")}` : "";
+  if (mode === "country") return `each number's country default hours${closed}`;
+  return `the same hours for every number: ${describeWeek(window as WeeklyWindow)}${closed}`;
+}
+
+/** The defaults as a compact read-only table. */
+function defaultsTable(defaults: CountryHours[]): HTMLElement {
+  return h(
+    "table",
+    { class: "compact", "data-testid": "default-hours" },
+    h("caption", null, "Each country's default hours (local time of the number)"),
+    h("thead", null, h("tr", null, h("th", { scope: "col" }, "Numbers starting"), h("th", { scope: "col" }, "Calls only"))),
+    h(
+      "tbody",
+      null,
+      defaults.map((entry) => h("tr", null, h("th", { scope: "row" }, countryText(entry.country_code)), h("td", null, describeWeek(entry.window)))),
+    ),
+  );
+}
+
+/** Herald's country default hours; null when it does not list them. */
+async function countryDefaults(): Promise<CountryHours[] | null> {
+  try {
+    return await getList<CountryHours>("/calling-hours/defaults");
+  } catch {
+    return null;
+  }
+}
 
 function timeZones(): string[] {
   try {
@@ -45,7 +137,7 @@ function localInput(value: string | null | undefined): string {
 export interface CampaignFormParts {
   form: HTMLFormElement;
   submit: HTMLButtonElement;
-  /** The JSON body for POST/PATCH /campaigns; throws a message for a bad calling window. */
+  /** The JSON body for POST/PATCH /campaigns; throws a field error for unreadable calling hours. */
   body(): Record<string, unknown>;
 }
 
@@ -60,12 +152,13 @@ async function callScripts(): Promise<Script[]> {
 }
 
 export async function campaignForm(campaign: Campaign | null, submitText: string): Promise<CampaignFormParts> {
-  const [trunks, prompts, pools, groups, scripts] = await Promise.all([
+  const [trunks, prompts, pools, groups, scripts, defaults] = await Promise.all([
     get<Items<Trunk>>("/trunks"),
     get<Items<Prompt>>("/prompts"),
     get<Items<CallerIdPool>>("/caller-id-pools"),
     get<Items<TrunkGroup>>("/trunk-groups"),
     callScripts(),
+    countryDefaults(),
   ]);
   const trunkSelect = select(
     "trunk_id",
@@ -126,21 +219,38 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
   const zoneList = h("datalist", { id: "timezones" }, timeZones().map((zone) => h("option", { value: zone })));
 
   const saved: CallingWindow = campaign?.calling_window ?? {};
-  const restricted = Object.keys(saved).length > 0;
-  const restrict = input("restrict_hours", { type: "checkbox", checked: restricted });
+  const savedMode = hoursMode(saved);
+  const weekly: WeeklyWindow = savedMode === "weekly" ? (saved as WeeklyWindow) : {};
+  const modeRadios: Record<HoursMode, HTMLInputElement> = {
+    any: input("calling_hours", { type: "radio", value: "any", checked: savedMode === "any" }),
+    weekly: input("calling_hours", { type: "radio", value: "weekly", checked: savedMode === "weekly" }),
+    country: input("calling_hours", { type: "radio", value: "country", checked: savedMode === "country" }),
+  };
   const dayInputs = WEEKDAYS.map(([key, name]) => {
-    const ranges = restricted ? (saved[key] ?? []).join(", ") : ["sat", "sun"].includes(key) ? "" : "09:00-20:00";
+    const ranges = savedMode === "weekly" ? (weekly[key] ?? []).join(", ") : ["sat", "sun"].includes(key) ? "" : "09:00-20:00";
     return field(name, input(`window_${key}`, { value: ranges, placeholder: "closed" }));
   });
-  const blackout = (saved[BLACKOUT_KEY] ?? saved.holidays ?? []).join(", ");
-  const windowEditor = h(
+  const blackout = (saved.blackout_dates ?? (saved as WeeklyWindow).holidays ?? []).join(", ");
+  const weekEditor = h(
     "div",
-    { class: "window-editor", hidden: !restricted },
+    { class: "window-editor" },
     h("p", { class: "hint" }, "Local time of each contact. Ranges like 09:00-12:00, 14:00-20:00; leave a day empty to never call on it."),
     h("div", { class: "days" }, dayInputs),
-    field("No calls on these dates", input("window_blackout", { value: blackout, placeholder: "2026-12-25, 2027-01-01" }), "Holidays, as YYYY-MM-DD separated by commas."),
   );
-  restrict.addEventListener("change", () => (windowEditor.hidden = !restrict.checked));
+  const defaultsBox = h(
+    "div",
+    { class: "window-defaults" },
+    h("p", { class: "hint" }, "Each contact is called only within the default hours of its number's country, in its local time."),
+    defaults ? defaultsTable(defaults) : h("p", { class: "muted" }, "Herald did not list its default hours."),
+  );
+  const blackoutField = field("No calls on these dates", input("window_blackout", { value: blackout, placeholder: "2026-12-25, 2027-01-01" }), "Holidays, as YYYY-MM-DD separated by commas.");
+  const showHours = () => {
+    weekEditor.hidden = !modeRadios.weekly.checked;
+    defaultsBox.hidden = !modeRadios.country.checked;
+    blackoutField.hidden = modeRadios.any.checked;
+  };
+  Object.values(modeRadios).forEach((radio) => radio.addEventListener("change", showHours));
+  showHours();
 
   const retryRules = campaign?.retry_rules ?? {};
   const retryInputs = RETRIABLE.map(([key, name, minutes]) => {
@@ -224,28 +334,44 @@ export async function campaignForm(campaign: Campaign | null, submitText: string
       h("legend", null, "When to call"),
       field("Time zone", input("timezone", { value: campaign?.timezone ?? "UTC", list: "timezones", autocomplete: "off" }), "For schedules; calling hours follow each contact's own zone."),
       zoneList,
-      field("Only call during set hours", restrict),
-      h("p", { class: "field-error", "data-error-for": "calling_window", hidden: true }),
-      windowEditor,
+      h(
+        "fieldset",
+        { class: "route", "data-testid": "calling-hours-mode" },
+        h("legend", null, "Local calling hours"),
+        h(
+          "div",
+          { class: "choices" },
+          field("Any time", modeRadios.any),
+          field("The same hours for every number", modeRadios.weekly),
+          field("Each number's country default hours", modeRadios.country),
+        ),
+        h("p", { class: "field-error", "data-error-for": "calling_window", hidden: true }),
+        weekEditor,
+        defaultsBox,
+        blackoutField,
+      ),
     ),
     advanced,
     h("div", { class: "actions" }, submit),
   );
 
+  /** The calling hours the form describes; a range or date that cannot be read is its field's error. */
   function callingWindow(): CallingWindow {
-    if (!restrict.checked) return {};
-    const result: CallingWindow = {};
     const data = values(form);
+    const mode = (data.calling_hours ?? "any") as HoursMode;
+    if (mode === "any") return {};
+    const dates = (data.window_blackout ?? "").split(/[,\s]+/).filter(Boolean);
+    for (const date of dates) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new ApiError(400, "invalid", "Check the blackout dates.", { window_blackout: `“${date}” is not a date like 2026-12-25` });
+    }
+    if (mode === "country") return dates.length ? { country_defaults: true, [BLACKOUT_KEY]: dates } : { country_defaults: true };
+    const result: WeeklyWindow = {};
     for (const [key, name] of WEEKDAYS) {
       const ranges = (data[`window_${key}`] ?? "").split(/[,\s]+/).filter(Boolean);
       for (const range of ranges) {
-        if (!RANGE.test(range)) throw new Error(`${name}: "${range}" is not a range like 09:00-17:00`);
+        if (!RANGE.test(range)) throw new ApiError(400, "invalid", `Check the hours of ${name}.`, { [`window_${key}`]: `“${range}” is not a range like 09:00-17:00` });
       }
       result[key] = ranges;
-    }
-    const dates = (data.window_blackout ?? "").split(/[,\s]+/).filter(Boolean);
-    for (const date of dates) {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`"${date}" is not a date like 2026-12-25`);
     }
     if (dates.length) result[BLACKOUT_KEY] = dates;
     return result;

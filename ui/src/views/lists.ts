@@ -1,6 +1,6 @@
 // Black and white lists: numbers or prefixes never (black) or only (white)
 // called, globally or for one campaign, with optional expiry.
-import { api, del, get, post, type Campaign, type Items, type ListEntry, type ListUpload, type NumberList } from "../api";
+import { api, del, get, patch, post, type Campaign, type Items, type ListEntry, type ListUpload, type NumberList } from "../api";
 import { formatTime, h, replace } from "../dom";
 import { busy, campaignScope, errorBanner, field, flash, formAlert, input, select, showErrors, values } from "../forms";
 import { navigate } from "../router";
@@ -262,6 +262,32 @@ export async function listView(main: HTMLElement, params: Record<string, string>
     writeForms = h("div", { class: "grid-2" }, h("section", { class: "card" }, h("h2", null, "Add an entry"), addForm), h("section", { class: "card" }, h("h2", null, "Upload entries"), uploadForm));
   }
 
+  /** Rename the list (its kind and campaign stay: make a new list for another). */
+  function renameSection(): HTMLElement {
+    const save = h("button", { type: "submit", class: "primary" }, "Rename");
+    const renameForm = h(
+      "form",
+      { class: "form", novalidate: true, "aria-label": "Rename the list" },
+      formAlert(),
+      h("div", { class: "row" }, field("List name", input("name", { required: true, value: list.name, autocomplete: "off" }), "Its kind and campaign cannot change: make a new list for those.")),
+      h("div", { class: "actions" }, save),
+    );
+    renameForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = values(renameForm);
+      try {
+        const renamed = await busy(save, () => patch<NumberList>(`/lists/${id}`, { name: data.name }));
+        flash(`List renamed “${renamed.name}”.`);
+        // The heading and the crumbs show the name: draw the page again.
+        await listView(main, params);
+        main.querySelector<HTMLElement>("h1")?.focus({ preventScroll: true });
+      } catch (error) {
+        showErrors(renameForm, error);
+      }
+    });
+    return h("section", { class: "card", "aria-labelledby": "rename-list-title" }, h("h2", { id: "rename-list-title" }, "Name"), renameForm);
+  }
+
   replace(
     main,
     h("p", { class: "crumbs" }, h("a", { href: "#/lists" }, "Lists"), ` / ${list.name}`),
@@ -275,6 +301,7 @@ export async function listView(main: HTMLElement, params: Record<string, string>
     h("p", { class: "hint" }, list.campaign_id ? ["Applies to ", h("a", { href: `#/campaigns/${list.campaign_id}` }, `campaign #${list.campaign_id}`), " only."] : "Applies to every campaign."),
     writeForms,
     h("section", { class: "card", "aria-labelledby": "entries-title" }, h("h2", { id: "entries-title" }, "Entries"), searchForm, entriesError, entriesBox),
+    canWrite() ? renameSection() : null,
   );
   await loadEntries();
 }
