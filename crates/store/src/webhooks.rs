@@ -16,8 +16,9 @@ pub struct Webhook {
     pub campaign_id: Option<i64>,
     pub enabled: bool,
     pub created_at: DateTime<Utc>,
-    /// Deliveries waiting (including retries) and given up.
+    /// Deliveries waiting to be sent (first tries and retries).
     pub pending: i64,
+    /// Deliveries given up after too many tries.
     pub failed: i64,
     pub delivered: i64,
     pub last_error: Option<String>,
