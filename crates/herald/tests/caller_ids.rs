@@ -9,7 +9,9 @@ use std::time::Duration;
 use herald_store::{Actor, Store};
 use herald_talker::{Talker, TalkerMetrics};
 use sqlx::PgPool;
-use support::{CampaignSpec, SippCarrier, TestPrompt, running_campaign, test_talker_config, wait_until_done};
+use support::{
+    CampaignSpec, SippCarrier, TestPrompt, running_campaign, spawn_talkers, test_talker_config, wait_until_done,
+};
 use tokio_util::sync::CancellationToken;
 
 async fn pool_with(store: &Store, strategy: &str, numbers: &[(&str, Option<i32>)]) -> i64 {
@@ -81,28 +83,12 @@ async fn a_pool_at_its_daily_cap_defers_the_contacts(pool: PgPool) {
     use_pool(&pool, campaign.id, pool_id).await;
 
     let shutdown = CancellationToken::new();
-    let talker =
-        Talker::build("ani-cap-test".into(), test_talker_config(), store.clone(), None, TalkerMetrics::default())
-            .await
-            .unwrap();
-    let running = tokio::spawn(talker.run(shutdown.clone()));
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let (deferred,): (i64,) = sqlx::query_as(
-            "SELECT count(DISTINCT contact_id) FROM decisions WHERE campaign_id = $1 AND reason = 'caller_ids_exhausted'",
-        )
-        .bind(campaign.id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        if deferred == 2 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the capped pool's other contacts were not deferred");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let talkers = spawn_talkers(&store, "ani-cap-test", 1, None, &shutdown).await;
+    wait_for_exhausted_pool(&pool, campaign.id, 2).await;
     shutdown.cancel();
-    running.await.unwrap().unwrap();
+    for talker in talkers {
+        talker.await.unwrap().unwrap();
+    }
     let (attempts,): (i64,) =
         sqlx::query_as("SELECT count(*) FROM attempts WHERE campaign_id = $1 AND outcome IS NOT NULL")
             .bind(campaign.id)
@@ -131,39 +117,35 @@ async fn a_daily_cap_holds_across_talkers(pool: PgPool) {
     let mut redis = herald_config::load(None).expect("configuration from the environment").redis;
     redis.timeout_ms = 2000;
     let shutdown = CancellationToken::new();
-    let mut talkers = Vec::new();
-    for node in 0..2 {
-        let coord = herald_coord::Coord::new(&redis).unwrap();
-        let talker = Talker::build(
-            format!("ani-cluster-{node}"),
-            test_talker_config(),
-            store.clone(),
-            Some(coord),
-            TalkerMetrics::default(),
-        )
-        .await
-        .unwrap();
-        talkers.push(tokio::spawn(talker.run(shutdown.clone())));
-    }
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let (deferred,): (i64,) = sqlx::query_as(
-            "SELECT count(DISTINCT contact_id) FROM decisions WHERE campaign_id = $1 AND reason = 'caller_ids_exhausted'",
-        )
-        .bind(campaign.id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        if deferred == 5 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "{deferred} contacts deferred, not 5");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let talkers = spawn_talkers(&store, "ani-cluster", 2, Some(&redis), &shutdown).await;
+    wait_for_exhausted_pool(&pool, campaign.id, 5).await;
     shutdown.cancel();
     for talker in talkers {
         talker.await.unwrap().unwrap();
     }
     let invites = carrier.messages().iter().filter(|message| message.method() == Some("INVITE")).count();
     assert_eq!(invites, 3, "the number presented exactly its cap of 3 calls across both nodes");
+}
+
+/// Waits until `contacts` of the campaign were deferred for want of a
+/// caller ID (30 s at most).
+async fn wait_for_exhausted_pool(pool: &PgPool, campaign_id: i64, contacts: i64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (deferred,): (i64,) = sqlx::query_as(
+            "SELECT count(DISTINCT contact_id) FROM decisions WHERE campaign_id = $1 AND reason = 'caller_ids_exhausted'",
+        )
+        .bind(campaign_id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if deferred == contacts {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{deferred} contacts deferred for want of a caller ID, not {contacts}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

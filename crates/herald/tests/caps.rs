@@ -7,12 +7,10 @@ mod support;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use herald_coord::Coord;
 use herald_store::Store;
-use herald_talker::{Talker, TalkerMetrics};
 use sqlx::PgPool;
 use support::{
-    CampaignSpec, SippCarrier, TestPrompt, carrier_dialogs, running_campaign, test_talker_config, wait_until_done,
+    CampaignSpec, SippCarrier, TestPrompt, carrier_dialogs, running_campaign, spawn_talkers, wait_until_done,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -61,20 +59,7 @@ async fn two_talkers_never_exceed_the_trunks_cps_or_lines(pool: PgPool) {
     redis.key_prefix = format!("herald-test-{database}");
 
     let shutdown = CancellationToken::new();
-    let mut talkers = Vec::new();
-    for node in 0..2 {
-        let coord = Coord::new(&redis).unwrap();
-        let talker = Talker::build(
-            format!("caps-test-{node}"),
-            test_talker_config(),
-            store.clone(),
-            Some(coord),
-            TalkerMetrics::default(),
-        )
-        .await
-        .unwrap();
-        talkers.push(tokio::spawn(talker.run(shutdown.clone())));
-    }
+    let talkers = spawn_talkers(&store, "caps-test", 2, Some(&redis), &shutdown).await;
     let summary = wait_until_done(&store, campaign.id, Duration::from_secs(60)).await;
     shutdown.cancel();
     for talker in talkers {

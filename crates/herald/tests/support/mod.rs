@@ -847,6 +847,33 @@ pub(crate) fn test_talker_config() -> TalkerConfig {
     }
 }
 
+/// Starts Talkers in this process, named `{prefix}-0`, `{prefix}-1`, …,
+/// each with its own Redis connection when `redis` is given; they run until
+/// `shutdown`.
+pub(crate) async fn spawn_talkers(
+    store: &Store,
+    prefix: &str,
+    count: usize,
+    redis: Option<&herald_config::RedisConfig>,
+    shutdown: &CancellationToken,
+) -> Vec<tokio::task::JoinHandle<herald_talker::Result<()>>> {
+    let mut talkers = Vec::new();
+    for node in 0..count {
+        let coord = redis.map(|redis| herald_coord::Coord::new(redis).expect("connecting to Redis"));
+        let talker = Talker::build(
+            format!("{prefix}-{node}"),
+            test_talker_config(),
+            store.clone(),
+            coord,
+            TalkerMetrics::default(),
+        )
+        .await
+        .expect("building a talker");
+        talkers.push(tokio::spawn(talker.run(shutdown.clone())));
+    }
+    talkers
+}
+
 /// Runs a Talker in this process until every contact of the campaign is
 /// finished (nothing queued or leased), then drains it. Panics after
 /// `timeout`.
