@@ -38,8 +38,18 @@ else
     awk '/^test result:/ { passed += $4; failed += $6 } END { printf "summary: %d passed, %d failed\n", passed, failed }' "$log"
     rm -f "$log"
 fi
+# Lints: the workspace builds without a clippy warning (and formatted).
+lint_status=0
+cargo fmt --all -- --check || lint_status=$?
+cargo clippy -q --workspace --all-targets -- -D warnings || lint_status=$?
+if [[ $lint_status -ne 0 ]]; then
+    echo "test.sh: rustfmt or clippy found something (see above)" >&2
+fi
 if [[ $browser_status -ne 0 ]]; then
     echo "test.sh: the browser test failed (exit $browser_status)" >&2
+    exit 1
+fi
+if [[ $status -eq 0 && $lint_status -ne 0 ]]; then
     exit 1
 fi
 exit "$status"

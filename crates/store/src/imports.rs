@@ -367,18 +367,20 @@ impl Store {
     /// Campaigns that are not archived, with their contacts counted, and the
     /// trunks.
     pub async fn dashboard(&self) -> Result<Dashboard> {
-        let rows: Vec<(i64, String, String, Option<i64>, Option<DateTime<Utc>>, Option<String>, Option<String>, i64)> =
-            sqlx::query_as(
-                "SELECT c.id, c.name, c.status, c.trunk_id, c.started_at, k.state, k.last_outcome, \
+        // Campaign id, name, status, trunk, started; a contact state and final
+        // outcome with its count (one row per pair).
+        type Row = (i64, String, String, Option<i64>, Option<DateTime<Utc>>, Option<String>, Option<String>, i64);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT c.id, c.name, c.status, c.trunk_id, c.started_at, k.state, k.last_outcome, \
                         coalesce(k.count, 0) \
                  FROM campaigns c \
                  LEFT JOIN LATERAL (SELECT state, CASE WHEN state = 'done' THEN last_outcome END AS last_outcome, \
                                            count(*) AS count \
                                     FROM contacts WHERE campaign_id = c.id GROUP BY 1, 2) k ON true \
                  WHERE c.status <> 'archived' ORDER BY c.id DESC",
-            )
-            .fetch_all(&self.pool)
-            .await?;
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let mut campaigns: Vec<DashboardCampaign> = Vec::new();
         for (id, name, status, trunk_id, started_at, state, outcome, count) in rows {
             if campaigns.last().is_none_or(|campaign| campaign.id != id) {

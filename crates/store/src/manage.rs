@@ -225,21 +225,21 @@ impl Store {
     ) -> Result<Change<Trunk>> {
         let mut transaction = self.pool.begin().await?;
         let query = match trunk_id {
-            None => concat!(
+            None => {
                 "INSERT INTO trunks (name, host, port, transport, auth_username, auth_password, auth_password_env, \
                                      from_domain, cps_limit, max_lines, enabled) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                  RETURNING id, name, host, port, transport, auth_username, auth_password, auth_password_env, \
                            from_domain, cps_limit, max_lines, enabled"
-            ),
-            Some(_) => concat!(
+            }
+            Some(_) => {
                 "UPDATE trunks SET name = $1, host = $2, port = $3, transport = $4, auth_username = $5, \
                      auth_password = $6, auth_password_env = $7, from_domain = $8, cps_limit = $9, \
                      max_lines = $10, enabled = $11, updated_at = now() \
                  WHERE id = $12 \
                  RETURNING id, name, host, port, transport, auth_username, auth_password, auth_password_env, \
                            from_domain, cps_limit, max_lines, enabled"
-            ),
+            }
         };
         let saved = sqlx::query_as::<_, Trunk>(query)
             .bind(&fields.name)

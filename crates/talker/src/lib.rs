@@ -245,7 +245,7 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
             break;
         }
         // No further ahead of the trunks' CPS than DIAL_AHEAD (caps.rs).
-        let trunk_ids = plan_trunks(&shared, &plan);
+        let trunk_ids = plan_trunks(shared, &plan);
         let trunk_room = if trunk_ids.is_empty() {
             i64::MAX
         } else {

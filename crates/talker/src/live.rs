@@ -135,11 +135,11 @@ pub(crate) async fn publish_ticks(shared: Arc<Shared>, stop: CancellationToken) 
         // An idle node says so once a second, not five times.
         let idle = tick.attempts.is_empty() && tick.dialed_by_trunk.is_empty() && tick.active_calls.total == 0;
         idle_ticks = if idle { idle_ticks + 1 } else { 0 };
-        if !idle || idle_ticks % 5 == 1 || stopping {
-            if let Err(error) = coord.publish_tick(&tick).await {
-                debug!(%error, "live tick not published");
-                shared.live.restore(tick);
-            }
+        if (!idle || idle_ticks % 5 == 1 || stopping)
+            && let Err(error) = coord.publish_tick(&tick).await
+        {
+            debug!(%error, "live tick not published");
+            shared.live.restore(tick);
         }
         if stopping {
             return;
