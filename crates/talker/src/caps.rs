@@ -25,6 +25,11 @@ use crate::pacing::TrunkPacer;
 /// and it waits without booking, so one node cannot queue up the whole
 /// cluster's next minute.
 const MAX_SLOT_WAIT: Duration = Duration::from_secs(2);
+/// How late after its slot an INVITE may still go out: half the allowance
+/// the slots' spacing leaves for it (`herald_coord::SEND_JITTER_ALLOWANCE`).
+const MAX_SEND_LATENESS: Duration = Duration::from_millis(10);
+/// Slots a call books at most when it keeps waking too late for them.
+const MAX_REBOOKINGS: usize = 10;
 /// How often a call waiting for a free line asks again.
 const LINE_POLL: Duration = Duration::from_millis(100);
 /// A node claims contacts for a trunk at most this far ahead of the
@@ -174,11 +179,35 @@ impl TrunkCaps {
     /// slot: one booking in flight per trunk, and a call that finds the
     /// cluster's next two seconds booked waits at the head of the queue
     /// rather than every waiting call asking Redis again and again.
+    ///
+    /// A call that wakes for its slot more than [`MAX_SEND_LATENESS`] late
+    /// (the machine was busy) books another rather than sending late: the
+    /// carrier counts INVITEs as they arrive, and a late one shares its
+    /// second with the slots after it.
     pub(crate) async fn invite_slot(&self, trunk: &Trunk, pacer: &TrunkPacer, cancel: &CancellationToken) -> bool {
+        for _ in 0..MAX_REBOOKINGS {
+            let Some(wait) = self.book_slot(trunk, pacer, cancel).await else { return false };
+            let slot_at = tokio::time::Instant::now() + wait;
+            if !sleep_or_cancel(wait, cancel).await {
+                return false;
+            }
+            let late = tokio::time::Instant::now().saturating_duration_since(slot_at);
+            if late <= MAX_SEND_LATENESS {
+                return true;
+            }
+            debug!(trunk = trunk.id, ?late, "woke too late for the INVITE slot: booking another");
+        }
+        // Late again and again: the node is overloaded; send rather than starve.
+        true
+    }
+
+    /// Books the trunk's next INVITE slot; how long until it (`None`:
+    /// cancelled first).
+    async fn book_slot(&self, trunk: &Trunk, pacer: &TrunkPacer, cancel: &CancellationToken) -> Option<Duration> {
         let turn = self.booking_turn(trunk.id);
         let booking = tokio::select! {
             booking = turn.lock() => booking,
-            () = cancel.cancelled() => return false,
+            () = cancel.cancelled() => return None,
         };
         let wait = loop {
             let wait = match &self.coord {
@@ -190,7 +219,7 @@ impl TrunkCaps {
                     Ok((SlotReservation::Full { retry_after }, factor)) => {
                         self.note_cluster_factor(trunk.id, factor.0);
                         if !sleep_or_cancel(retry_after, cancel).await {
-                            return false;
+                            return None;
                         }
                         continue;
                     }
@@ -211,7 +240,7 @@ impl TrunkCaps {
         };
         // Booked: the next call may book while this one waits for its slot.
         drop(booking);
-        sleep_or_cancel(wait, cancel).await
+        Some(wait)
     }
 
     fn booking_turn(&self, trunk_id: i64) -> Arc<tokio::sync::Mutex<()>> {
@@ -321,6 +350,11 @@ async fn sleep_or_cancel(wait: Duration, cancel: &CancellationToken) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_late_invite_stays_within_the_spacings_allowance() {
+        assert!(MAX_SEND_LATENESS * 2 <= herald_coord::SEND_JITTER_ALLOWANCE);
+    }
 
     #[test]
     fn the_clusters_back_off_follows_the_same_rule_as_a_nodes() {
