@@ -51,6 +51,10 @@ pub(crate) struct TrunkCaps {
     line_ttl: Duration,
     /// Contacts claimed for each trunk whose INVITE has not gone out yet.
     waiting: Mutex<HashMap<i64, Arc<AtomicUsize>>>,
+    /// Woken when one of this node's calls gives a trunk's line back, so
+    /// that a call of this node waiting for one takes it at once rather
+    /// than at its next poll.
+    line_freed: Mutex<HashMap<i64, Arc<tokio::sync::Notify>>>,
     /// Each trunk's queue for booking INVITE slots (see `invite_slot`).
     booking: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     /// Each trunk's rate under overload as this node sees it (503/480
@@ -86,6 +90,7 @@ impl TrunkCaps {
             booking: Mutex::default(),
             overload: Mutex::default(),
             cluster_factor: Mutex::default(),
+            line_freed: Mutex::default(),
         }
     }
 
@@ -270,10 +275,18 @@ impl TrunkCaps {
                 self.lines.lock().expect("lines poisoned").insert(attempt_id, trunk.id);
                 return true;
             }
-            if !sleep_or_cancel(LINE_POLL, cancel).await {
-                return false;
+            // Until the next poll, or until a call of this node frees a line.
+            let freed = self.line_freed(trunk.id);
+            tokio::select! {
+                () = tokio::time::sleep(LINE_POLL) => {}
+                () = freed.notified() => {}
+                () = cancel.cancelled() => return false,
             }
         }
+    }
+
+    fn line_freed(&self, trunk_id: i64) -> Arc<tokio::sync::Notify> {
+        Arc::clone(self.line_freed.lock().expect("line notices poisoned").entry(trunk_id).or_default())
     }
 
     /// Redis answered about the trunk's lines: remember what this node holds
@@ -306,6 +319,7 @@ impl TrunkCaps {
             // The lease expires on its own.
             debug!(%error, "releasing a line failed");
         }
+        self.line_freed(trunk_id).notify_one();
     }
 
     /// Renews this node's line leases; a lease Redis lost (failover, an
