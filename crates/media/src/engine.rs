@@ -664,7 +664,10 @@ impl Shard {
                 self.remove(index);
                 continue;
             }
-            if call.control.prompt_waiting.swap(false, Ordering::AcqRel)
+            // A plain load per call per tick; the read-modify-write only
+            // when a new prompt is waiting.
+            if call.control.prompt_waiting.load(Ordering::Acquire)
+                && call.control.prompt_waiting.swap(false, Ordering::AcqRel)
                 && let Some((prompt, generation)) =
                     call.control.next_prompt.lock().expect("next prompt poisoned").take()
             {

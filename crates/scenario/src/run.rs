@@ -94,16 +94,6 @@ impl Program {
         program
     }
 
-    /// A program that plays one prompt and hangs up.
-    pub fn single_prompt(prompt_id: i64) -> Program {
-        Program::compile(&Script {
-            voice: None,
-            on_machine: OnMachine::Continue,
-            voicemail: Vec::new(),
-            steps: vec![Step::Play { prompt_id }],
-        })
-    }
-
     /// Lays out `steps` from the end of the ops; returns where they start.
     /// `then`: where to go after them (`None`: the call ends).
     fn emit<'s>(&mut self, steps: &'s [Step], then: Option<usize>, pending: &mut Vec<Pending<'s>>) -> usize {
@@ -286,14 +276,6 @@ impl<'p> Run<'p> {
             run.advance(&mut effects);
         }
         (run, effects)
-    }
-
-    pub fn is_done(&self) -> bool {
-        self.phase == Phase::Done
-    }
-
-    pub fn summary(&self) -> &RunSummary {
-        &self.summary
     }
 
     pub fn into_summary(self) -> RunSummary {

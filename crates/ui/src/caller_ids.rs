@@ -77,11 +77,7 @@ pub(crate) async fn update(
     let pool_id = parse_id(&id, "caller ID pool")?;
     let store = state.store()?;
     let current = store.caller_id_pool(pool_id).await?.pool;
-    let mut patch = Patch::changes(&body)?;
-    let (mut name, mut strategy) = (current.name, current.strategy);
-    patch.string("name", &mut name, 200);
-    patch.choice("strategy", &mut strategy, STRATEGIES);
-    patch.finish()?;
+    let (name, strategy) = Patch::name_and_strategy(&body, (current.name, current.strategy), STRATEGIES)?;
     let pool = changed(store.update_caller_id_pool(pool_id, &name, &strategy, &principal.actor()).await?)?;
     Ok(Json(pool))
 }

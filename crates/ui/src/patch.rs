@@ -16,11 +16,6 @@ pub(crate) struct Patch {
 }
 
 impl Patch {
-    /// A patch with nothing in it (to take another's place).
-    pub(crate) fn empty() -> Patch {
-        Patch { map: Map::new(), errors: FieldErrors::default() }
-    }
-
     pub(crate) fn from_body(body: &JsonBody) -> Result<Patch> {
         match body.parse::<Value>()? {
             Value::Object(map) => Ok(Patch { map, errors: FieldErrors::default() }),
@@ -36,6 +31,21 @@ impl Patch {
             return Err(AppError::invalid("nothing to change"));
         }
         Ok(patch)
+    }
+
+    /// A `PATCH` of `{name?, strategy?}` onto the current pair (trunk groups,
+    /// caller-ID pools): the new name and strategy.
+    pub(crate) fn name_and_strategy(
+        body: &JsonBody,
+        current: (String, String),
+        strategies: &[&str],
+    ) -> Result<(String, String)> {
+        let mut patch = Patch::changes(body)?;
+        let (mut name, mut strategy) = current;
+        patch.string("name", &mut name, 200);
+        patch.choice("strategy", &mut strategy, strategies);
+        patch.finish()?;
+        Ok((name, strategy))
     }
 
     /// Reports each of `keys` missing from the body (creation).

@@ -47,7 +47,7 @@ pub(crate) async fn create(
     let mut patch = Patch::from_body(&body)?;
     patch.require(&["name", "body"]);
     let (mut name, mut script) = (String::new(), Value::Null);
-    apply(store, &mut patch, &mut name, &mut script).await?;
+    apply(store, patch, &mut name, &mut script).await?;
     let saved = changed(store.save_call_script(None, &name, &script, &principal.actor()).await?)?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
@@ -63,9 +63,9 @@ pub(crate) async fn update(
     let script_id = parse_id(&id, "call script")?;
     let store = state.store()?;
     let current = store.call_script(script_id).await?;
-    let mut patch = Patch::changes(&body)?;
+    let patch = Patch::changes(&body)?;
     let (mut name, mut script) = (current.name, current.body);
-    apply(store, &mut patch, &mut name, &mut script).await?;
+    apply(store, patch, &mut name, &mut script).await?;
     Ok(Json(changed(store.save_call_script(Some(script_id), &name, &script, &principal.actor()).await?)?))
 }
 
@@ -82,7 +82,7 @@ pub(crate) async fn remove(
 
 /// Applies `name` and `body` from the request, checking the script against
 /// the stored prompts; every problem is reported under `body.<path>`.
-async fn apply(store: &Store, patch: &mut Patch, name: &mut String, script: &mut Value) -> Result<()> {
+async fn apply(store: &Store, mut patch: Patch, name: &mut String, script: &mut Value) -> Result<()> {
     patch.string("name", name, 200);
     let mut candidate = Value::Null;
     patch.object("body", &mut candidate, |_| Ok(()));
@@ -104,7 +104,7 @@ async fn apply(store: &Store, patch: &mut Patch, name: &mut String, script: &mut
             }
         }
     }
-    std::mem::replace(patch, Patch::empty()).finish()
+    patch.finish()
 }
 
 fn body_path(path: &str) -> String {

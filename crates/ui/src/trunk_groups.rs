@@ -73,11 +73,7 @@ pub(crate) async fn update(
     let group_id = parse_id(&id, "trunk group")?;
     let store = state.store()?;
     let current = store.trunk_group(group_id).await?.group;
-    let mut patch = Patch::changes(&body)?;
-    let (mut name, mut strategy) = (current.name, current.strategy);
-    patch.string("name", &mut name, 200);
-    patch.choice("strategy", &mut strategy, &["ordered", "weighted"]);
-    patch.finish()?;
+    let (name, strategy) = Patch::name_and_strategy(&body, (current.name, current.strategy), &["ordered", "weighted"])?;
     let group = changed(store.update_trunk_group(group_id, &name, &strategy, &principal.actor()).await?)?;
     Ok(Json(group))
 }
