@@ -150,7 +150,24 @@ def carrier_figures(messages, cps_cap, lines_cap):
             if at > start:
                 area += previous_up * (at - max(previous_at, start))
             previous_at, previous_up = at, up_now
+        # The same, per 10 s of that span: where the use was lost (the
+        # ramp-up, a stall, or evenly).
+        per_10s = []
+        for index in range(int(span // 10) + 1):
+            lo, hi = start + 10 * index, min(start + 10 * (index + 1), end)
+            if hi - lo < 1:
+                break
+            area_10s, previous_at, previous_up = 0.0, lo, 0
+            for at, up_now in timeline:
+                if at > hi:
+                    break
+                if at > lo:
+                    area_10s += previous_up * (at - max(previous_at, lo))
+                previous_at, previous_up = at, up_now
+            area_10s += previous_up * (hi - max(previous_at, lo))
+            per_10s.append(round(area_10s / (hi - lo) / lines_cap, 3))
         use = {
+            "line_cap_use_per_10s": per_10s,
             "seconds_with_contacts": round(span, 1),
             "mean_concurrent_calls": round(area / span, 2),
             "line_cap_use": round(area / span / lines_cap, 3),
@@ -204,6 +221,7 @@ def main():
     parser.add_argument("--kill-at", type=float, default=60.0)
     parser.add_argument("--redis-kill-at", type=float, default=90.0)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--no-build", action="store_true", help="use the herald binary already built")
     args = parser.parse_args()
     out_path = args.json or ROOT / f"loadtest/results/cluster-run{'-kill' if args.kill else ''}.json"
     run_dir = ROOT / ".infra/cluster-run"
@@ -212,8 +230,9 @@ def main():
 
     env = infra_env()
     target = Path(env.get("CARGO_TARGET_DIR", ROOT / "target"))
-    print("cluster-run: building herald (release)", file=sys.stderr)
-    sh(["cargo", "build", "--release", "-q", "-p", "herald"], env=env)
+    if not args.no_build:
+        print("cluster-run: building herald (release)", file=sys.stderr)
+        sh(["cargo", "build", "--release", "-q", "-p", "herald"], env=env)
     herald = str(target / "release/herald")
     db_url = fresh_database(env, "herald_cluster")
     env["HERALD__REDIS__KEY_PREFIX"] = f"cluster{int(time.time())}"

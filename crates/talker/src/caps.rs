@@ -325,6 +325,14 @@ impl TrunkCaps {
         self.line_freed(trunk_id).notify_one();
     }
 
+    /// Whether a call of this node still holds the line of `lease_id` (an
+    /// attempt id).
+    fn holds_lease(&self, lease_id: &str) -> bool {
+        lease_id
+            .parse::<i64>()
+            .is_ok_and(|attempt_id| self.lines.lock().expect("lines poisoned").contains_key(&attempt_id))
+    }
+
     /// Renews this node's line leases; a lease Redis lost (failover, an
     /// outage) is taken again, so the shared count stays true.
     pub(crate) async fn renew_lines(&self) {
@@ -334,22 +342,41 @@ impl TrunkCaps {
             by_trunk.entry(*trunk_id).or_default().push(attempt_id.to_string());
         }
         for (trunk_id, lease_ids) in by_trunk {
-            let renewed = coord.renew_lines(trunk_id, &lease_ids, self.line_ttl).await;
-            if renewed.is_ok() {
-                self.note_held(trunk_id, 0);
-            }
-            match renewed {
-                Ok(held) if held == lease_ids.len() as u64 => {}
-                Ok(held) => {
-                    warn!(trunk = trunk_id, held, ours = lease_ids.len(), "re-registering line leases redis lost");
-                    for lease_id in &lease_ids {
-                        // Counted even over the cap: the call is real, and
-                        // new calls must wait for it.
-                        let _ = coord.acquire_line(trunk_id, lease_id, u32::MAX, self.line_ttl).await;
+            self.renew_trunk_lines(coord, trunk_id, &lease_ids).await;
+        }
+    }
+
+    /// Renews the leases `lease_ids` held on one trunk when they were read.
+    async fn renew_trunk_lines(&self, coord: &Coord, trunk_id: i64, lease_ids: &[String]) {
+        let renewed = coord.renew_lines(trunk_id, lease_ids, self.line_ttl).await;
+        if renewed.is_ok() {
+            self.note_held(trunk_id, 0);
+        }
+        match renewed {
+            Ok(held) if held == lease_ids.len() as u64 => {}
+            Ok(held) => {
+                // Calls that ended since `lease_ids` was read released their
+                // lines: they are no loss, and re-taking theirs would leave
+                // leases nobody releases, a line idle until its TTL
+                // (minutes) for every such race.
+                let still_ours: Vec<&String> = lease_ids.iter().filter(|lease_id| self.holds_lease(lease_id)).collect();
+                if (held as usize) < still_ours.len() {
+                    warn!(trunk = trunk_id, held, ours = still_ours.len(), "re-registering line leases redis lost");
+                } else {
+                    debug!(trunk = trunk_id, held, ours = still_ours.len(), "line leases released while renewing");
+                }
+                for lease_id in still_ours {
+                    // Counted even over the cap: the call is real, and new
+                    // calls must wait for it.
+                    let _ = coord.acquire_line(trunk_id, lease_id, u32::MAX, self.line_ttl).await;
+                    if !self.holds_lease(lease_id) {
+                        // Its call ended while we took it again, and its own
+                        // release may have come first: release it again.
+                        let _ = coord.release_line(trunk_id, lease_id).await;
                     }
                 }
-                Err(error) => debug!(%error, "renewing line leases failed"),
             }
+            Err(error) => debug!(%error, "renewing line leases failed"),
         }
     }
 }
@@ -367,6 +394,50 @@ async fn sleep_or_cancel(wait: Duration, cancel: &CancellationToken) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A call that ends between the renewal's reading of the node's leases
+    /// and Redis's answer must not get its line back: nobody would release
+    /// it, and the trunk would run a line short until the lease's TTL.
+    /// Against the real Redis behind Sentinel (`scripts/infra.sh env`).
+    #[tokio::test]
+    async fn a_line_released_while_renewing_is_not_taken_again() {
+        let mut config = herald_config::load(None).expect("configuration from the environment").redis;
+        config.timeout_ms = 2000;
+        let coord = Coord::new(&config).expect("redis config");
+        let trunk_id = 2_000_000_000 + i64::from(std::process::id());
+        let trunk = Trunk {
+            id: trunk_id,
+            name: "renewal race".to_owned(),
+            host: "127.0.0.1".to_owned(),
+            port: 5060,
+            transport: "udp".to_owned(),
+            auth_username: None,
+            auth_password: None,
+            auth_password_env: None,
+            from_domain: None,
+            cps_limit: 10.0,
+            max_lines: 5,
+            enabled: true,
+        };
+        let caps = TrunkCaps::new(Some(coord.clone()), Duration::from_secs(600));
+        let never = CancellationToken::new();
+        for attempt_id in [1, 2, 3] {
+            assert!(caps.take_line(&trunk, attempt_id, &never).await);
+        }
+        assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 3);
+        // The renewal read the three; then call 2 ended.
+        let read: Vec<String> = ["1", "2", "3"].map(str::to_owned).to_vec();
+        caps.release_line(2).await;
+        caps.renew_trunk_lines(&coord, trunk_id, &read).await;
+        assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 2, "call 2's line stays free");
+        // A lease Redis really lost (a failover) is taken again.
+        coord.release_line(trunk_id, "3").await.unwrap();
+        caps.renew_trunk_lines(&coord, trunk_id, &["1".to_owned(), "3".to_owned()]).await;
+        assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 2, "call 3's line is counted again");
+        caps.release_line(1).await;
+        caps.release_line(3).await;
+        assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 0);
+    }
 
     #[test]
     fn a_late_invite_stays_within_the_spacings_allowance() {
