@@ -176,21 +176,35 @@ impl Store {
     /// starts with the pattern), so it stays fast at tens of millions of
     /// entries.
     pub async fn list_verdict(&self, campaign_id: i64, phone: &str) -> Result<ListVerdict> {
-        // "+4930123456" → "+4", "+49", …, "+4930123456".
-        let candidates: Vec<&str> = (2..=phone.len()).filter_map(|end| phone.get(..end)).collect();
-        let (blacklisted, whitelisted): (bool, bool) = sqlx::query_as(
-            "SELECT coalesce(bool_or(l.kind = 'black'), false), coalesce(bool_or(l.kind = 'white'), false) \
-             FROM list_entries e JOIN lists l ON l.id = e.list_id \
-             WHERE e.pattern = ANY($1) AND (e.is_prefix OR e.pattern = $2) \
-               AND (e.expires_at IS NULL OR e.expires_at > now()) \
-               AND (l.campaign_id IS NULL OR l.campaign_id = $3)",
+        let verdicts = self.list_verdicts(campaign_id, &[phone]).await?;
+        Ok(verdicts.first().copied().unwrap_or_default())
+    }
+
+    /// [`Store::list_verdict`] for many numbers in one round trip (a
+    /// Talker's claimed batch), in the order of `phones`.
+    pub async fn list_verdicts(&self, campaign_id: i64, phones: &[&str]) -> Result<Vec<ListVerdict>> {
+        if phones.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Per number, its prefixes "+4", "+49", …, "+4930123456" probe the
+        // index, exactly as for one number.
+        let rows: Vec<(bool, bool)> = sqlx::query_as(
+            "SELECT coalesce(v.black, false), coalesce(v.white, false) \
+             FROM unnest($1::text[]) WITH ORDINALITY AS p(phone, ord) \
+             LEFT JOIN LATERAL ( \
+                 SELECT bool_or(l.kind = 'black') AS black, bool_or(l.kind = 'white') AS white \
+                 FROM list_entries e JOIN lists l ON l.id = e.list_id \
+                 WHERE e.pattern = ANY(ARRAY(SELECT left(p.phone, n) FROM generate_series(2, length(p.phone)) n)) \
+                   AND (e.is_prefix OR e.pattern = p.phone) \
+                   AND (e.expires_at IS NULL OR e.expires_at > now()) \
+                   AND (l.campaign_id IS NULL OR l.campaign_id = $2)) v ON true \
+             ORDER BY p.ord",
         )
-        .bind(&candidates)
-        .bind(phone)
+        .bind(phones)
         .bind(campaign_id)
-        .fetch_one(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        Ok(ListVerdict { blacklisted, whitelisted })
+        Ok(rows.into_iter().map(|(blacklisted, whitelisted)| ListVerdict { blacklisted, whitelisted }).collect())
     }
 
     /// What the campaign needs to dial and what stands in the way, now.

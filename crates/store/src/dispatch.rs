@@ -213,66 +213,135 @@ impl Store {
     /// duplicate) serialises on the contact's row lock and, re-checking the
     /// lease, writes nothing.
     pub async fn finish_attempt(&self, node: &str, record: &AttemptRecord, next: ContactNext) -> Result<FinishResult> {
-        let (state, next_eligible_at) = match next {
-            ContactNext::Done => ("done", None),
-            ContactNext::RetryAt(at) => ("queued", Some(at)),
+        let results = self.finish_attempts(node, &[(record, next)]).await?;
+        Ok(results.first().copied().unwrap_or(FinishResult::AlreadyFinal))
+    }
+
+    /// [`Store::finish_attempt`] for many attempts in one statement and one
+    /// commit (a Talker's calls that ended together): the result of each, in
+    /// the order given. Each record is judged on its own, exactly as alone.
+    pub async fn finish_attempts(
+        &self,
+        node: &str,
+        finished: &[(&AttemptRecord, ContactNext)],
+    ) -> Result<Vec<FinishResult>> {
+        if finished.is_empty() {
+            return Ok(Vec::new());
+        }
+        let column = |value: fn(&AttemptRecord) -> Option<String>| -> Vec<Option<String>> {
+            finished.iter().map(|(record, _)| value(record)).collect()
         };
-        let query = sqlx::query_as::<_, (i64,)>(
-            "WITH moved AS ( \
-                 UPDATE contacts SET state = $21, next_eligible_at = coalesce($22, next_eligible_at), \
-                     attempts_made = attempts_made + 1, last_outcome = $2, lease_owner = NULL, lease_until = NULL, \
-                     updated_at = now() \
-                 WHERE id = $23 AND lease_epoch = $24 AND lease_owner = $20 AND state = 'leased' \
-                   AND EXISTS (SELECT 1 FROM attempts WHERE id = $1 AND outcome IS NULL) \
-                 RETURNING id), \
+        let int = |value: fn(&AttemptRecord) -> Option<i32>| -> Vec<Option<i32>> {
+            finished.iter().map(|(record, _)| value(record)).collect()
+        };
+        let time = |value: fn(&AttemptRecord) -> Option<DateTime<Utc>>| -> Vec<Option<DateTime<Utc>>> {
+            finished.iter().map(|(record, _)| value(record)).collect()
+        };
+        let flag = |value: fn(&AttemptRecord) -> bool| -> Vec<bool> {
+            finished.iter().map(|(record, _)| value(record)).collect()
+        };
+        let attempt_ids: Vec<i64> = finished.iter().map(|(record, _)| record.attempt_id).collect();
+        let contact_ids: Vec<i64> = finished.iter().map(|(record, _)| record.contact_id).collect();
+        let epochs: Vec<i64> = finished.iter().map(|(record, _)| record.lease_epoch).collect();
+        let outcomes: Vec<&str> = finished.iter().map(|(record, _)| record.outcome.as_str()).collect();
+        let trunk_ids: Vec<Option<i64>> = finished.iter().map(|(record, _)| record.trunk_id).collect();
+        let ended_at: Vec<DateTime<Utc>> = finished.iter().map(|(record, _)| record.ended_at).collect();
+        let answers: Vec<Option<serde_json::Value>> =
+            finished.iter().map(|(record, _)| record.answers.clone()).collect();
+        let states: Vec<&str> = finished
+            .iter()
+            .map(|(_, next)| match next {
+                ContactNext::Done => "done",
+                ContactNext::RetryAt(_) => "queued",
+            })
+            .collect();
+        let retry_at: Vec<Option<DateTime<Utc>>> = finished
+            .iter()
+            .map(|(_, next)| match next {
+                ContactNext::Done => None,
+                ContactNext::RetryAt(at) => Some(*at),
+            })
+            .collect();
+        let wait_caps: Vec<Option<&str>> =
+            finished.iter().map(|(record, _)| record.cap_wait.map(|(_, cap)| cap)).collect();
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "WITH input AS ( \
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], \
+                     $6::text[], $7::text[], $8::int[], $9::text[], $10::int[], $11::timestamptz[], \
+                     $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::int[], $16::bool[], \
+                     $17::text[], $18::int[], $19::int[], $20::text[], $21::text[], $22::text[], \
+                     $23::timestamptz[], $24::jsonb[], $25::bool[], $26::bool[], $27::timestamptz[], $28::text[]) \
+                 AS t(attempt_id, contact_id, lease_epoch, outcome, trunk_id, caller_id, sip_call_id, sip_code, \
+                      sip_reason, q850_cause, invite_at, ringing_at, answered_at, ended_at, talk_ms, early_media, \
+                      dtmf, rtp_packets_sent, rtp_packets_received, amd_verdict, recording_path, state, \
+                      next_eligible_at, answers, opted_out, voicemail_left, wait_began, wait_cap)), \
+             moved AS ( \
+                 UPDATE contacts c SET state = i.state, next_eligible_at = coalesce(i.next_eligible_at, c.next_eligible_at), \
+                     attempts_made = c.attempts_made + 1, last_outcome = i.outcome, lease_owner = NULL, \
+                     lease_until = NULL, updated_at = now() \
+                 FROM input i \
+                 WHERE c.id = i.contact_id AND c.lease_epoch = i.lease_epoch AND c.lease_owner = $29 \
+                   AND c.state = 'leased' \
+                   AND EXISTS (SELECT 1 FROM attempts a WHERE a.id = i.attempt_id AND a.outcome IS NULL) \
+                 RETURNING c.id), \
              written AS ( \
-                 UPDATE attempts SET outcome = $2, trunk_id = $3, caller_id = $4, sip_call_id = $5, sip_code = $6, \
-                     sip_reason = $7, q850_cause = $8, invite_at = $9, ringing_at = $10, answered_at = $11, \
-                     ended_at = $12, talk_ms = $13, early_media = $14, dtmf = $15, rtp_packets_sent = $16, \
-                     rtp_packets_received = $17, amd_verdict = $18, recording_path = $19, answers = $25, \
-                     opted_out = $26, voicemail_left = $27 \
-                 WHERE id = $1 AND outcome IS NULL AND EXISTS (SELECT 1 FROM moved) \
-                 RETURNING id, campaign_id), \
+                 UPDATE attempts a SET outcome = i.outcome, trunk_id = i.trunk_id, caller_id = i.caller_id, \
+                     sip_call_id = i.sip_call_id, sip_code = i.sip_code, sip_reason = i.sip_reason, \
+                     q850_cause = i.q850_cause, invite_at = i.invite_at, ringing_at = i.ringing_at, \
+                     answered_at = i.answered_at, ended_at = i.ended_at, talk_ms = i.talk_ms, \
+                     early_media = i.early_media, dtmf = i.dtmf, rtp_packets_sent = i.rtp_packets_sent, \
+                     rtp_packets_received = i.rtp_packets_received, amd_verdict = i.amd_verdict, \
+                     recording_path = i.recording_path, answers = i.answers, opted_out = i.opted_out, \
+                     voicemail_left = i.voicemail_left \
+                 FROM input i \
+                 WHERE a.id = i.attempt_id AND a.outcome IS NULL AND i.contact_id IN (SELECT id FROM moved) \
+                 RETURNING a.id, a.campaign_id, i.contact_id, i.invite_at, i.wait_began, i.wait_cap), \
              hooked AS ( \
                  INSERT INTO webhook_deliveries (webhook_id, attempt_id) \
                  SELECT w.id, a.id FROM written a JOIN webhooks w \
                    ON w.enabled AND (w.campaign_id IS NULL OR w.campaign_id = a.campaign_id)), \
              waited AS ( \
                  INSERT INTO decisions (contact_id, campaign_id, at, decision, reason, node_id, until) \
-                 SELECT $23, a.campaign_id, $28, 'waited', $29, $20, $9 FROM written a WHERE $29::text IS NOT NULL) \
-             SELECT count(*) FROM written",
+                 SELECT a.contact_id, a.campaign_id, a.wait_began, 'waited', a.wait_cap, $29, a.invite_at \
+                 FROM written a WHERE a.wait_cap IS NOT NULL) \
+             SELECT id FROM written",
         )
-        .bind(record.attempt_id)
-        .bind(record.outcome.as_str())
-        .bind(record.trunk_id)
-        .bind(&record.caller_id)
-        .bind(&record.sip_call_id)
-        .bind(record.sip_code)
-        .bind(&record.sip_reason)
-        .bind(record.q850_cause)
-        .bind(record.invite_at)
-        .bind(record.ringing_at)
-        .bind(record.answered_at)
-        .bind(record.ended_at)
-        .bind(record.talk_ms)
-        .bind(record.early_media)
-        .bind(&record.dtmf)
-        .bind(record.rtp_packets_sent)
-        .bind(record.rtp_packets_received)
-        .bind(&record.amd_verdict)
-        .bind(&record.recording_path)
+        .bind(&attempt_ids)
+        .bind(&contact_ids)
+        .bind(&epochs)
+        .bind(&outcomes)
+        .bind(&trunk_ids)
+        .bind(column(|record| record.caller_id.clone()))
+        .bind(column(|record| record.sip_call_id.clone()))
+        .bind(int(|record| record.sip_code))
+        .bind(column(|record| record.sip_reason.clone()))
+        .bind(int(|record| record.q850_cause))
+        .bind(time(|record| record.invite_at))
+        .bind(time(|record| record.ringing_at))
+        .bind(time(|record| record.answered_at))
+        .bind(&ended_at)
+        .bind(int(|record| record.talk_ms))
+        .bind(flag(|record| record.early_media))
+        .bind(column(|record| record.dtmf.clone()))
+        .bind(int(|record| record.rtp_packets_sent))
+        .bind(int(|record| record.rtp_packets_received))
+        .bind(column(|record| record.amd_verdict.clone()))
+        .bind(column(|record| record.recording_path.clone()))
+        .bind(&states)
+        .bind(&retry_at)
+        .bind(&answers)
+        .bind(flag(|record| record.opted_out))
+        .bind(flag(|record| record.voicemail_left))
+        .bind(time(|record| record.cap_wait.map(|(began, _)| began)))
+        .bind(&wait_caps)
         .bind(node)
-        .bind(state)
-        .bind(next_eligible_at)
-        .bind(record.contact_id)
-        .bind(record.lease_epoch)
-        .bind(&record.answers)
-        .bind(record.opted_out)
-        .bind(record.voicemail_left)
-        .bind(record.cap_wait.map(|(began, _)| began))
-        .bind(record.cap_wait.map(|(_, cap)| cap));
-        let (written,) = query.fetch_one(&self.pool).await?;
-        Ok(if written == 1 { FinishResult::Recorded } else { FinishResult::AlreadyFinal })
+        .fetch_all(&self.pool)
+        .await?;
+        let written: std::collections::HashSet<i64> = rows.into_iter().map(|(id,)| id).collect();
+        Ok(attempt_ids
+            .iter()
+            .map(|id| if written.contains(id) { FinishResult::Recorded } else { FinishResult::AlreadyFinal })
+            .collect())
     }
 
     /// Gives a claimed contact back without dialing it (e.g. its calling

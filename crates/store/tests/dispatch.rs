@@ -188,3 +188,126 @@ async fn copy_loads_contacts_and_skips_numbers_already_there(pool: PgPool) {
     assert_eq!(rows[1].3, Some(5));
     assert_eq!(rows[2].4, "2030-01-01T09:00:00Z".parse::<chrono::DateTime<Utc>>().unwrap());
 }
+
+/// A batch of terminal records (a Talker's calls that ended together) is
+/// judged record by record, as if each came alone: the open ones are
+/// written with every field, a late duplicate and another node's record
+/// are refused, a retry goes back to the queue, and a cap wait is logged.
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn a_batch_of_records_is_judged_record_by_record(pool: PgPool) {
+    let store = Store::from_pool(pool.clone());
+    let campaign = running_campaign(&store, 4).await;
+    let claims = store.claim_due("a", campaign, 10, 60).await.unwrap();
+    assert_eq!(claims.len(), 4);
+    // One already recorded before the batch.
+    let first = record(&claims[0], Outcome::Answered);
+    assert_eq!(store.finish_attempt("a", &first, ContactNext::Done).await.unwrap(), FinishResult::Recorded);
+
+    let duplicate = record(&claims[0], Outcome::Busy);
+    let mut answered = record(&claims[1], Outcome::Answered);
+    answered.answers = Some(serde_json::json!({"confirm": "1"}));
+    answered.dtmf = Some("1".into());
+    answered.opted_out = true;
+    answered.cap_wait = Some((Utc::now() - chrono::Duration::seconds(3), "line_cap"));
+    let busy = record(&claims[2], Outcome::Busy);
+    let retry_at = Utc::now() + chrono::Duration::hours(1);
+    let other_node = record(&claims[3], Outcome::Answered);
+    let results = store
+        .finish_attempts(
+            "a",
+            &[(&duplicate, ContactNext::Done), (&answered, ContactNext::Done), (&busy, ContactNext::RetryAt(retry_at))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(results, vec![FinishResult::AlreadyFinal, FinishResult::Recorded, FinishResult::Recorded]);
+    let refused = store.finish_attempts("b", &[(&other_node, ContactNext::Done)]).await.unwrap();
+    assert_eq!(refused, vec![FinishResult::AlreadyFinal], "not b's lease");
+
+    let (outcome, answers, dtmf, opted_out): (String, serde_json::Value, String, bool) =
+        sqlx::query_as("SELECT outcome, answers, dtmf, opted_out FROM attempts WHERE id = $1")
+            .bind(claims[1].attempt_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((outcome.as_str(), dtmf.as_str(), opted_out), ("answered", "1", true));
+    assert_eq!(answers, serde_json::json!({"confirm": "1"}));
+    let (state, next): (String, chrono::DateTime<Utc>) =
+        sqlx::query_as("SELECT state, next_eligible_at FROM contacts WHERE id = $1")
+            .bind(claims[2].contact_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(state, "queued", "the busy contact waits for its retry");
+    assert!((next - retry_at).num_milliseconds().abs() < 5, "{next} vs {retry_at}");
+    let first_outcome: (String,) = sqlx::query_as("SELECT outcome FROM attempts WHERE id = $1")
+        .bind(claims[0].attempt_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(first_outcome.0, "answered", "the late duplicate changed nothing");
+    let waits: Vec<(i64, String)> =
+        sqlx::query_as("SELECT contact_id, reason FROM decisions WHERE decision = 'waited'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(waits, vec![(claims[1].contact_id, "line_cap".to_owned())]);
+    assert!(store.finish_attempts("a", &[]).await.unwrap().is_empty());
+}
+
+/// The dial-time list check for a claimed batch answers each number as
+/// `list_verdict` would alone, in order: exact entries and prefixes, expiry,
+/// and only the global lists and the campaign's own.
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn a_batch_of_list_verdicts_answers_each_number_in_order(pool: PgPool) {
+    use herald_store::{ListVerdict, NewListEntry};
+    let store = Store::from_pool(pool);
+    let campaign = running_campaign(&store, 1).await;
+    let entry = |pattern: &str, is_prefix: bool, expired: bool| NewListEntry {
+        pattern: pattern.to_owned(),
+        is_prefix,
+        reason: None,
+        expires_at: expired.then(|| Utc::now() - chrono::Duration::minutes(1)),
+    };
+    let black = store.create_list("global black", "black", None).await.unwrap();
+    store
+        .add_list_entries(
+            black,
+            &[entry("+4930111", false, false), entry("+4940", true, false), entry("+4950", true, true)],
+        )
+        .await
+        .unwrap();
+    let white = store.create_list("campaign white", "white", Some(campaign)).await.unwrap();
+    store.add_list_entries(white, &[entry("+4930222", false, false), entry("+4940", true, false)]).await.unwrap();
+    let other_campaign = store
+        .create_campaign(&NewCampaign {
+            name: "other".into(),
+            prompt_id: None,
+            trunk_id: None,
+            caller_id: None,
+            max_attempts: 1,
+            ring_timeout_secs: 30,
+            retry_rules: serde_json::json!({}),
+        })
+        .await
+        .unwrap();
+    let elsewhere = store.create_list("another campaign's", "black", Some(other_campaign.id)).await.unwrap();
+    store.add_list_entries(elsewhere, &[entry("+4930222", false, false)]).await.unwrap();
+    let phones = ["+4930111", "+4940123", "+4950123", "+4930222", "+4930111999", "+4930333"];
+    let verdicts = store.list_verdicts(campaign, &phones).await.unwrap();
+    let verdict = |blacklisted, whitelisted| ListVerdict { blacklisted, whitelisted };
+    assert_eq!(
+        verdicts,
+        vec![
+            verdict(true, false),  // exact
+            verdict(true, true),   // under a black prefix (and a white one)
+            verdict(false, false), // the prefix expired
+            verdict(false, true),  // the campaign's whitelist; another campaign's blacklist does not count
+            verdict(false, false), // an exact entry is no prefix
+            verdict(false, false), // unlisted
+        ]
+    );
+    for (phone, expected) in phones.iter().zip(&verdicts) {
+        assert_eq!(store.list_verdict(campaign, phone).await.unwrap(), *expected, "{phone} alone");
+    }
+    assert!(store.list_verdicts(campaign, &[]).await.unwrap().is_empty());
+}

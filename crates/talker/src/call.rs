@@ -46,6 +46,7 @@ pub(crate) async fn run_attempt(
     shared: &Arc<Shared>,
     rules: &CampaignRules,
     claim: ClaimedAttempt,
+    lists: ListCheck,
     waiting: Option<crate::caps::Waiting>,
     cancel: CancellationToken,
 ) {
@@ -56,10 +57,10 @@ pub(crate) async fn run_attempt(
     shared.metrics.calls_active.inc();
     let plan = &rules.plan;
     let hours = CallingHours::of(rules, &claim);
-    // Lists, the number's daily cap and the calling window are checked again
-    // at dial time: any may have changed since the contact became due.
+    // Lists (read for the whole claimed batch: `check_lists`), the number's
+    // daily cap and the calling window are checked again at dial time: any
+    // may have changed since the contact became due.
     let now = Utc::now();
-    let lists = Box::pin(check_lists(shared, plan, &claim)).await;
     if let ListCheck::Refused(reason) = lists {
         info!(reason, "not dialed: lists");
         if let Err(error) = Box::pin(shared.store.skip_claim(&shared.node_id, &claim, reason)).await {
@@ -132,7 +133,7 @@ pub(crate) async fn run_attempt(
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ListCheck {
+pub(crate) enum ListCheck {
     Allowed,
     /// Must not be called: why (the contact's last outcome).
     Refused(&'static str),
@@ -201,15 +202,30 @@ async fn caller_for(
     }
 }
 
-/// Checks the black and white lists just before dialing.
-async fn check_lists(shared: &Shared, plan: &DialPlan, claim: &ClaimedAttempt) -> ListCheck {
-    match shared.store.list_verdict(plan.id, &claim.phone).await {
-        Ok(verdict) if verdict.blacklisted => ListCheck::Refused("blacklisted"),
-        Ok(verdict) if plan.whitelist_only && !verdict.whitelisted => ListCheck::Refused("not_whitelisted"),
-        Ok(_) => ListCheck::Allowed,
+/// Checks the black and white lists just before dialing, for a claimed
+/// batch at once (one round trip, not one per call), in `claims`' order.
+pub(crate) async fn check_lists(shared: &Shared, plan: &DialPlan, claims: &[ClaimedAttempt]) -> Vec<ListCheck> {
+    let phones: Vec<&str> = claims.iter().map(|claim| claim.phone.as_str()).collect();
+    match shared.store.list_verdicts(plan.id, &phones).await {
+        Ok(verdicts) if verdicts.len() == claims.len() => verdicts
+            .into_iter()
+            .map(|verdict| {
+                if verdict.blacklisted {
+                    ListCheck::Refused("blacklisted")
+                } else if plan.whitelist_only && !verdict.whitelisted {
+                    ListCheck::Refused("not_whitelisted")
+                } else {
+                    ListCheck::Allowed
+                }
+            })
+            .collect(),
+        Ok(verdicts) => {
+            warn!(asked = claims.len(), answered = verdicts.len(), "the lists answered for other numbers: not dialing");
+            vec![ListCheck::Unknown; claims.len()]
+        }
         Err(error) => {
             warn!(%error, "cannot read the lists: not dialing");
-            ListCheck::Unknown
+            vec![ListCheck::Unknown; claims.len()]
         }
     }
 }
@@ -293,7 +309,7 @@ fn next_step(rules: &CampaignRules, claim: &ClaimedAttempt, hours: &CallingHours
 async fn record_outcome(shared: &Shared, claim: &ClaimedAttempt, record: &AttemptRecord, next: ContactNext) {
     let mut delay = Duration::from_millis(100);
     for _ in 0..8 {
-        match shared.store.finish_attempt(&shared.node_id, record, next).await {
+        match shared.recorder.finish(record, next).await {
             Ok(FinishResult::Recorded) => {
                 shared.live.recorded(record, claim.campaign_id, claim.contact_id, claim.phone.as_str());
                 shared

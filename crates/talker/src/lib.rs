@@ -24,6 +24,7 @@ mod dial;
 mod live;
 mod metrics;
 mod pacing;
+mod recorder;
 mod resources;
 
 use std::collections::HashMap;
@@ -84,6 +85,8 @@ pub(crate) struct Shared {
     pub(crate) live: live::LiveFeed,
     /// Text-to-speech for call scripts' `say` steps.
     pub(crate) speech: herald_speech::Speech,
+    /// Writes the calls' terminal records, in batches.
+    pub(crate) recorder: recorder::Recorder,
 }
 
 impl Talker {
@@ -123,8 +126,10 @@ impl Talker {
         // normally release their line at once.
         let line_ttl = Duration::from_secs(config.max_call_secs.max(config.lease_secs));
         let caps = caps::TrunkCaps::new(coord.clone(), line_ttl);
+        let recorder = recorder::Recorder::start(store.clone(), node_id.clone());
         let shared = Arc::new(Shared {
             node_id,
+            recorder,
             resources: resources::Resources::new(store.clone()),
             caps,
             coord,
@@ -263,8 +268,9 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
         }
         let claims = shared.store.claim_due(&shared.node_id, plan.id, limit, shared.config.lease_secs).await?;
         // Parse the campaign's rules once for the whole batch.
+        let lists = Box::pin(call::check_lists(shared, &plan, &claims)).await;
         let plan = Arc::new(call::CampaignRules::new(plan));
-        for claim in claims {
+        for (claim, lists) in claims.into_iter().zip(lists) {
             let permit =
                 Arc::clone(&shared.capacity).try_acquire_owned().expect("claimed no more than the free permits");
             let cancel = hang_up_all.child_token();
@@ -277,7 +283,7 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
             let plan = Arc::clone(&plan);
             calls.spawn(
                 async move {
-                    call::run_attempt(&shared, &plan, claim, waiting, cancel).await;
+                    call::run_attempt(&shared, &plan, claim, lists, waiting, cancel).await;
                     drop(permit);
                 }
                 .instrument(span),
