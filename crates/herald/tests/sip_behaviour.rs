@@ -174,6 +174,33 @@ async fn far_end_bye_mid_prompt_ends_the_call_at_once() {
     assert!(sent < prompt.frames * 3 / 4, "{sent} packets of a {}-frame prompt after a BYE at 1 s", prompt.frames);
 }
 
+// ------------------------------------------------------------ 2xx retransmission
+
+/// RFC 3261 §13.2.2.4: a 2xx the carrier sends again (its copy of our ACK
+/// was lost) is ACKed again, 1 s after the answer, though Herald ended the
+/// INVITE's client transaction at the answer instead of keeping it in
+/// RFC 6026's Accepted state (the endpoint keeps the ACK for 64×T1).
+#[tokio::test]
+async fn a_retransmitted_2xx_is_acked_again_after_the_transaction_ends() {
+    let sink = RtpSink::bind().await;
+    let mut carrier = SippCarrier::start("uas_2xx_retransmit.xml", &strs(&media_at(&sink)));
+    let prompt = TestPrompt::welcome();
+    let report = herald_call(&carrier, &prompt, &[]).await;
+    assert_eq!(report["outcome"], "answered", "{report}");
+    // SIPp fails the call unless the second ACK came within 5 s.
+    assert_carrier_content(&mut carrier).await;
+    let messages = carrier.messages();
+    let acks = requests_from_herald(&messages, "ACK");
+    assert_eq!(acks.len(), 2, "one ACK per 2xx: {acks:?}");
+    let answers: Vec<_> = messages
+        .iter()
+        .filter(|message| message.direction == Direction::ToHerald && message.status() == Some(200))
+        .filter(|message| message.cseq_method() == Some("INVITE"))
+        .collect();
+    assert_eq!(answers.len(), 2, "the carrier sent its 2xx twice");
+    assert!(acks[1].at > answers[1].at, "the second ACK answers the second 2xx");
+}
+
 // ------------------------------------------------------------ re-INVITE / UPDATE
 
 /// RFC 3261 §14.2 and RFC 3311 §5.2: the carrier's re-INVITE (moving its

@@ -258,6 +258,7 @@ impl SipAgent {
         };
         let code = response.status_code.code();
         if (200..300).contains(&code) {
+            self.end_accepted_transaction(&response, &progress.call_id);
             let session_timer =
                 SessionTimer::from_answer(response.header_value("Session-Expires").as_deref(), Instant::now());
             if let Some(timer) = &session_timer {
@@ -298,6 +299,28 @@ impl SipAgent {
             cancelled_on_timeout,
             cancelled_on_abort,
         }))
+    }
+
+    /// Ends the INVITE's client transaction as soon as its 2xx is ACKed,
+    /// instead of holding it in RFC 6026's Accepted state until Timer M
+    /// (64×T1 = 32 s): about 5 KiB per call (a draining task, copies of the
+    /// INVITE and the 2xx) that thousands of concurrent calls would carry.
+    ///
+    /// Retransmitted 2xx stay answered (RFC 3261 §13.2.2.4): the endpoint
+    /// keeps the ACK for another 64×T1 once the transaction detaches and
+    /// re-sends it for each copy. What goes is the Accepted state's watch
+    /// for a *forked* 2xx from another branch, which rsipstack would BYE;
+    /// carrier trunks are back-to-back user agents and answer on one
+    /// branch, and such a fork is still ACKed.
+    fn end_accepted_transaction(&self, response: &Response, call_id: &str) {
+        use rsipstack::transaction::key::{TransactionKey, TransactionRole};
+        use rsipstack::transaction::transaction::TransactionEvent;
+        let Ok(key) = TransactionKey::from_response(response, TransactionRole::Client) else { return };
+        if let Some(transaction) = self.endpoint().transactions.get(&key)
+            && transaction.send(TransactionEvent::Terminate(key)).is_err()
+        {
+            debug!(call_id, "the accepted transaction had already ended");
+        }
     }
 }
 
