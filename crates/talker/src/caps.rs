@@ -46,7 +46,7 @@ pub(crate) struct TrunkCaps {
     /// local share when Redis is away.
     live_talkers: AtomicUsize,
     /// Lines this node holds, by attempt id → trunk id.
-    lines: Mutex<HashMap<i64, i64>>,
+    lines: Mutex<HeldLines>,
     /// Lines this node held on each trunk when Redis last answered about
     /// them: the most it takes while Redis is away.
     held_at_last_answer: Mutex<HashMap<i64, usize>>,
@@ -66,6 +66,44 @@ pub(crate) struct TrunkCaps {
     /// Each trunk's overload factor as the cluster had it at the last
     /// reservation (every node's 503/480 answers feed it in Redis).
     cluster_factor: Mutex<HashMap<i64, (std::time::Instant, f64)>>,
+}
+
+/// The lines this node's calls hold: by attempt, and counted per trunk (asked
+/// at every line taken, so not a scan of thousands of calls).
+#[derive(Default)]
+struct HeldLines {
+    /// Attempt id → trunk id.
+    by_attempt: HashMap<i64, i64>,
+    per_trunk: HashMap<i64, usize>,
+}
+
+impl HeldLines {
+    fn insert(&mut self, attempt_id: i64, trunk_id: i64) {
+        if let Some(previous) = self.by_attempt.insert(attempt_id, trunk_id) {
+            self.forget(previous);
+        }
+        *self.per_trunk.entry(trunk_id).or_default() += 1;
+    }
+
+    /// The trunk whose line the attempt held.
+    fn remove(&mut self, attempt_id: i64) -> Option<i64> {
+        let trunk_id = self.by_attempt.remove(&attempt_id)?;
+        self.forget(trunk_id);
+        Some(trunk_id)
+    }
+
+    fn forget(&mut self, trunk_id: i64) {
+        if let Some(count) = self.per_trunk.get_mut(&trunk_id) {
+            *count -= 1;
+            if *count == 0 {
+                self.per_trunk.remove(&trunk_id);
+            }
+        }
+    }
+
+    fn on_trunk(&self, trunk_id: i64) -> usize {
+        self.per_trunk.get(&trunk_id).copied().unwrap_or(0)
+    }
 }
 
 /// The cluster's overload factor is trusted this long after Redis said it.
@@ -311,11 +349,11 @@ impl TrunkCaps {
     }
 
     fn local_lines_in_use(&self, trunk_id: i64) -> usize {
-        self.lines.lock().expect("lines poisoned").values().filter(|&&id| id == trunk_id).count()
+        self.lines.lock().expect("lines poisoned").on_trunk(trunk_id)
     }
 
     pub(crate) async fn release_line(&self, attempt_id: i64) {
-        let Some(trunk_id) = self.lines.lock().expect("lines poisoned").remove(&attempt_id) else { return };
+        let Some(trunk_id) = self.lines.lock().expect("lines poisoned").remove(attempt_id) else { return };
         if let Some(coord) = &self.coord
             && let Err(error) = coord.release_line(trunk_id, &attempt_id.to_string()).await
         {
@@ -330,7 +368,7 @@ impl TrunkCaps {
     fn holds_lease(&self, lease_id: &str) -> bool {
         lease_id
             .parse::<i64>()
-            .is_ok_and(|attempt_id| self.lines.lock().expect("lines poisoned").contains_key(&attempt_id))
+            .is_ok_and(|attempt_id| self.lines.lock().expect("lines poisoned").by_attempt.contains_key(&attempt_id))
     }
 
     /// Renews this node's line leases; a lease Redis lost (failover, an
@@ -338,7 +376,7 @@ impl TrunkCaps {
     pub(crate) async fn renew_lines(&self) {
         let Some(coord) = &self.coord else { return };
         let mut by_trunk: HashMap<i64, Vec<String>> = HashMap::new();
-        for (attempt_id, trunk_id) in self.lines.lock().expect("lines poisoned").iter() {
+        for (attempt_id, trunk_id) in self.lines.lock().expect("lines poisoned").by_attempt.iter() {
             by_trunk.entry(*trunk_id).or_default().push(attempt_id.to_string());
         }
         for (trunk_id, lease_ids) in by_trunk {
@@ -461,13 +499,34 @@ mod tests {
         assert_eq!(caps.outage_line_share(7, 30), 15);
         // Redis last answered while this node held 4 lines on trunk 7 (one
         // of them just granted): a dead node's calls may fill the rest.
-        caps.lines.lock().unwrap().extend([(1, 7), (2, 7), (3, 7), (4, 9)]);
+        for (attempt_id, trunk_id) in [(1, 7), (2, 7), (3, 7), (4, 9)] {
+            caps.lines.lock().unwrap().insert(attempt_id, trunk_id);
+        }
         caps.note_held(7, 1);
         assert_eq!(caps.outage_line_share(7, 30), 4);
         // Never more than the share, however many it held.
-        caps.lines.lock().unwrap().extend((10..40).map(|attempt| (attempt, 7)));
+        for attempt_id in 10..40 {
+            caps.lines.lock().unwrap().insert(attempt_id, 7);
+        }
         caps.note_held(7, 0);
         assert_eq!(caps.outage_line_share(7, 30), 15);
         assert_eq!(caps.outage_line_share(9, 30), 15);
+    }
+
+    #[test]
+    fn held_lines_are_counted_per_trunk() {
+        let mut lines = HeldLines::default();
+        lines.insert(1, 7);
+        lines.insert(2, 7);
+        lines.insert(3, 9);
+        lines.insert(3, 7); // the same attempt again, on another trunk
+        assert_eq!((lines.on_trunk(7), lines.on_trunk(9)), (3, 0));
+        assert_eq!(lines.remove(2), Some(7));
+        assert_eq!(lines.remove(2), None);
+        assert_eq!(lines.on_trunk(7), 2);
+        assert_eq!(lines.remove(1), Some(7));
+        assert_eq!(lines.remove(3), Some(7));
+        assert_eq!(lines.on_trunk(7), 0);
+        assert!(lines.per_trunk.is_empty() && lines.by_attempt.is_empty());
     }
 }
