@@ -163,6 +163,27 @@ end
 return held
 "#;
 
+/// Drops one node's leases that it no longer holds: releases that never
+/// reached Redis (it was away) or that a failover lost (the replica had not
+/// seen them yet). Without this each would keep a line idle until its TTL.
+/// KEYS[1]: lease set. ARGV[1]: the node's lease-id prefix, ARGV[2..]: the
+/// node's leases to keep. Returns how many were dropped.
+const PRUNE_LINES: &str = r#"
+local keep = {}
+for index = 2, #ARGV do
+  keep[ARGV[index]] = true
+end
+local prefix = ARGV[1]
+local dropped = 0
+for _, lease in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if string.sub(lease, 1, #prefix) == prefix and not keep[lease] then
+    redis.call('ZREM', KEYS[1], lease)
+    dropped = dropped + 1
+  end
+end
+return dropped
+"#;
+
 /// Counts one call presenting a caller ID against its daily cap, shared by
 /// every node. The count starts from what the database knows (`floor`: the
 /// calls recorded today), so a count lost with a Redis failover is never
@@ -186,6 +207,7 @@ static RESERVE_SLOT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(&wit
 static REPORT_OVERLOAD_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(&with_aimd_constants(REPORT_OVERLOAD)));
 static ACQUIRE_LINE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(ACQUIRE_LINE));
 static RENEW_LINES_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RENEW_LINES));
+static PRUNE_LINES_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(PRUNE_LINES));
 
 /// The answer to a CPS reservation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -364,6 +386,28 @@ impl Coord {
             Box::pin(async move { redis::cmd("ZREM").arg(key).arg(lease_id).query_async::<()>(connection).await })
         })
         .await
+    }
+
+    /// Drops the leases on the trunk whose ids start with `prefix` (one
+    /// node's) except `keep`: the ones that node still holds. Returns how
+    /// many were dropped.
+    pub async fn prune_lines(&self, trunk_id: i64, prefix: &str, keep: &[String]) -> Result<u64> {
+        let key = self.lines_key(trunk_id);
+        let prefix = prefix.to_owned();
+        let keep = keep.to_vec();
+        let dropped: i64 = self
+            .run(move |connection| {
+                Box::pin(async move {
+                    let mut invocation = PRUNE_LINES_SCRIPT.key(key);
+                    invocation.arg(prefix);
+                    for lease_id in &keep {
+                        invocation.arg(lease_id);
+                    }
+                    invocation.invoke_async(connection).await
+                })
+            })
+            .await?;
+        Ok(dropped.max(0) as u64)
     }
 
     /// Lines currently held on the trunk (expired leases included until the

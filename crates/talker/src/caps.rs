@@ -17,7 +17,7 @@ use std::time::Duration;
 use herald_coord::{Coord, SlotReservation};
 use herald_store::Trunk;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use crate::pacing::TrunkPacer;
 
@@ -47,6 +47,9 @@ pub(crate) struct TrunkCaps {
     live_talkers: AtomicUsize,
     /// Lines this node holds, by attempt id → trunk id.
     lines: Mutex<HeldLines>,
+    /// What this node's line lease ids start with (`<node id>:`), so that
+    /// it can tell its own leases from other nodes' in Redis.
+    lease_prefix: String,
     /// Lines this node held on each trunk when Redis last answered about
     /// them: the most it takes while Redis is away.
     held_at_last_answer: Mutex<HashMap<i64, usize>>,
@@ -75,6 +78,11 @@ struct HeldLines {
     /// Attempt id → trunk id.
     by_attempt: HashMap<i64, i64>,
     per_trunk: HashMap<i64, usize>,
+    /// Attempts asking Redis for a line: Redis may hold their lease before
+    /// they are in `by_attempt`.
+    taking: std::collections::HashSet<i64>,
+    /// Every trunk this node has taken a line on (its leases to prune).
+    trunks: std::collections::HashSet<i64>,
 }
 
 impl HeldLines {
@@ -82,6 +90,8 @@ impl HeldLines {
         if let Some(previous) = self.by_attempt.insert(attempt_id, trunk_id) {
             self.forget(previous);
         }
+        self.taking.remove(&attempt_id);
+        self.trunks.insert(trunk_id);
         *self.per_trunk.entry(trunk_id).or_default() += 1;
     }
 
@@ -120,9 +130,11 @@ impl Drop for Waiting {
 }
 
 impl TrunkCaps {
-    pub(crate) fn new(coord: Option<Coord>, line_ttl: Duration) -> TrunkCaps {
+    /// `node_id` marks this node's line leases in Redis.
+    pub(crate) fn new(coord: Option<Coord>, line_ttl: Duration, node_id: &str) -> TrunkCaps {
         TrunkCaps {
             coord,
+            lease_prefix: format!("{node_id}:"),
             live_talkers: AtomicUsize::new(1),
             lines: Mutex::default(),
             held_at_last_answer: Mutex::default(),
@@ -296,11 +308,32 @@ impl TrunkCaps {
     /// Waits for a free line on the trunk for this attempt; false if
     /// cancelled first.
     pub(crate) async fn take_line(&self, trunk: &Trunk, attempt_id: i64, cancel: &CancellationToken) -> bool {
-        let lease_id = attempt_id.to_string();
+        let lease_id = self.lease_id(attempt_id);
         let max_lines = u32::try_from(trunk.max_lines).unwrap_or(1);
+        self.lines.lock().expect("lines poisoned").taking.insert(attempt_id);
+        let taken = self.wait_for_line(trunk, attempt_id, &lease_id, max_lines, cancel).await;
+        if !taken {
+            self.lines.lock().expect("lines poisoned").taking.remove(&attempt_id);
+        }
+        taken
+    }
+
+    /// This node's lease id for an attempt's line.
+    fn lease_id(&self, attempt_id: i64) -> String {
+        format!("{}{attempt_id}", self.lease_prefix)
+    }
+
+    async fn wait_for_line(
+        &self,
+        trunk: &Trunk,
+        attempt_id: i64,
+        lease_id: &str,
+        max_lines: u32,
+        cancel: &CancellationToken,
+    ) -> bool {
         loop {
             let taken = match &self.coord {
-                Some(coord) => match coord.acquire_line(trunk.id, &lease_id, max_lines, self.line_ttl).await {
+                Some(coord) => match coord.acquire_line(trunk.id, lease_id, max_lines, self.line_ttl).await {
                     Ok(taken) => {
                         self.note_held(trunk.id, usize::from(taken));
                         taken
@@ -355,32 +388,61 @@ impl TrunkCaps {
     pub(crate) async fn release_line(&self, attempt_id: i64) {
         let Some(trunk_id) = self.lines.lock().expect("lines poisoned").remove(attempt_id) else { return };
         if let Some(coord) = &self.coord
-            && let Err(error) = coord.release_line(trunk_id, &attempt_id.to_string()).await
+            && let Err(error) = coord.release_line(trunk_id, &self.lease_id(attempt_id)).await
         {
-            // The lease expires on its own.
+            // The next renewal that reaches Redis drops it (`renew_lines`).
             debug!(%error, "releasing a line failed");
         }
         self.line_freed(trunk_id).notify_one();
     }
 
-    /// Whether a call of this node still holds the line of `lease_id` (an
-    /// attempt id).
+    /// Whether a call of this node still holds the line of `lease_id`.
     fn holds_lease(&self, lease_id: &str) -> bool {
         lease_id
-            .parse::<i64>()
-            .is_ok_and(|attempt_id| self.lines.lock().expect("lines poisoned").by_attempt.contains_key(&attempt_id))
+            .strip_prefix(self.lease_prefix.as_str())
+            .and_then(|attempt_id| attempt_id.parse::<i64>().ok())
+            .is_some_and(|attempt_id| self.lines.lock().expect("lines poisoned").by_attempt.contains_key(&attempt_id))
     }
 
-    /// Renews this node's line leases; a lease Redis lost (failover, an
-    /// outage) is taken again, so the shared count stays true.
+    /// Renews this node's line leases and reconciles Redis with the calls
+    /// this node has: a lease Redis lost (failover, an outage) is taken
+    /// again, and one of this node's leases that no call holds any more (a
+    /// release that never reached Redis, or that a failover lost) is
+    /// dropped, instead of keeping a line idle until its TTL.
     pub(crate) async fn renew_lines(&self) {
         let Some(coord) = &self.coord else { return };
         let mut by_trunk: HashMap<i64, Vec<String>> = HashMap::new();
-        for (attempt_id, trunk_id) in self.lines.lock().expect("lines poisoned").by_attempt.iter() {
-            by_trunk.entry(*trunk_id).or_default().push(attempt_id.to_string());
-        }
+        let trunks: Vec<i64> = {
+            let lines = self.lines.lock().expect("lines poisoned");
+            for (attempt_id, trunk_id) in &lines.by_attempt {
+                by_trunk.entry(*trunk_id).or_default().push(self.lease_id(*attempt_id));
+            }
+            lines.trunks.iter().copied().collect()
+        };
         for (trunk_id, lease_ids) in by_trunk {
             self.renew_trunk_lines(coord, trunk_id, &lease_ids).await;
+        }
+        for trunk_id in trunks {
+            self.prune_trunk_lines(coord, trunk_id).await;
+        }
+    }
+
+    /// Drops this node's leases on the trunk that none of its calls holds
+    /// or is taking.
+    async fn prune_trunk_lines(&self, coord: &Coord, trunk_id: i64) {
+        // Read now, after any release it should count: a call taking a
+        // line meanwhile is in `taking` before Redis can hold its lease.
+        let keep: Vec<String> = {
+            let lines = self.lines.lock().expect("lines poisoned");
+            lines.by_attempt.keys().chain(lines.taking.iter()).map(|&attempt_id| self.lease_id(attempt_id)).collect()
+        };
+        match coord.prune_lines(trunk_id, &self.lease_prefix, &keep).await {
+            Ok(0) => {}
+            Ok(dropped) => {
+                info!(trunk = trunk_id, dropped, "dropped line leases of calls that ended while redis was away");
+                self.line_freed(trunk_id).notify_one();
+            }
+            Err(error) => debug!(%error, "pruning line leases failed"),
         }
     }
 
@@ -457,23 +519,65 @@ mod tests {
             max_lines: 5,
             enabled: true,
         };
-        let caps = TrunkCaps::new(Some(coord.clone()), Duration::from_secs(600));
+        let caps = TrunkCaps::new(Some(coord.clone()), Duration::from_secs(600), "race-node");
         let never = CancellationToken::new();
         for attempt_id in [1, 2, 3] {
             assert!(caps.take_line(&trunk, attempt_id, &never).await);
         }
         assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 3);
         // The renewal read the three; then call 2 ended.
-        let read: Vec<String> = ["1", "2", "3"].map(str::to_owned).to_vec();
+        let read: Vec<String> = [1, 2, 3].map(|attempt_id| caps.lease_id(attempt_id)).to_vec();
         caps.release_line(2).await;
         caps.renew_trunk_lines(&coord, trunk_id, &read).await;
         assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 2, "call 2's line stays free");
         // A lease Redis really lost (a failover) is taken again.
-        coord.release_line(trunk_id, "3").await.unwrap();
-        caps.renew_trunk_lines(&coord, trunk_id, &["1".to_owned(), "3".to_owned()]).await;
+        coord.release_line(trunk_id, &caps.lease_id(3)).await.unwrap();
+        caps.renew_trunk_lines(&coord, trunk_id, &[caps.lease_id(1), caps.lease_id(3)]).await;
         assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 2, "call 3's line is counted again");
         caps.release_line(1).await;
         caps.release_line(3).await;
+        assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 0);
+    }
+
+    /// A release that never reached Redis (it was away, or a failover lost
+    /// it) leaves a lease no call holds: the next renewal that reaches
+    /// Redis drops it, and only this node's, so the line is free again
+    /// instead of idle until the lease's TTL.
+    #[tokio::test]
+    async fn a_release_redis_never_saw_is_dropped_at_the_next_renewal() {
+        let mut config = herald_config::load(None).expect("configuration from the environment").redis;
+        config.timeout_ms = 2000;
+        let coord = Coord::new(&config).expect("redis config");
+        let trunk_id = 2_100_000_000 + i64::from(std::process::id());
+        let trunk = Trunk {
+            id: trunk_id,
+            name: "lost release".to_owned(),
+            host: "127.0.0.1".to_owned(),
+            port: 5060,
+            transport: "udp".to_owned(),
+            auth_username: None,
+            auth_password: None,
+            auth_password_env: None,
+            from_domain: None,
+            cps_limit: 10.0,
+            max_lines: 5,
+            enabled: true,
+        };
+        let caps = TrunkCaps::new(Some(coord.clone()), Duration::from_secs(600), "node-a");
+        let never = CancellationToken::new();
+        for attempt_id in [1, 2] {
+            assert!(caps.take_line(&trunk, attempt_id, &never).await);
+        }
+        // Another node's call on the same trunk (its id has this one's as a prefix).
+        assert!(coord.acquire_line(trunk_id, "node-a-2:9", 5, Duration::from_secs(600)).await.unwrap());
+        // Call 2 ends while Redis is away: its release never arrives.
+        assert_eq!(caps.lines.lock().unwrap().remove(2), Some(trunk_id));
+        assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 3);
+        caps.renew_lines().await;
+        assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 2, "call 2's lease dropped, the others kept");
+        assert!(coord.acquire_line(trunk_id, &caps.lease_id(1), 5, Duration::from_secs(600)).await.unwrap());
+        caps.release_line(1).await;
+        coord.release_line(trunk_id, "node-a-2:9").await.unwrap();
         assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 0);
     }
 
@@ -493,7 +597,7 @@ mod tests {
 
     #[test]
     fn during_an_outage_a_node_keeps_at_most_the_lines_it_held() {
-        let caps = TrunkCaps::new(None, Duration::from_secs(60));
+        let caps = TrunkCaps::new(None, Duration::from_secs(60), "node");
         caps.set_live_talkers(2);
         // Never heard from Redis: the plain share, cap ÷ live nodes.
         assert_eq!(caps.outage_line_share(7, 30), 15);

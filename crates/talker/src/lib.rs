@@ -125,7 +125,7 @@ impl Talker {
         // and their lines must stay counted meanwhile. Calls that end
         // normally release their line at once.
         let line_ttl = Duration::from_secs(config.max_call_secs.max(config.lease_secs));
-        let caps = caps::TrunkCaps::new(coord.clone(), line_ttl);
+        let caps = caps::TrunkCaps::new(coord.clone(), line_ttl, &node_id);
         let recorder = recorder::Recorder::start(store.clone(), node_id.clone());
         let shared = Arc::new(Shared {
             node_id,
