@@ -86,6 +86,8 @@ def carrier_figures(messages, cps_cap, lines_cap):
     callees = {}
     ends = {}
     carrier_hangups = set()
+    acked = set()
+    last_seen = {}
     for at, direction, first, call_id in messages:
         if call_id is None:
             continue
@@ -104,6 +106,16 @@ def carrier_figures(messages, cps_cap, lines_cap):
             code = int(first.split()[1])
             if code >= 300:
                 ends.setdefault(call_id, at)
+        if direction == "in" and first.startswith("ACK "):
+            acked.add(call_id)
+        last_seen[call_id] = at
+    # A 200 OK never ACKed (its Talker was killed between the INVITE and the
+    # ACK): SIPp retransmits it, gives up and drops the call without a BYE
+    # (a carrier would BYE after 64*T1, RFC 3261 §13.3.1.4). The call ended
+    # for the carrier at its last retransmission.
+    never_acked = [call_id for call_id in invites if call_id not in ends and call_id not in acked]
+    for call_id in never_acked:
+        ends[call_id] = last_seen[call_id]
     # A callee in two calls at once, as the carrier saw it.
     by_callee = {}
     for call_id, start in invites.items():
@@ -183,6 +195,7 @@ def carrier_figures(messages, cps_cap, lines_cap):
         "most_concurrent_calls": peak,
         "calls_without_end": sum(1 for call_id in invites if call_id not in ends),
         "calls_the_carrier_hung_up": len(carrier_hangups),
+        "answers_never_acked": len(never_acked),
         "callees_in_two_calls_at_once": callees_in_two_calls,
         **use,
     }
@@ -359,7 +372,8 @@ def main():
               f"({figures.get('cps_cap_use')} of the cap), {figures.get('mean_concurrent_calls')} lines "
               f"({figures.get('line_cap_use')} of the cap); callees in two calls at once "
               f"{figures['callees_in_two_calls_at_once']}, calls the carrier had to hang up "
-              f"{figures['calls_the_carrier_hung_up']}, never ended {figures['calls_without_end']}")
+              f"{figures['calls_the_carrier_hung_up']}, answers never ACKed {figures['answers_never_acked']}, "
+              f"never ended {figures['calls_without_end']}")
     print(f"  contacts not done {not_done}, attempts left open {open_attempts}, contacts without exactly one "
           f"final attempt {report['contacts_without_exactly_one_final_attempt']}, overlapping attempts "
           f"{report['overlapping_attempts_of_one_contact']}")
