@@ -5,7 +5,10 @@
 //! 2. Leases them all with `--workers` concurrent claimers, each calling
 //!    `Store::claim_due` for `--batch` contacts at a time (what every
 //!    Talker's claim loop does), optionally writing each attempt's terminal
-//!    record (`Store::finish_attempt`) as a call's end would.
+//!    record (`Store::finish_attempt`) as a call's end would — one by one,
+//!    or with `--finish-batched` a claimed batch's records in one statement
+//!    (`Store::finish_attempts`), as a Talker's record writer does when its
+//!    calls end together.
 //!
 //! Prints contacts/s for each phase and writes JSON. It touches only the
 //! campaign it creates, in the database `HERALD__DATABASE__URL` (or
@@ -36,6 +39,9 @@ struct Args {
     /// Also write every attempt's terminal record, as calls ending would.
     #[arg(long)]
     finish: bool,
+    /// With --finish: write each claimed batch's records in one statement.
+    #[arg(long, requires = "finish")]
+    finish_batched: bool,
     /// Where to write the JSON report.
     #[arg(long, default_value = "loadtest/results/claim-bench.json")]
     json: PathBuf,
@@ -97,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
         let store = store.clone();
         let claimed = Arc::clone(&claimed);
         let queries = Arc::clone(&queries);
-        let (campaign, batch, finish) = (campaign.id, args.batch, args.finish);
+        let (campaign, batch, finish, batched) = (campaign.id, args.batch, args.finish, args.finish_batched);
         workers.push(tokio::spawn(async move {
             let node = format!("claim-bench-{worker}");
             loop {
@@ -108,10 +114,21 @@ async fn main() -> anyhow::Result<()> {
                 }
                 claimed.fetch_add(claims.len() as u64, Ordering::Relaxed);
                 if finish {
-                    for claim in &claims {
-                        let mut record = AttemptRecord::for_claim(claim, Outcome::Answered);
-                        record.sip_code = Some(200);
-                        store.finish_attempt(&node, &record, ContactNext::Done).await?;
+                    let records: Vec<AttemptRecord> = claims
+                        .iter()
+                        .map(|claim| {
+                            let mut record = AttemptRecord::for_claim(claim, Outcome::Answered);
+                            record.sip_code = Some(200);
+                            record
+                        })
+                        .collect();
+                    if batched {
+                        let finished: Vec<_> = records.iter().map(|record| (record, ContactNext::Done)).collect();
+                        store.finish_attempts(&node, &finished).await?;
+                    } else {
+                        for record in &records {
+                            store.finish_attempt(&node, record, ContactNext::Done).await?;
+                        }
                     }
                 }
             }
@@ -123,7 +140,11 @@ async fn main() -> anyhow::Result<()> {
     let claim_secs = started.elapsed().as_secs_f64();
     let claimed = claimed.load(Ordering::Relaxed);
     let rate = claimed as f64 / claim_secs;
-    let phase = if args.finish { "claim + record" } else { "claim" };
+    let phase = match (args.finish, args.finish_batched) {
+        (true, true) => "claim + batched record",
+        (true, false) => "claim + record",
+        _ => "claim",
+    };
     println!(
         "{phase}: {claimed} contacts in {claim_secs:.1} s = {rate:.0} contacts/s ({} workers, batch {}, {} queries)",
         args.workers,
@@ -138,6 +159,7 @@ async fn main() -> anyhow::Result<()> {
         "workers": args.workers,
         "batch": args.batch,
         "finish": args.finish,
+        "finish_batched": args.finish_batched,
         "claimed": claimed,
         "claim_seconds": claim_secs,
         "claimed_contacts_per_second": rate,
