@@ -80,6 +80,18 @@ def parse_trace(path):
     return messages
 
 
+def calls_up_area(timeline, lo, hi):
+    """Call-seconds up between lo and hi, from [(time, calls up from then on)]."""
+    area, previous_at, previous_up = 0.0, lo, 0
+    for at, up_now in timeline:
+        if at > hi:
+            break
+        if at > lo:
+            area += previous_up * (at - max(previous_at, lo))
+        previous_at, previous_up = at, up_now
+    return area + previous_up * (hi - max(previous_at, lo))
+
+
 def carrier_figures(messages, cps_cap, lines_cap):
     """INVITEs per sliding second, concurrent calls and cap use, as the carrier saw them."""
     invites = {}
@@ -155,13 +167,7 @@ def carrier_figures(messages, cps_cap, lines_cap):
     if len(times) > 1:
         start, end = times[0], times[-1]
         span = end - start
-        area, previous_at, previous_up = 0.0, start, 0
-        for at, up_now in timeline:
-            if at > end:
-                break
-            if at > start:
-                area += previous_up * (at - max(previous_at, start))
-            previous_at, previous_up = at, up_now
+        area = calls_up_area(timeline, start, end)
         # The same, per 10 s of that span: where the use was lost (the
         # ramp-up, a stall, or evenly).
         per_10s = []
@@ -169,15 +175,7 @@ def carrier_figures(messages, cps_cap, lines_cap):
             lo, hi = start + 10 * index, min(start + 10 * (index + 1), end)
             if hi - lo < 1:
                 break
-            area_10s, previous_at, previous_up = 0.0, lo, 0
-            for at, up_now in timeline:
-                if at > hi:
-                    break
-                if at > lo:
-                    area_10s += previous_up * (at - max(previous_at, lo))
-                previous_at, previous_up = at, up_now
-            area_10s += previous_up * (hi - max(previous_at, lo))
-            per_10s.append(round(area_10s / (hi - lo) / lines_cap, 3))
+            per_10s.append(round(calls_up_area(timeline, lo, hi) / (hi - lo) / lines_cap, 3))
         use = {
             "line_cap_use_per_10s": per_10s,
             "seconds_with_contacts": round(span, 1),

@@ -305,14 +305,26 @@ impl Coord {
         if lease_ids.is_empty() {
             return Ok(0);
         }
+        let ttl_ms = ttl.as_millis().to_string();
+        self.count_leases(&RENEW_LINES_SCRIPT, trunk_id, ttl_ms, lease_ids).await
+    }
+
+    /// Runs a lease-set script (`KEYS[1]` the trunk's leases, `ARGV[1]`
+    /// `first`, then the lease ids) that answers with a count.
+    async fn count_leases(
+        &self,
+        script: &'static Script,
+        trunk_id: i64,
+        first: String,
+        lease_ids: &[String],
+    ) -> Result<u64> {
         let key = self.lines_key(trunk_id);
-        let ttl_ms = ttl.as_millis() as u64;
         let lease_ids = lease_ids.to_vec();
-        let held: i64 = self
+        let count: i64 = self
             .run(move |connection| {
                 Box::pin(async move {
-                    let mut invocation = RENEW_LINES_SCRIPT.key(key);
-                    invocation.arg(ttl_ms);
+                    let mut invocation = script.key(key);
+                    invocation.arg(first);
                     for lease_id in &lease_ids {
                         invocation.arg(lease_id);
                     }
@@ -320,7 +332,7 @@ impl Coord {
                 })
             })
             .await?;
-        Ok(held.max(0) as u64)
+        Ok(count.max(0) as u64)
     }
 
     /// Counts a call from `number` on `day` (UTC, `2026-11-22`) against its
@@ -392,22 +404,7 @@ impl Coord {
     /// node's) except `keep`: the ones that node still holds. Returns how
     /// many were dropped.
     pub async fn prune_lines(&self, trunk_id: i64, prefix: &str, keep: &[String]) -> Result<u64> {
-        let key = self.lines_key(trunk_id);
-        let prefix = prefix.to_owned();
-        let keep = keep.to_vec();
-        let dropped: i64 = self
-            .run(move |connection| {
-                Box::pin(async move {
-                    let mut invocation = PRUNE_LINES_SCRIPT.key(key);
-                    invocation.arg(prefix);
-                    for lease_id in &keep {
-                        invocation.arg(lease_id);
-                    }
-                    invocation.invoke_async(connection).await
-                })
-            })
-            .await?;
-        Ok(dropped.max(0) as u64)
+        self.count_leases(&PRUNE_LINES_SCRIPT, trunk_id, prefix.to_owned(), keep).await
     }
 
     /// Lines currently held on the trunk (expired leases included until the

@@ -228,42 +228,14 @@ impl Store {
         if finished.is_empty() {
             return Ok(Vec::new());
         }
-        let column = |value: fn(&AttemptRecord) -> Option<String>| -> Vec<Option<String>> {
-            finished.iter().map(|(record, _)| value(record)).collect()
-        };
-        let int = |value: fn(&AttemptRecord) -> Option<i32>| -> Vec<Option<i32>> {
-            finished.iter().map(|(record, _)| value(record)).collect()
-        };
-        let time = |value: fn(&AttemptRecord) -> Option<DateTime<Utc>>| -> Vec<Option<DateTime<Utc>>> {
-            finished.iter().map(|(record, _)| value(record)).collect()
-        };
-        let flag = |value: fn(&AttemptRecord) -> bool| -> Vec<bool> {
-            finished.iter().map(|(record, _)| value(record)).collect()
-        };
-        let attempt_ids: Vec<i64> = finished.iter().map(|(record, _)| record.attempt_id).collect();
-        let contact_ids: Vec<i64> = finished.iter().map(|(record, _)| record.contact_id).collect();
-        let epochs: Vec<i64> = finished.iter().map(|(record, _)| record.lease_epoch).collect();
-        let outcomes: Vec<&str> = finished.iter().map(|(record, _)| record.outcome.as_str()).collect();
-        let trunk_ids: Vec<Option<i64>> = finished.iter().map(|(record, _)| record.trunk_id).collect();
-        let ended_at: Vec<DateTime<Utc>> = finished.iter().map(|(record, _)| record.ended_at).collect();
-        let answers: Vec<Option<serde_json::Value>> =
-            finished.iter().map(|(record, _)| record.answers.clone()).collect();
-        let states: Vec<&str> = finished
-            .iter()
-            .map(|(_, next)| match next {
-                ContactNext::Done => "done",
-                ContactNext::RetryAt(_) => "queued",
-            })
-            .collect();
-        let retry_at: Vec<Option<DateTime<Utc>>> = finished
-            .iter()
-            .map(|(_, next)| match next {
-                ContactNext::Done => None,
-                ContactNext::RetryAt(at) => Some(*at),
-            })
-            .collect();
-        let wait_caps: Vec<Option<&str>> =
-            finished.iter().map(|(record, _)| record.cap_wait.map(|(_, cap)| cap)).collect();
+        // One array per column, in `finished`'s order.
+        fn column<'a, T>(
+            finished: &[(&'a AttemptRecord, ContactNext)],
+            value: impl Fn(&'a AttemptRecord, ContactNext) -> T,
+        ) -> Vec<T> {
+            finished.iter().map(|&(record, next)| value(record, next)).collect()
+        }
+        let attempt_ids = column(finished, |record, _| record.attempt_id);
         let rows: Vec<(i64,)> = sqlx::query_as(
             "WITH input AS ( \
                  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], \
@@ -307,33 +279,39 @@ impl Store {
              SELECT id FROM written",
         )
         .bind(&attempt_ids)
-        .bind(&contact_ids)
-        .bind(&epochs)
-        .bind(&outcomes)
-        .bind(&trunk_ids)
-        .bind(column(|record| record.caller_id.clone()))
-        .bind(column(|record| record.sip_call_id.clone()))
-        .bind(int(|record| record.sip_code))
-        .bind(column(|record| record.sip_reason.clone()))
-        .bind(int(|record| record.q850_cause))
-        .bind(time(|record| record.invite_at))
-        .bind(time(|record| record.ringing_at))
-        .bind(time(|record| record.answered_at))
-        .bind(&ended_at)
-        .bind(int(|record| record.talk_ms))
-        .bind(flag(|record| record.early_media))
-        .bind(column(|record| record.dtmf.clone()))
-        .bind(int(|record| record.rtp_packets_sent))
-        .bind(int(|record| record.rtp_packets_received))
-        .bind(column(|record| record.amd_verdict.clone()))
-        .bind(column(|record| record.recording_path.clone()))
-        .bind(&states)
-        .bind(&retry_at)
-        .bind(&answers)
-        .bind(flag(|record| record.opted_out))
-        .bind(flag(|record| record.voicemail_left))
-        .bind(time(|record| record.cap_wait.map(|(began, _)| began)))
-        .bind(&wait_caps)
+        .bind(column(finished, |record, _| record.contact_id))
+        .bind(column(finished, |record, _| record.lease_epoch))
+        .bind(column(finished, |record, _| record.outcome.as_str()))
+        .bind(column(finished, |record, _| record.trunk_id))
+        .bind(column(finished, |record, _| record.caller_id.as_deref()))
+        .bind(column(finished, |record, _| record.sip_call_id.as_deref()))
+        .bind(column(finished, |record, _| record.sip_code))
+        .bind(column(finished, |record, _| record.sip_reason.as_deref()))
+        .bind(column(finished, |record, _| record.q850_cause))
+        .bind(column(finished, |record, _| record.invite_at))
+        .bind(column(finished, |record, _| record.ringing_at))
+        .bind(column(finished, |record, _| record.answered_at))
+        .bind(column(finished, |record, _| record.ended_at))
+        .bind(column(finished, |record, _| record.talk_ms))
+        .bind(column(finished, |record, _| record.early_media))
+        .bind(column(finished, |record, _| record.dtmf.as_deref()))
+        .bind(column(finished, |record, _| record.rtp_packets_sent))
+        .bind(column(finished, |record, _| record.rtp_packets_received))
+        .bind(column(finished, |record, _| record.amd_verdict.as_deref()))
+        .bind(column(finished, |record, _| record.recording_path.as_deref()))
+        .bind(column(finished, |_, next| match next {
+            ContactNext::Done => "done",
+            ContactNext::RetryAt(_) => "queued",
+        }))
+        .bind(column(finished, |_, next| match next {
+            ContactNext::Done => None,
+            ContactNext::RetryAt(at) => Some(at),
+        }))
+        .bind(column(finished, |record, _| record.answers.as_ref()))
+        .bind(column(finished, |record, _| record.opted_out))
+        .bind(column(finished, |record, _| record.voicemail_left))
+        .bind(column(finished, |record, _| record.cap_wait.map(|(began, _)| began)))
+        .bind(column(finished, |record, _| record.cap_wait.map(|(_, cap)| cap)))
         .bind(node)
         .fetch_all(&self.pool)
         .await?;

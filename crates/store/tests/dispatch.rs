@@ -5,20 +5,22 @@ use herald_store::{AttemptRecord, ContactNext, FinishResult, NewCampaign, NewCon
 use herald_types::{E164, Outcome};
 use sqlx::PgPool;
 
+/// A one-attempt campaign through `trunk_id`.
+fn new_campaign(name: &str, trunk_id: Option<i64>) -> NewCampaign {
+    NewCampaign {
+        name: name.into(),
+        prompt_id: None,
+        trunk_id,
+        caller_id: Some("+15550000000".into()),
+        max_attempts: 1,
+        ring_timeout_secs: 30,
+        retry_rules: serde_json::json!({}),
+    }
+}
+
 async fn running_campaign(store: &Store, contacts: usize) -> i64 {
     let trunk = store.create_trunk(&NewTrunk::udp("carrier", "127.0.0.1", 5060)).await.unwrap();
-    let campaign = store
-        .create_campaign(&NewCampaign {
-            name: "test".into(),
-            prompt_id: None,
-            trunk_id: Some(trunk.id),
-            caller_id: Some("+15550000000".into()),
-            max_attempts: 1,
-            ring_timeout_secs: 30,
-            retry_rules: serde_json::json!({}),
-        })
-        .await
-        .unwrap();
+    let campaign = store.create_campaign(&new_campaign("test", Some(trunk.id))).await.unwrap();
     let new: Vec<NewContact> = (0..contacts)
         .map(|index| NewContact {
             phone: E164::parse(&format!("+1555{index:07}")).unwrap(),
@@ -278,18 +280,7 @@ async fn a_batch_of_list_verdicts_answers_each_number_in_order(pool: PgPool) {
         .unwrap();
     let white = store.create_list("campaign white", "white", Some(campaign)).await.unwrap();
     store.add_list_entries(white, &[entry("+4930222", false, false), entry("+4940", true, false)]).await.unwrap();
-    let other_campaign = store
-        .create_campaign(&NewCampaign {
-            name: "other".into(),
-            prompt_id: None,
-            trunk_id: None,
-            caller_id: None,
-            max_attempts: 1,
-            ring_timeout_secs: 30,
-            retry_rules: serde_json::json!({}),
-        })
-        .await
-        .unwrap();
+    let other_campaign = store.create_campaign(&new_campaign("other", None)).await.unwrap();
     let elsewhere = store.create_list("another campaign's", "black", Some(other_campaign.id)).await.unwrap();
     store.add_list_entries(elsewhere, &[entry("+4930222", false, false)]).await.unwrap();
     let phones = ["+4930111", "+4940123", "+4950123", "+4930222", "+4930111999", "+4930333"];

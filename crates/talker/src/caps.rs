@@ -396,12 +396,9 @@ impl TrunkCaps {
         self.line_freed(trunk_id).notify_one();
     }
 
-    /// Whether a call of this node still holds the line of `lease_id`.
-    fn holds_lease(&self, lease_id: &str) -> bool {
-        lease_id
-            .strip_prefix(self.lease_prefix.as_str())
-            .and_then(|attempt_id| attempt_id.parse::<i64>().ok())
-            .is_some_and(|attempt_id| self.lines.lock().expect("lines poisoned").by_attempt.contains_key(&attempt_id))
+    /// Whether the attempt's call still holds its line.
+    fn holds(&self, attempt_id: i64) -> bool {
+        self.lines.lock().expect("lines poisoned").by_attempt.contains_key(&attempt_id)
     }
 
     /// Renews this node's line leases and reconciles Redis with the calls
@@ -411,17 +408,19 @@ impl TrunkCaps {
     /// dropped, instead of keeping a line idle until its TTL.
     pub(crate) async fn renew_lines(&self) {
         let Some(coord) = &self.coord else { return };
-        let mut by_trunk: HashMap<i64, Vec<String>> = HashMap::new();
+        let mut by_trunk: HashMap<i64, Vec<i64>> = HashMap::new();
         let trunks: Vec<i64> = {
             let lines = self.lines.lock().expect("lines poisoned");
-            for (attempt_id, trunk_id) in &lines.by_attempt {
-                by_trunk.entry(*trunk_id).or_default().push(self.lease_id(*attempt_id));
+            for (&attempt_id, &trunk_id) in &lines.by_attempt {
+                by_trunk.entry(trunk_id).or_default().push(attempt_id);
             }
             lines.trunks.iter().copied().collect()
         };
-        for (trunk_id, lease_ids) in by_trunk {
-            self.renew_trunk_lines(coord, trunk_id, &lease_ids).await;
+        for (trunk_id, attempt_ids) in by_trunk {
+            self.renew_trunk_lines(coord, trunk_id, &attempt_ids).await;
         }
+        // After the renewals: a lease one of them took again for a call
+        // that ended meanwhile goes too.
         for trunk_id in trunks {
             self.prune_trunk_lines(coord, trunk_id).await;
         }
@@ -446,34 +445,32 @@ impl TrunkCaps {
         }
     }
 
-    /// Renews the leases `lease_ids` held on one trunk when they were read.
-    async fn renew_trunk_lines(&self, coord: &Coord, trunk_id: i64, lease_ids: &[String]) {
-        let renewed = coord.renew_lines(trunk_id, lease_ids, self.line_ttl).await;
+    /// Renews the leases of `attempt_ids`, which held lines on one trunk
+    /// when they were read.
+    async fn renew_trunk_lines(&self, coord: &Coord, trunk_id: i64, attempt_ids: &[i64]) {
+        let lease_ids: Vec<String> = attempt_ids.iter().map(|&attempt_id| self.lease_id(attempt_id)).collect();
+        let renewed = coord.renew_lines(trunk_id, &lease_ids, self.line_ttl).await;
         if renewed.is_ok() {
             self.note_held(trunk_id, 0);
         }
         match renewed {
             Ok(held) if held == lease_ids.len() as u64 => {}
             Ok(held) => {
-                // Calls that ended since `lease_ids` was read released their
-                // lines: they are no loss, and re-taking theirs would leave
-                // leases nobody releases, a line idle until its TTL
-                // (minutes) for every such race.
-                let still_ours: Vec<&String> = lease_ids.iter().filter(|lease_id| self.holds_lease(lease_id)).collect();
+                // Calls that ended since `attempt_ids` was read released
+                // their lines: they are no loss, and re-taking theirs would
+                // leave leases no call holds. (One that ends while it is
+                // taken again is dropped by `renew_lines`' prune.)
+                let still_ours: Vec<i64> =
+                    attempt_ids.iter().copied().filter(|&attempt_id| self.holds(attempt_id)).collect();
                 if (held as usize) < still_ours.len() {
                     warn!(trunk = trunk_id, held, ours = still_ours.len(), "re-registering line leases redis lost");
                 } else {
                     debug!(trunk = trunk_id, held, ours = still_ours.len(), "line leases released while renewing");
                 }
-                for lease_id in still_ours {
+                for attempt_id in still_ours {
                     // Counted even over the cap: the call is real, and new
                     // calls must wait for it.
-                    let _ = coord.acquire_line(trunk_id, lease_id, u32::MAX, self.line_ttl).await;
-                    if !self.holds_lease(lease_id) {
-                        // Its call ended while we took it again, and its own
-                        // release may have come first: release it again.
-                        let _ = coord.release_line(trunk_id, lease_id).await;
-                    }
+                    let _ = coord.acquire_line(trunk_id, &self.lease_id(attempt_id), u32::MAX, self.line_ttl).await;
                 }
             }
             Err(error) => debug!(%error, "renewing line leases failed"),
@@ -495,19 +492,17 @@ async fn sleep_or_cancel(wait: Duration, cancel: &CancellationToken) -> bool {
 mod tests {
     use super::*;
 
-    /// A call that ends between the renewal's reading of the node's leases
-    /// and Redis's answer must not get its line back: nobody would release
-    /// it, and the trunk would run a line short until the lease's TTL.
-    /// Against the real Redis behind Sentinel (`scripts/infra.sh env`).
-    #[tokio::test]
-    async fn a_line_released_while_renewing_is_not_taken_again() {
+    /// The real Redis behind Sentinel (`scripts/infra.sh env`).
+    fn redis() -> Coord {
         let mut config = herald_config::load(None).expect("configuration from the environment").redis;
         config.timeout_ms = 2000;
-        let coord = Coord::new(&config).expect("redis config");
-        let trunk_id = 2_000_000_000 + i64::from(std::process::id());
-        let trunk = Trunk {
-            id: trunk_id,
-            name: "renewal race".to_owned(),
+        Coord::new(&config).expect("redis config")
+    }
+
+    fn five_line_trunk(id: i64) -> Trunk {
+        Trunk {
+            id,
+            name: format!("trunk {id}"),
             host: "127.0.0.1".to_owned(),
             port: 5060,
             transport: "udp".to_owned(),
@@ -518,7 +513,18 @@ mod tests {
             cps_limit: 10.0,
             max_lines: 5,
             enabled: true,
-        };
+        }
+    }
+
+    /// A call that ends between the renewal's reading of the node's leases
+    /// and Redis's answer must not get its line back: nobody would release
+    /// it, and the trunk would run a line short until the lease's TTL.
+    /// Against the real Redis behind Sentinel (`scripts/infra.sh env`).
+    #[tokio::test]
+    async fn a_line_released_while_renewing_is_not_taken_again() {
+        let coord = redis();
+        let trunk_id = 2_000_000_000 + i64::from(std::process::id());
+        let trunk = five_line_trunk(trunk_id);
         let caps = TrunkCaps::new(Some(coord.clone()), Duration::from_secs(600), "race-node");
         let never = CancellationToken::new();
         for attempt_id in [1, 2, 3] {
@@ -526,13 +532,12 @@ mod tests {
         }
         assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 3);
         // The renewal read the three; then call 2 ended.
-        let read: Vec<String> = [1, 2, 3].map(|attempt_id| caps.lease_id(attempt_id)).to_vec();
         caps.release_line(2).await;
-        caps.renew_trunk_lines(&coord, trunk_id, &read).await;
+        caps.renew_trunk_lines(&coord, trunk_id, &[1, 2, 3]).await;
         assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 2, "call 2's line stays free");
         // A lease Redis really lost (a failover) is taken again.
         coord.release_line(trunk_id, &caps.lease_id(3)).await.unwrap();
-        caps.renew_trunk_lines(&coord, trunk_id, &[caps.lease_id(1), caps.lease_id(3)]).await;
+        caps.renew_trunk_lines(&coord, trunk_id, &[1, 3]).await;
         assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 2, "call 3's line is counted again");
         caps.release_line(1).await;
         caps.release_line(3).await;
@@ -545,24 +550,9 @@ mod tests {
     /// instead of idle until the lease's TTL.
     #[tokio::test]
     async fn a_release_redis_never_saw_is_dropped_at_the_next_renewal() {
-        let mut config = herald_config::load(None).expect("configuration from the environment").redis;
-        config.timeout_ms = 2000;
-        let coord = Coord::new(&config).expect("redis config");
+        let coord = redis();
         let trunk_id = 2_100_000_000 + i64::from(std::process::id());
-        let trunk = Trunk {
-            id: trunk_id,
-            name: "lost release".to_owned(),
-            host: "127.0.0.1".to_owned(),
-            port: 5060,
-            transport: "udp".to_owned(),
-            auth_username: None,
-            auth_password: None,
-            auth_password_env: None,
-            from_domain: None,
-            cps_limit: 10.0,
-            max_lines: 5,
-            enabled: true,
-        };
+        let trunk = five_line_trunk(trunk_id);
         let caps = TrunkCaps::new(Some(coord.clone()), Duration::from_secs(600), "node-a");
         let never = CancellationToken::new();
         for attempt_id in [1, 2] {

@@ -267,8 +267,8 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
             continue;
         }
         let claims = shared.store.claim_due(&shared.node_id, plan.id, limit, shared.config.lease_secs).await?;
-        // Parse the campaign's rules once for the whole batch.
         let lists = Box::pin(call::check_lists(shared, &plan, &claims)).await;
+        // Parse the campaign's rules once for the whole batch.
         let plan = Arc::new(call::CampaignRules::new(plan));
         for (claim, lists) in claims.into_iter().zip(lists) {
             let permit =
