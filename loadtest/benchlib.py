@@ -46,6 +46,30 @@ def fresh_database(env, name):
     return env["HERALD__DATABASE__URL"]
 
 
+def round_trip_counters(env):
+    """Work the stores have done so far: the bench database's committed
+    transactions, its rows fetched and written, and the Redis master's
+    commands (every client's). Differences over a run, divided by its calls,
+    say how many round trips each call costs."""
+    url = env["HERALD__DATABASE__URL"]
+    name = url.rsplit("/", 1)[1]
+    row = subprocess.run(
+        ["psql", url, "-Atqc", "SELECT xact_commit, tup_fetched, tup_inserted + tup_updated + tup_deleted "
+         f"FROM pg_stat_database WHERE datname = '{name}'"],
+        check=True, capture_output=True, text=True).stdout.strip().split("|")
+    counters = {"pg_commits": int(row[0]), "pg_rows_fetched": int(row[1]), "pg_rows_written": int(row[2])}
+    sentinel = env["HERALD__REDIS__SENTINELS"].split(",")[0].rsplit(":", 1)
+    master = subprocess.run(
+        ["redis-cli", "-h", sentinel[0], "-p", sentinel[1], "sentinel", "get-master-addr-by-name",
+         env["HERALD__REDIS__MASTER_NAME"]], check=True, capture_output=True, text=True).stdout.split()
+    info = subprocess.run(["redis-cli", "-h", master[0], "-p", master[1], "info", "stats"],
+                          check=True, capture_output=True, text=True).stdout
+    for line in info.splitlines():
+        if line.startswith("total_commands_processed:"):
+            counters["redis_commands"] = int(line.split(":")[1])
+    return counters
+
+
 def write_prompt(path, seconds):
     """A quiet 440 Hz tone, 8 kHz mono 16-bit: real audio for the codec."""
     rate = 8000

@@ -34,7 +34,8 @@ import sys
 import time
 from pathlib import Path
 
-from benchlib import ROOT, Processes, write_prompt, cpu_seconds, find_pid, fresh_database, infra_env, rss_bytes, sh
+from benchlib import (ROOT, Processes, write_prompt, cpu_seconds, find_pid, fresh_database, infra_env, round_trip_counters,
+                      rss_bytes, sh)
 
 
 def machine_busy():
@@ -165,6 +166,7 @@ def main():
         samples = []  # (unix time, talker cpu s, talker rss bytes, machine busy ticks, machine total ticks)
         others = []  # (unix time, sipp cpu s, rtp-peer cpu s, postgres cpu s, redis cpu s)
         demo_out = run_dir / "demo.json"
+        counters_before = round_trip_counters(env)
         demo = subprocess.Popen(
             [str(herald), "demo", "--contacts", str(contacts), "--cps", str(cps), "--carrier", "127.0.0.1:5080",
              "--prompt", str(prompt), "--carrier-script", "answer", "--max-lines", str(max_lines),
@@ -186,6 +188,7 @@ def main():
         if demo.returncode not in (0, 1):
             raise SystemExit(f"talker-bench: herald demo failed; see {run_dir / 'demo.log'}")
         campaign = json.loads(demo_out.read_text())
+        counters_after = round_trip_counters(env)
         time.sleep(1.5)  # let rtp-peer see every stream go quiet
     finally:
         stop_all()
@@ -262,6 +265,9 @@ def main():
             "stray": peer_report.get("stray"),
         },
         "sipp": sipp_summary,
+        # Everything's (Talker, scheduler, the demo driver's polling), per call placed.
+        "store_work_per_call": {key: round((counters_after[key] - counters_before[key]) / contacts, 2)
+                                for key in counters_after if key in counters_before},
         "campaign": campaign,
     }
 
@@ -291,6 +297,7 @@ def main():
   talker CPU              {report['talker_cores_in_window']} cores over {report['steady_window_secs']} s steady window; {report['talker_cpu_us_per_call_second']} us per call-second
   talker RSS              idle {report['talker_idle_rss_mib']} MiB, peak {report['talker_peak_rss_mib']} MiB, {report['talker_rss_kib_per_call']} KiB per call
   machine busy            {report['machine_busy_cores_in_window']} cores; besides the Talker: {report['other_cores_in_window']}
+  store work per call     {report['store_work_per_call']}
   SIPp                    {sipp_summary}""")
     if "raw_udp_bench" in report:
         print(f"  raw udp-bench (talker side) {report['raw_udp_bench']['talker_side_cpu_us_per_stream_second']} us per "

@@ -5,18 +5,27 @@
 //! that matters lives only here: Postgres is the system of record, and every
 //! caller must keep working (on local shares of its caps) while Redis is away.
 //!
+//! Operations share one multiplexed connection to the master (redis-rs
+//! pipelines concurrent commands on it), taken from the Sentinel pool. A
+//! pooled connection costs two round trips more per operation — deadpool's
+//! `PING` and Herald's `ROLE` at every checkout — which at a thousand calls a
+//! second was two thirds of the commands Redis ran. Blocking commands
+//! (`XREAD BLOCK`) would stall everything queued behind them on a shared
+//! connection, so they check out a pooled connection of their own.
+//!
 //! After a Sentinel failover the old master may come back as a replica; a
-//! pooled connection to it would answer `READONLY` to every write. So every
-//! connection is checked with `ROLE` when it is created and before it is
-//! reused, and a connection that answers `READONLY` is thrown away instead of
-//! returned to the pool.
+//! connection to it would answer `READONLY` to every write. So every
+//! connection is checked with `ROLE` when it is created, before a pooled one
+//! is reused, and at least every [`ROLE_RECHECK`] while shared; a connection
+//! that answers `READONLY`, fails or times out is thrown away, and the next
+//! operation asks the Sentinels again.
 
 mod limits;
 mod live;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 pub use limits::{OverloadFactor, SEND_JITTER_ALLOWANCE, SlotReservation, emission_interval, overload_rule};
 pub use live::{ActiveCalls, AttemptEvent, StreamEntry, Tick, TrunkHealth, stream_id_key};
@@ -24,6 +33,7 @@ pub use live::{ActiveCalls, AttemptEvent, StreamEntry, Tick, TrunkHealth, stream
 use deadpool_redis::sentinel::{Config as SentinelPoolConfig, Connection, Hook, HookError, Pool, SentinelServerType};
 use deadpool_redis::{PoolConfig, Runtime, Timeouts};
 use redis::AsyncCommands;
+use redis::aio::MultiplexedConnection;
 use serde::{Deserialize, Serialize};
 use tracing::warn;
 
@@ -41,7 +51,12 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// One Redis operation on a pooled connection (see [`Coord::run`]).
+/// How long a shared connection is trusted to be the master's between two
+/// `ROLE` checks. Within it, a demoted master's `READONLY` answer, an IO
+/// error or a timeout still drops the connection at once.
+pub const ROLE_RECHECK: Duration = Duration::from_secs(1);
+
+/// One Redis operation on a connection to the master (see [`Coord::run`]).
 pub type RedisFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = redis::RedisResult<T>> + Send + 'c>>;
 
 /// The cluster's shared fast state.
@@ -53,6 +68,18 @@ pub struct Coord {
     prefix: String,
     /// Connections made to a master so far (see [`Coord::connections_made`]).
     connections_made: Arc<AtomicU64>,
+    /// The connection operations share (none until the first, or after one
+    /// failed).
+    shared: Arc<Mutex<Option<SharedConnection>>>,
+}
+
+struct SharedConnection {
+    connection: MultiplexedConnection,
+    /// When `ROLE` last said master (or a re-check began).
+    checked: Instant,
+    /// Which connection this is, so that a failure drops only the one that
+    /// failed, not a successor another operation already made.
+    generation: u64,
 }
 
 impl std::fmt::Debug for Coord {
@@ -106,7 +133,13 @@ impl Coord {
             .pre_recycle(Hook::async_fn(|connection, _| Box::pin(async move { require_master(connection).await })))
             .build()
             .map_err(|error| Error::Pool(error.to_string()))?;
-        Ok(Coord { pool, timeout, prefix: config.key_prefix.clone(), connections_made })
+        Ok(Coord {
+            pool,
+            timeout,
+            prefix: config.key_prefix.clone(),
+            connections_made,
+            shared: Arc::new(Mutex::new(None)),
+        })
     }
 
     /// How many connections to a master the pool has made. It moves when
@@ -117,21 +150,88 @@ impl Coord {
         self.connections_made.load(Ordering::Relaxed)
     }
 
-    async fn connection(&self) -> Result<Connection> {
+    async fn pooled(&self) -> Result<Connection> {
         // Boxed: the pool's future nests deeply enough that every caller's
         // future would otherwise need a raised recursion limit.
         Box::pin(self.pool.get()).await.map_err(|error| Error::Pool(error.to_string()))
     }
 
-    /// Runs one Redis operation with the configured timeout. A connection
-    /// whose command failed with `READONLY` (a demoted master) or an IO error
-    /// is dropped rather than returned to the pool.
-    pub async fn run<T>(&self, operation: impl for<'c> FnOnce(&'c mut Connection) -> RedisFuture<'c, T>) -> Result<T> {
-        let mut connection = self.connection().await?;
+    /// The shared connection, re-checked with `ROLE` when its last check is
+    /// older than [`ROLE_RECHECK`], or a new one from the pool.
+    async fn shared(&self) -> Result<(MultiplexedConnection, u64)> {
+        let recheck = {
+            let mut shared = self.shared.lock().expect("shared connection poisoned");
+            match shared.as_mut() {
+                Some(current) if current.checked.elapsed() < ROLE_RECHECK => {
+                    return Ok((current.connection.clone(), current.generation));
+                }
+                Some(current) => {
+                    // This operation re-checks; the others go on meanwhile.
+                    current.checked = Instant::now();
+                    Some((current.connection.clone(), current.generation))
+                }
+                None => None,
+            }
+        };
+        if let Some((mut connection, generation)) = recheck {
+            match tokio::time::timeout(self.timeout, require_master(&mut connection)).await {
+                Ok(Ok(())) => return Ok((connection, generation)),
+                Ok(Err(error)) => warn!(%error, "shared redis connection failed its ROLE check: reconnecting"),
+                Err(_) => warn!("shared redis connection did not answer ROLE: reconnecting"),
+            }
+            self.forget(generation);
+        }
+        let connection = Connection::take(self.pooled().await?);
+        let mut shared = self.shared.lock().expect("shared connection poisoned");
+        let generation = shared.as_ref().map_or(0, |current| current.generation + 1);
+        *shared = Some(SharedConnection { connection: connection.clone(), checked: Instant::now(), generation });
+        Ok((connection, generation))
+    }
+
+    /// Drops the shared connection if it is still `generation`.
+    fn forget(&self, generation: u64) {
+        let mut shared = self.shared.lock().expect("shared connection poisoned");
+        if shared.as_ref().is_some_and(|current| current.generation == generation) {
+            *shared = None;
+        }
+    }
+
+    /// Runs one Redis operation, on the shared connection, with the
+    /// configured timeout. A `READONLY` answer (a demoted master), an IO
+    /// error or a timeout drops the connection.
+    pub async fn run<T>(
+        &self,
+        operation: impl for<'c> FnOnce(&'c mut MultiplexedConnection) -> RedisFuture<'c, T>,
+    ) -> Result<T> {
+        let (mut connection, generation) = self.shared().await?;
         match tokio::time::timeout(self.timeout, operation(&mut connection)).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => {
-                if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ReadOnly) || error.is_io_error() {
+                if is_broken(&error) {
+                    warn!(%error, "dropping the shared redis connection");
+                    self.forget(generation);
+                }
+                Err(error.into())
+            }
+            Err(_) => {
+                self.forget(generation);
+                Err(Error::Timeout(self.timeout))
+            }
+        }
+    }
+
+    /// [`Coord::run`] on a pooled connection of its own, for an operation
+    /// that blocks (it would stall every command queued behind it on the
+    /// shared connection).
+    async fn run_blocking<T>(
+        &self,
+        operation: impl for<'c> FnOnce(&'c mut MultiplexedConnection) -> RedisFuture<'c, T>,
+    ) -> Result<T> {
+        let mut connection = self.pooled().await?;
+        match tokio::time::timeout(self.timeout, operation(&mut connection)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => {
+                if is_broken(&error) {
                     warn!(%error, "discarding redis connection");
                     drop(Connection::take(connection));
                 }
@@ -191,6 +291,12 @@ impl Coord {
         }
         Ok(nodes)
     }
+}
+
+/// A connection that answered this is no use any more: it reaches a demoted
+/// master (`READONLY`), or it broke.
+fn is_broken(error: &redis::RedisError) -> bool {
+    error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ReadOnly) || error.is_io_error()
 }
 
 /// `ROLE` must say `master`; anything else (a replica, a demoted master)

@@ -191,7 +191,7 @@ impl Coord {
         let after = after.to_owned();
         let block_ms = block.as_millis().max(1) as u64;
         let raw: Option<Vec<(String, RawEntries)>> = self
-            .run(move |connection| {
+            .run_blocking(move |connection| {
                 Box::pin(async move {
                     redis::cmd("XREAD")
                         .arg("COUNT")
