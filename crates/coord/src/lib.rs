@@ -47,6 +47,8 @@ pub enum Error {
     Timeout(Duration),
     #[error("bad data in redis: {0}")]
     Decode(#[from] serde_json::Error),
+    #[error("unexpected redis reply: {0}")]
+    Reply(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

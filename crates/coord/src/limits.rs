@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use redis::Script;
 
-use crate::{Coord, Result};
+use crate::{Coord, Error, Result};
 
 /// How late an INVITE may leave (timer wake-up, scheduling, the network)
 /// without the carrier counting one too many in a second; see
@@ -33,20 +33,21 @@ pub fn emission_interval(cps: f64) -> Duration {
 }
 
 /// GCRA (the generic cell rate algorithm, ITU-T I.371) as a reservation: the
-/// caller gets the next free emission slot and waits until it. Slots are
+/// caller gets the next free emission slots and waits until each. Slots are
 /// `interval_us` apart — see [`emission_interval`] — so no window of one
-/// second ever holds more than the rate's worth of INVITEs. A slot further ahead than `max_wait_us` is not
-/// reserved (the caller should come back later rather than queue).
+/// second ever holds more than the rate's worth of INVITEs. No slot further
+/// ahead than `max_wait_us` is reserved (the caller should come back later
+/// rather than queue): a batch stops there.
 ///
 /// The interval is the cap's, divided by the trunk's overload factor (see
 /// [`REPORT_OVERLOAD`]).
 ///
 /// KEYS[1]: the trunk's theoretical arrival time (µs since the epoch),
 /// KEYS[2]: the trunk's overload state. ARGV[1]: interval_us at the cap,
-/// ARGV[2]: max_wait_us.
-/// Returns {1, wait_us, factor‰} when a slot was reserved, {0, retry_us,
-/// factor‰} when not.
-const RESERVE_SLOT: &str = r#"
+/// ARGV[2]: max_wait_us, ARGV[3]: how many slots (≥ 1).
+/// Returns {1, factor‰, wait_us of each slot…} when slots were reserved,
+/// {0, factor‰, retry_us} when not.
+const RESERVE_SLOTS: &str = r#"
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local state = redis.call('HMGET', KEYS[2], 'factor', 'changed')
@@ -58,13 +59,19 @@ local interval = tonumber(ARGV[1]) / factor
 local max_wait = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local slot = math.max(tat, now)
-local wait = slot - now
-if wait > max_wait then
-  return {0, wait - max_wait, math.floor(factor * 1000)}
+if slot - now > max_wait then
+  return {0, math.floor(factor * 1000), slot - now - max_wait}
 end
-local next_tat = slot + interval
-redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.floor((next_tat - now) / 1000) + 1000)
-return {1, wait, math.floor(factor * 1000)}
+local reply = {1, math.floor(factor * 1000)}
+for _ = 1, tonumber(ARGV[3]) do
+  if slot - now > max_wait then
+    break
+  end
+  reply[#reply + 1] = math.floor(slot - now)
+  slot = slot + interval
+end
+redis.call('SET', KEYS[1], string.format('%.0f', slot), 'PX', math.floor((slot - now) / 1000) + 1000)
+return reply
 "#;
 
 /// One overload answer (503 or 480) from a trunk, from any node: AIMD for
@@ -203,17 +210,17 @@ return count + 1
 "#;
 
 static TAKE_CALLER_ID_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(TAKE_CALLER_ID));
-static RESERVE_SLOT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(&with_aimd_constants(RESERVE_SLOT)));
+static RESERVE_SLOTS_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(&with_aimd_constants(RESERVE_SLOTS)));
 static REPORT_OVERLOAD_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(&with_aimd_constants(REPORT_OVERLOAD)));
 static ACQUIRE_LINE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(ACQUIRE_LINE));
 static RENEW_LINES_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RENEW_LINES));
 static PRUNE_LINES_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(PRUNE_LINES));
 
 /// The answer to a CPS reservation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlotReservation {
-    /// Send the INVITE after waiting this long.
-    Reserved { wait: Duration },
+    /// Send an INVITE after waiting each of these (in order; at least one).
+    Reserved { waits: Vec<Duration> },
     /// The trunk is booked too far ahead: try again after this long.
     Full { retry_after: Duration },
 }
@@ -236,36 +243,45 @@ impl Coord {
         self.key(&format!("trunk:{trunk_id}:overload"))
     }
 
-    /// Reserves the trunk's next INVITE slot at `cps` calls per second (its
-    /// cap), slowed by the cluster's overload factor, shared by every node.
-    /// Also returns that factor.
-    pub async fn reserve_invite_slot(
+    /// Reserves the trunk's next `count` INVITE slots at `cps` calls per
+    /// second (its cap), slowed by the cluster's overload factor, shared by
+    /// every node: fewer when the later ones would be more than `max_wait`
+    /// ahead. Also returns that factor. One round trip for a batch lets a
+    /// node book a thousand slots a second without a thousand round trips
+    /// queued one behind the other.
+    pub async fn reserve_invite_slots(
         &self,
         trunk_id: i64,
         cps: f64,
         max_wait: Duration,
+        count: usize,
     ) -> Result<(SlotReservation, OverloadFactor)> {
         let interval_us = emission_interval(cps).as_micros() as u64;
         let max_wait_us = max_wait.as_micros() as u64;
         let (key, overload) = (self.cps_key(trunk_id), self.overload_key(trunk_id));
-        let (reserved, micros, permille): (i64, i64, i64) = self
+        let reply: Vec<i64> = self
             .run(move |connection| {
                 Box::pin(async move {
-                    RESERVE_SLOT_SCRIPT
+                    RESERVE_SLOTS_SCRIPT
                         .key(key)
                         .key(overload)
                         .arg(interval_us)
                         .arg(max_wait_us)
+                        .arg(count.max(1))
                         .invoke_async(connection)
                         .await
                 })
             })
             .await?;
-        let duration = Duration::from_micros(micros.max(0) as u64);
+        let micros = |value: i64| Duration::from_micros(value.max(0) as u64);
+        let (reserved, permille, times) = match reply.as_slice() {
+            [reserved, permille, times @ ..] if !times.is_empty() => (*reserved, *permille, times),
+            _ => return Err(Error::Reply(format!("slot reservation answered {reply:?}"))),
+        };
         let reservation = if reserved == 1 {
-            SlotReservation::Reserved { wait: duration }
+            SlotReservation::Reserved { waits: times.iter().map(|&wait| micros(wait)).collect() }
         } else {
-            SlotReservation::Full { retry_after: duration }
+            SlotReservation::Full { retry_after: micros(times[0]) }
         };
         Ok((reservation, OverloadFactor(permille as f64 / 1000.0)))
     }

@@ -48,11 +48,17 @@ async fn three_nodes_share_one_cps_budget() {
     let mut tasks = Vec::new();
     for (index, node) in nodes.into_iter().enumerate() {
         tasks.push(tokio::spawn(async move {
+            // Batches of one, two and three slots: 10 per node.
             let mut slots = Vec::new();
-            for _ in 0..10 {
-                let (reservation, _) = retry(|| node.reserve_invite_slot(trunk, 20.0, Duration::from_secs(10))).await;
+            for count in [1, 2, 3, 1, 2, 1] {
+                let (reservation, _) =
+                    retry(|| node.reserve_invite_slots(trunk, 20.0, Duration::from_secs(10), count)).await;
                 match reservation {
-                    SlotReservation::Reserved { wait } => slots.push(Instant::now() + wait),
+                    SlotReservation::Reserved { waits } => {
+                        assert_eq!(waits.len(), count, "node {index}: a 10 s horizon fits the batch");
+                        let now = Instant::now();
+                        slots.extend(waits.into_iter().map(|wait| now + wait));
+                    }
                     SlotReservation::Full { .. } => panic!("node {index}: a 10 s horizon is never full here"),
                 }
             }
@@ -82,20 +88,13 @@ async fn three_nodes_share_one_cps_budget() {
 async fn a_trunk_booked_beyond_the_horizon_says_full() {
     let trunk = unique_trunk();
     let coord = Coord::new(&redis_config()).unwrap();
-    let mut reserved = 0;
-    let mut full = None;
-    for _ in 0..10 {
-        match retry(|| coord.reserve_invite_slot(trunk, 10.0, Duration::from_millis(250))).await.0 {
-            SlotReservation::Reserved { .. } => reserved += 1,
-            SlotReservation::Full { retry_after } => {
-                full = Some(retry_after);
-                break;
-            }
-        }
-    }
-    // Slots at 0, 100 and 200 ms fit a 250 ms horizon; the 4th does not.
-    assert_eq!(reserved, 3);
-    let retry_after = full.expect("the trunk reported full");
+    let reserve = || coord.reserve_invite_slots(trunk, 10.0, Duration::from_millis(250), 10);
+    // Slots at 0, 102 and 204 ms fit a 250 ms horizon; a batch of ten stops
+    // there, and the next reservation finds the trunk full.
+    let SlotReservation::Reserved { waits } = retry(reserve).await.0 else { panic!("an idle trunk has slots") };
+    assert_eq!(waits.len(), 3, "{waits:?}");
+    assert!(waits[2] - waits[0] >= Duration::from_millis(200), "{waits:?}");
+    let SlotReservation::Full { retry_after } = retry(reserve).await.0 else { panic!("the trunk is booked") };
     assert!(retry_after <= Duration::from_millis(100), "{retry_after:?}");
 }
 
@@ -174,10 +173,12 @@ async fn overload_answers_from_any_node_back_the_whole_cluster_off() {
     let mut waits = Vec::new();
     for round in 0..4 {
         let (reservation, factor) =
-            retry(|| nodes[round % 2].reserve_invite_slot(trunk, 10.0, Duration::from_secs(10))).await;
+            retry(|| nodes[round % 2].reserve_invite_slots(trunk, 10.0, Duration::from_secs(10), 1)).await;
         assert_eq!(factor.0, 0.5);
-        let SlotReservation::Reserved { wait } = reservation else { panic!("a 10 s horizon is never full here") };
-        waits.push(wait);
+        let SlotReservation::Reserved { waits: slot } = reservation else {
+            panic!("a 10 s horizon is never full here")
+        };
+        waits.extend(slot);
     }
     for pair in waits.windows(2) {
         let gap = pair[1].saturating_sub(pair[0]);

@@ -67,6 +67,12 @@ impl StreamLayout {
         stream / self.workers
     }
 
+    /// The stream at `slot` of worker `worker` (the inverse of
+    /// [`StreamLayout::slot_of`]).
+    pub(crate) fn stream_of(&self, worker: usize, slot: usize) -> usize {
+        slot * self.workers + worker
+    }
+
     /// The streams worker `worker` serves, in slot order.
     pub(crate) fn streams_of(&self, worker: usize) -> impl Iterator<Item = usize> + use<> {
         (worker..self.streams).step_by(self.workers)
@@ -133,6 +139,9 @@ mod tests {
         assert_eq!(layout.streams_of(0).collect::<Vec<_>>(), [0, 2, 4]);
         assert_eq!(layout.streams_of(1).collect::<Vec<_>>(), [1, 3]);
         assert_eq!((layout.worker_of(3), layout.slot_of(3)), (1, 1));
+        for stream in 0..5 {
+            assert_eq!(layout.stream_of(layout.worker_of(stream), layout.slot_of(stream)), stream);
+        }
         assert_eq!(
             layout.injection_file(),
             "SEQUENTIAL\n127.1.0.1;46000;\n127.1.0.2;46002;\n127.1.0.3;46000;\n127.1.0.4;46002;\n127.1.0.5;46000;\n"

@@ -145,6 +145,14 @@ pub(crate) struct Worker {
     inbound: Vec<InboundStream>,
     /// The peer's own RTP per stream, same slots.
     outgoing: Vec<OutgoingStream>,
+    /// Slots with a session that may still be active, so a tick visits the
+    /// calls that are up, not every stream of the run (60,000 in a `cps`
+    /// run: scanning them all 50 times a second was a sixth of a core).
+    listed: Vec<usize>,
+    /// `is_listed[slot]`: the slot is in `listed`.
+    is_listed: Vec<bool>,
+    /// Streams heard from at least once.
+    seen: usize,
     receive: ReceiveBatch,
     send: SendBatch,
     counts: WorkerCounts,
@@ -163,6 +171,9 @@ impl Worker {
             layout,
             socket,
             inbound: (0..outgoing.len()).map(|_| InboundStream::default()).collect(),
+            listed: Vec::new(),
+            is_listed: vec![false; outgoing.len()],
+            seen: 0,
             outgoing,
             receive: ReceiveBatch::annotated(BATCH),
             send: SendBatch::with_sources(BATCH),
@@ -203,6 +214,11 @@ impl Worker {
                     }
                 };
                 self.counts.missing_kernel_timestamps += u64::from(datagram.kernel_time.is_none());
+                self.seen += usize::from(!self.inbound[slot].was_heard());
+                if !self.is_listed[slot] {
+                    self.is_listed[slot] = true;
+                    self.listed.push(slot);
+                }
                 if let Verdict::Received { lateness_us: Some(lateness_us), .. } =
                     self.inbound[slot].receive(&packet, now)
                 {
@@ -219,14 +235,18 @@ impl Worker {
     /// Sends this tick's packet to every active stream, from the stream's own
     /// address to the remote its session learned.
     fn answer(&mut self, now: Instant) -> (usize, usize) {
-        let (mut active, mut seen, mut filled) = (0, 0, 0);
-        for (slot, stream) in self.layout.streams_of(self.index).enumerate() {
-            let inbound = &self.inbound[slot];
-            seen += usize::from(inbound.was_heard());
-            let Some(remote) = inbound.active_remote(now) else {
+        let (mut active, mut filled, mut index) = (0, 0, 0);
+        while index < self.listed.len() {
+            let slot = self.listed[index];
+            let Some(remote) = self.inbound[slot].active_remote(now) else {
+                // Gone quiet: off the list until it is heard again.
+                self.listed.swap_remove(index);
+                self.is_listed[slot] = false;
                 continue;
             };
+            index += 1;
             active += 1;
+            let stream = self.layout.stream_of(self.index, slot);
             let packet = self.send.address(filled, self.layout.ip_of(stream), remote);
             self.outgoing[slot].advance().write(packet);
             filled += 1;
@@ -238,7 +258,7 @@ impl Worker {
         if filled > 0 {
             self.flush(filled);
         }
-        (active, seen)
+        (active, self.seen)
     }
 
     fn flush(&mut self, count: usize) {
