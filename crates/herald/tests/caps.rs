@@ -105,3 +105,42 @@ async fn two_talkers_never_exceed_the_trunks_cps_or_lines(pool: PgPool) {
         assert!(*ended - *began >= chrono::Duration::milliseconds(1000), "{began} .. {ended}");
     }
 }
+
+/// A Talker claims a trunk's contacts at most two seconds of its CPS ahead
+/// (`DIAL_AHEAD`), from its first claim: also for a campaign whose trunk
+/// was created after the Talker started, before any call has read it. (It
+/// used to claim a full batch then: one node hoarded contacts the others
+/// could dial, and lost them all if it died.)
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn a_new_trunks_first_claims_keep_to_its_cps(pool: PgPool) {
+    const SLOW_CPS: f64 = 2.0;
+    const MANY: usize = 20;
+    let store = Store::from_pool(pool.clone());
+    let carrier = SippCarrier::start("uas_answer.xml", &[]);
+    let prompt = TestPrompt::tone(1000);
+    let (database,): (String,) = sqlx::query_as("SELECT current_database()").fetch_one(&pool).await.unwrap();
+    let mut redis = redis_config();
+    redis.key_prefix = format!("herald-test-{database}");
+
+    let shutdown = CancellationToken::new();
+    let talkers = spawn_talkers(&store, "ahead-test", 1, Some(&redis), &shutdown).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut spec = CampaignSpec::new(carrier.sip_addr(), MANY, &prompt);
+    spec.cps = SLOW_CPS;
+    spec.max_lines = MANY as i32;
+    let campaign = running_campaign(&store, &spec).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (claimed,): (i64,) = sqlx::query_as("SELECT count(*) FROM attempts WHERE campaign_id = $1")
+        .bind(campaign.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    shutdown.cancel();
+    for talker in talkers {
+        talker.await.unwrap().unwrap();
+    }
+    // 2 s ahead at 2 CPS is 4 waiting, plus the at most 4 INVITEs sent in
+    // 1.5 s; a full claim would be all 20 (the Talker has room for 20 calls).
+    assert!(claimed > 0, "the campaign was dialed");
+    assert!(claimed <= 8, "{claimed} contacts claimed in the first 1.5 s at {SLOW_CPS} CPS");
+}

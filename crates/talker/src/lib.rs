@@ -219,17 +219,28 @@ impl Talker {
     }
 }
 
-/// The trunks a campaign dials through: its trunk, or its group's members
-/// as last read (none until a call of the group has read it).
-fn plan_trunks(shared: &Shared, plan: &DialPlan) -> Vec<i64> {
-    match plan.trunk_group_id {
-        Some(group_id) => shared
-            .resources
-            .cached_route(group_id)
-            .map(|route| route.members.iter().map(|member| member.trunk_id).collect())
-            .unwrap_or_default(),
+/// The trunks a campaign dials through, loaded if this node has not yet
+/// (so that the first claims are held to their CPS too, rather than
+/// hoarding a claim batch or two before any call has read its trunk): its
+/// trunk, or its group's members. Empty when they cannot be read.
+async fn plan_trunks(shared: &Shared, plan: &DialPlan) -> Vec<(i64, Option<Arc<herald_store::Trunk>>)> {
+    let trunk_ids: Vec<i64> = match plan.trunk_group_id {
+        Some(group_id) => match Box::pin(shared.resources.trunk_route(group_id)).await {
+            Ok(route) => route.members.iter().map(|member| member.trunk_id).collect(),
+            Err(error) => {
+                warn!(%error, group_id, "cannot read the campaign's trunk group");
+                Vec::new()
+            }
+        },
         None => plan.trunk_id.into_iter().collect(),
+    };
+    let cached = |trunk_id| shared.resources.trunk(Some(trunk_id)).ok().flatten().map(|(trunk, _)| trunk);
+    if trunk_ids.iter().any(|&trunk_id| cached(trunk_id).is_none())
+        && let Err(error) = shared.refresh_trunks().await
+    {
+        warn!(%error, "cannot read the trunks");
     }
+    trunk_ids.into_iter().map(|trunk_id| (trunk_id, cached(trunk_id))).collect()
 }
 
 /// Claims as many due contacts as there is room for and starts their calls;
@@ -256,19 +267,22 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
         if room == 0 {
             break;
         }
-        // No further ahead of the trunks' CPS than DIAL_AHEAD (caps.rs).
-        let trunk_ids = plan_trunks(shared, &plan);
-        let trunk_room = if trunk_ids.is_empty() {
+        // No further ahead of the trunks' CPS than DIAL_AHEAD (caps.rs). A
+        // campaign whose trunks cannot be found claims as usual: its calls
+        // say why they cannot be placed.
+        let trunks = Box::pin(plan_trunks(shared, &plan)).await;
+        let trunk_room = if trunks.is_empty() {
             i64::MAX
         } else {
-            trunk_ids
+            trunks
                 .iter()
-                .map(|&trunk_id| match shared.resources.trunk(Some(trunk_id)) {
-                    Ok(Some((trunk, _))) => shared.caps.dial_ahead_room(&trunk) as i64,
-                    _ => i64::MAX,
+                .map(|(_, trunk)| match trunk {
+                    Some(trunk) => shared.caps.dial_ahead_room(trunk) as i64,
+                    None => i64::MAX,
                 })
                 .fold(0_i64, i64::saturating_add)
         };
+        let first_trunk = trunks.first().map(|&(trunk_id, _)| trunk_id);
         let limit = room.min(shared.config.claim_batch).min(trunk_room);
         if limit == 0 {
             continue;
@@ -286,7 +300,7 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
             let span =
                 info_span!("call", attempt = claim.attempt_id, contact = claim.contact_id, campaign = plan.plan.id);
             // Counted on the plan's first trunk (a group's call may end up on another).
-            let waiting = trunk_ids.first().map(|&trunk_id| shared.caps.waiting(trunk_id));
+            let waiting = first_trunk.map(|trunk_id| shared.caps.waiting(trunk_id));
             let shared = Arc::clone(shared);
             let plan = Arc::clone(&plan);
             calls.spawn(
