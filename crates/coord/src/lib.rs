@@ -70,9 +70,18 @@ pub struct Coord {
     prefix: String,
     /// Connections made to a master so far (see [`Coord::connections_made`]).
     connections_made: Arc<AtomicU64>,
-    /// The connection operations share (none until the first, or after one
-    /// failed).
-    shared: Arc<Mutex<Option<SharedConnection>>>,
+    /// The connection operations share.
+    shared: Arc<Mutex<Shared>>,
+    /// Held while connecting, so that the operations that find no shared
+    /// connection make one between them, not one each.
+    connecting: Arc<tokio::sync::Mutex<()>>,
+}
+
+#[derive(Default)]
+struct Shared {
+    /// None until the first operation, and after one failed.
+    current: Option<SharedConnection>,
+    next_generation: u64,
 }
 
 struct SharedConnection {
@@ -140,7 +149,8 @@ impl Coord {
             timeout,
             prefix: config.key_prefix.clone(),
             connections_made,
-            shared: Arc::new(Mutex::new(None)),
+            shared: Arc::default(),
+            connecting: Arc::default(),
         })
     }
 
@@ -163,7 +173,7 @@ impl Coord {
     async fn shared(&self) -> Result<(MultiplexedConnection, u64)> {
         let recheck = {
             let mut shared = self.shared.lock().expect("shared connection poisoned");
-            match shared.as_mut() {
+            match shared.current.as_mut() {
                 Some(current) if current.checked.elapsed() < ROLE_RECHECK => {
                     return Ok((current.connection.clone(), current.generation));
                 }
@@ -183,18 +193,24 @@ impl Coord {
             }
             self.forget(generation);
         }
+        let _connecting = self.connecting.lock().await;
+        if let Some(current) = &self.shared.lock().expect("shared connection poisoned").current {
+            // Another operation connected while this one waited.
+            return Ok((current.connection.clone(), current.generation));
+        }
         let connection = Connection::take(self.pooled().await?);
         let mut shared = self.shared.lock().expect("shared connection poisoned");
-        let generation = shared.as_ref().map_or(0, |current| current.generation + 1);
-        *shared = Some(SharedConnection { connection: connection.clone(), checked: Instant::now(), generation });
+        let generation = shared.next_generation;
+        shared.next_generation += 1;
+        shared.current = Some(SharedConnection { connection: connection.clone(), checked: Instant::now(), generation });
         Ok((connection, generation))
     }
 
     /// Drops the shared connection if it is still `generation`.
     fn forget(&self, generation: u64) {
         let mut shared = self.shared.lock().expect("shared connection poisoned");
-        if shared.as_ref().is_some_and(|current| current.generation == generation) {
-            *shared = None;
+        if shared.current.as_ref().is_some_and(|current| current.generation == generation) {
+            shared.current = None;
         }
     }
 

@@ -152,6 +152,24 @@ fn beat(node: &str, calls: u64) -> NodeHeartbeat {
     }
 }
 
+/// Operations share one multiplexed connection: 200 at once, arriving before
+/// any connection exists, make one between them (a pooled connection each
+/// would cost a `PING` and a `ROLE` more per operation).
+#[tokio::test]
+async fn concurrent_operations_share_one_connection() {
+    let coord = Coord::new(&redis_config()).unwrap();
+    let pings: Vec<_> = (0..200)
+        .map(|_| {
+            let coord = coord.clone();
+            tokio::spawn(async move { coord.ping().await })
+        })
+        .collect();
+    for ping in pings {
+        ping.await.unwrap().expect("the master answers");
+    }
+    assert_eq!(coord.connections_made(), 1, "200 concurrent operations, one connection");
+}
+
 #[tokio::test]
 async fn heartbeats_round_trip_through_sentinel() {
     let coord = Coord::new(&redis_config()).unwrap();
