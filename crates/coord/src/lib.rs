@@ -222,20 +222,11 @@ impl Coord {
         operation: impl for<'c> FnOnce(&'c mut MultiplexedConnection) -> RedisFuture<'c, T>,
     ) -> Result<T> {
         let (mut connection, generation) = self.shared().await?;
-        match tokio::time::timeout(self.timeout, operation(&mut connection)).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => {
-                if is_broken(&error) {
-                    warn!(%error, "dropping the shared redis connection");
-                    self.forget(generation);
-                }
-                Err(error.into())
-            }
-            Err(_) => {
-                self.forget(generation);
-                Err(Error::Timeout(self.timeout))
-            }
+        let (result, broken) = self.timed(&mut connection, operation).await;
+        if broken {
+            self.forget(generation);
         }
+        result
     }
 
     /// [`Coord::run`] on a pooled connection of its own, for an operation
@@ -246,19 +237,33 @@ impl Coord {
         operation: impl for<'c> FnOnce(&'c mut MultiplexedConnection) -> RedisFuture<'c, T>,
     ) -> Result<T> {
         let mut connection = self.pooled().await?;
-        match tokio::time::timeout(self.timeout, operation(&mut connection)).await {
-            Ok(Ok(value)) => Ok(value),
+        let (result, broken) = self.timed(&mut connection, operation).await;
+        if broken {
+            // Not returned to the pool.
+            drop(Connection::take(connection));
+        }
+        result
+    }
+
+    /// The operation with the configured timeout, and whether the
+    /// connection is no use any more: it answered `READONLY` (a demoted
+    /// master), broke, or timed out.
+    async fn timed<T>(
+        &self,
+        connection: &mut MultiplexedConnection,
+        operation: impl for<'c> FnOnce(&'c mut MultiplexedConnection) -> RedisFuture<'c, T>,
+    ) -> (Result<T>, bool) {
+        match tokio::time::timeout(self.timeout, operation(connection)).await {
+            Ok(Ok(value)) => (Ok(value), false),
             Ok(Err(error)) => {
-                if is_broken(&error) {
-                    warn!(%error, "discarding redis connection");
-                    drop(Connection::take(connection));
+                let broken =
+                    error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ReadOnly) || error.is_io_error();
+                if broken {
+                    warn!(%error, "dropping the redis connection");
                 }
-                Err(error.into())
+                (Err(error.into()), broken)
             }
-            Err(_) => {
-                drop(Connection::take(connection));
-                Err(Error::Timeout(self.timeout))
-            }
+            Err(_) => (Err(Error::Timeout(self.timeout)), true),
         }
     }
 
@@ -309,12 +314,6 @@ impl Coord {
         }
         Ok(nodes)
     }
-}
-
-/// A connection that answered this is no use any more: it reaches a demoted
-/// master (`READONLY`), or it broke.
-fn is_broken(error: &redis::RedisError) -> bool {
-    error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ReadOnly) || error.is_io_error()
 }
 
 /// `ROLE` must say `master`; anything else (a replica, a demoted master)

@@ -510,7 +510,7 @@ pub(crate) fn trunk_target(trunk: &herald_store::Trunk) -> TrunkTarget {
     }
 }
 
-async fn trunk_for(
+pub(crate) async fn trunk_for(
     shared: &Shared,
     trunk_id: Option<i64>,
 ) -> Result<crate::resources::PacedTrunk, crate::resources::ResourceError> {

@@ -563,20 +563,28 @@ mod tests {
         }
     }
 
+    /// Node `node_id`'s caps against the real Redis, its calls `attempt_ids`
+    /// each holding a line on a five-line trunk of its own (`trunk_base`
+    /// plus this process's id).
+    async fn holding_lines(node_id: &str, trunk_base: i64, attempt_ids: &[i64]) -> (Coord, i64, TrunkCaps) {
+        let coord = redis();
+        let trunk_id = trunk_base + i64::from(std::process::id());
+        let trunk = five_line_trunk(trunk_id);
+        let caps = TrunkCaps::new(Some(coord.clone()), Duration::from_secs(600), node_id);
+        let never = CancellationToken::new();
+        for &attempt_id in attempt_ids {
+            assert!(caps.take_line(&trunk, attempt_id, &never).await);
+        }
+        (coord, trunk_id, caps)
+    }
+
     /// A call that ends between the renewal's reading of the node's leases
     /// and Redis's answer must not get its line back: nobody would release
     /// it, and the trunk would run a line short until the lease's TTL.
     /// Against the real Redis behind Sentinel (`scripts/infra.sh env`).
     #[tokio::test]
     async fn a_line_released_while_renewing_is_not_taken_again() {
-        let coord = redis();
-        let trunk_id = 2_000_000_000 + i64::from(std::process::id());
-        let trunk = five_line_trunk(trunk_id);
-        let caps = TrunkCaps::new(Some(coord.clone()), Duration::from_secs(600), "race-node");
-        let never = CancellationToken::new();
-        for attempt_id in [1, 2, 3] {
-            assert!(caps.take_line(&trunk, attempt_id, &never).await);
-        }
+        let (coord, trunk_id, caps) = holding_lines("race-node", 2_000_000_000, &[1, 2, 3]).await;
         assert_eq!(coord.lines_in_use(trunk_id).await.unwrap(), 3);
         // The renewal read the three; then call 2 ended.
         caps.release_line(2).await;
@@ -597,14 +605,7 @@ mod tests {
     /// instead of idle until the lease's TTL.
     #[tokio::test]
     async fn a_release_redis_never_saw_is_dropped_at_the_next_renewal() {
-        let coord = redis();
-        let trunk_id = 2_100_000_000 + i64::from(std::process::id());
-        let trunk = five_line_trunk(trunk_id);
-        let caps = TrunkCaps::new(Some(coord.clone()), Duration::from_secs(600), "node-a");
-        let never = CancellationToken::new();
-        for attempt_id in [1, 2] {
-            assert!(caps.take_line(&trunk, attempt_id, &never).await);
-        }
+        let (coord, trunk_id, caps) = holding_lines("node-a", 2_100_000_000, &[1, 2]).await;
         // Another node's call on the same trunk (its id has this one's as a prefix).
         assert!(coord.acquire_line(trunk_id, "node-a-2:9", 5, Duration::from_secs(600)).await.unwrap());
         // Call 2 ends while Redis is away: its release never arrives.

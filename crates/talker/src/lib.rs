@@ -234,13 +234,12 @@ async fn plan_trunks(shared: &Shared, plan: &DialPlan) -> Vec<(i64, Option<Arc<h
         },
         None => plan.trunk_id.into_iter().collect(),
     };
-    let cached = |trunk_id| shared.resources.trunk(Some(trunk_id)).ok().flatten().map(|(trunk, _)| trunk);
-    if trunk_ids.iter().any(|&trunk_id| cached(trunk_id).is_none())
-        && let Err(error) = shared.refresh_trunks().await
-    {
-        warn!(%error, "cannot read the trunks");
+    let mut trunks = Vec::with_capacity(trunk_ids.len());
+    for trunk_id in trunk_ids {
+        let trunk = Box::pin(call::trunk_for(shared, Some(trunk_id))).await.ok().map(|(trunk, _)| trunk);
+        trunks.push((trunk_id, trunk));
     }
-    trunk_ids.into_iter().map(|trunk_id| (trunk_id, cached(trunk_id))).collect()
+    trunks
 }
 
 /// Claims as many due contacts as there is room for and starts their calls;
