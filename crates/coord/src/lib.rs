@@ -1,7 +1,7 @@
 //! Herald's coordination through Redis, reached only via Sentinel.
 //!
 //! Redis holds what is fast and ephemeral — node heartbeats, live events for
-//! dashboards, and (as issue #4 lands) CPS limiters and line leases. Nothing
+//! dashboards, and the cluster's CPS limiters and line leases (`limits`). Nothing
 //! that matters lives only here: Postgres is the system of record, and every
 //! caller must keep working (on local shares of its caps) while Redis is away.
 //!
@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub use limits::{OverloadFactor, SEND_JITTER_ALLOWANCE, SlotReservation, emission_interval, overload_rule};
+pub use limits::{CapScope, OverloadFactor, SEND_JITTER_ALLOWANCE, SlotReservation, emission_interval, overload_rule};
 pub use live::{ActiveCalls, AttemptEvent, StreamEntry, Tick, TrunkHealth, stream_id_key};
 
 use deadpool_redis::sentinel::{Config as SentinelPoolConfig, Connection, Hook, HookError, Pool, SentinelServerType};

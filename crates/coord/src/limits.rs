@@ -1,12 +1,13 @@
-//! Cluster-wide carrier caps, kept in Redis so that every Talker shares them:
-//! calls per second per trunk (a GCRA reservation, slowed by the trunk's
-//! overload back-off, AIMD, which every node's 503/480 answers feed) and
-//! concurrent lines per trunk (leases that expire if their node dies).
+//! Cluster-wide caps, kept in Redis so that every Talker shares them: calls
+//! per second (a GCRA reservation; a trunk's is slowed by its overload
+//! back-off, AIMD, which every node's 503/480 answers feed) and concurrent
+//! lines (leases that expire if their node dies), for each trunk and for
+//! each campaign with caps of its own ([`CapScope`]).
 //!
 //! Both are single Lua scripts, so each decision is atomic on the master, and
 //! both read the clock from Redis (`TIME`) so nodes with skewed clocks still
 //! agree. When Redis cannot be reached the caller falls back to its local
-//! share of each cap (see `herald_talker`).
+//! share of each cap (see `herald_talker`'s `gate`).
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -216,6 +217,25 @@ static ACQUIRE_LINE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(ACQU
 static RENEW_LINES_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RENEW_LINES));
 static PRUNE_LINES_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(PRUNE_LINES));
 
+/// Whose cap a limiter or a lease set counts: a carrier's trunk, or a
+/// campaign (its own CPS and concurrent-calls caps, which a manager sets
+/// below the trunk's). The same scripts serve both; only the keys differ
+/// (`trunk:7:cps`, `campaign:3:lines`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CapScope {
+    Trunk(i64),
+    Campaign(i64),
+}
+
+impl std::fmt::Display for CapScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CapScope::Trunk(id) => write!(f, "trunk:{id}"),
+            CapScope::Campaign(id) => write!(f, "campaign:{id}"),
+        }
+    }
+}
+
 /// The answer to a CPS reservation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlotReservation {
@@ -231,34 +251,36 @@ pub enum SlotReservation {
 pub struct OverloadFactor(pub f64);
 
 impl Coord {
-    fn cps_key(&self, trunk_id: i64) -> String {
-        self.key(&format!("trunk:{trunk_id}:cps"))
+    fn cps_key(&self, scope: CapScope) -> String {
+        self.key(&format!("{scope}:cps"))
     }
 
-    fn lines_key(&self, trunk_id: i64) -> String {
-        self.key(&format!("trunk:{trunk_id}:lines"))
+    fn lines_key(&self, scope: CapScope) -> String {
+        self.key(&format!("{scope}:lines"))
     }
 
-    fn overload_key(&self, trunk_id: i64) -> String {
-        self.key(&format!("trunk:{trunk_id}:overload"))
+    /// Only trunks back off; a campaign's key is never written, so its
+    /// factor reads as 1.
+    fn overload_key(&self, scope: CapScope) -> String {
+        self.key(&format!("{scope}:overload"))
     }
 
-    /// Reserves the trunk's next `count` INVITE slots at `cps` calls per
-    /// second (its cap), slowed by the cluster's overload factor, shared by
+    /// Reserves the scope's next `count` INVITE slots at `cps` calls per
+    /// second (its cap), slowed by a trunk's overload factor, shared by
     /// every node: fewer when the later ones would be more than `max_wait`
     /// ahead. Also returns that factor. One round trip for a batch lets a
     /// node book a thousand slots a second without a thousand round trips
     /// queued one behind the other.
     pub async fn reserve_invite_slots(
         &self,
-        trunk_id: i64,
+        scope: CapScope,
         cps: f64,
         max_wait: Duration,
         count: usize,
     ) -> Result<(SlotReservation, OverloadFactor)> {
         let interval_us = emission_interval(cps).as_micros() as u64;
         let max_wait_us = max_wait.as_micros() as u64;
-        let (key, overload) = (self.cps_key(trunk_id), self.overload_key(trunk_id));
+        let (key, overload) = (self.cps_key(scope), self.overload_key(scope));
         let reply: Vec<i64> = self
             .run(move |connection| {
                 Box::pin(async move {
@@ -290,7 +312,7 @@ impl Coord {
     /// cluster's back-off; returns whether it halved the rate, and the
     /// factor now.
     pub async fn report_overload(&self, trunk_id: i64) -> Result<(bool, OverloadFactor)> {
-        let key = self.overload_key(trunk_id);
+        let key = self.overload_key(CapScope::Trunk(trunk_id));
         let (halved, permille): (i64, i64) = self
             .run(move |connection| {
                 Box::pin(async move { REPORT_OVERLOAD_SCRIPT.key(key).invoke_async(connection).await })
@@ -299,11 +321,11 @@ impl Coord {
         Ok((halved == 1, OverloadFactor(permille as f64 / 1000.0)))
     }
 
-    /// Takes a line on the trunk for `lease_id` (e.g. the attempt id) if
+    /// Takes a line of the scope for `lease_id` (e.g. the attempt id) if
     /// fewer than `max_lines` are held; the lease lasts `ttl` unless renewed.
     /// Returns whether the line was taken.
-    pub async fn acquire_line(&self, trunk_id: i64, lease_id: &str, max_lines: u32, ttl: Duration) -> Result<bool> {
-        let key = self.lines_key(trunk_id);
+    pub async fn acquire_line(&self, scope: CapScope, lease_id: &str, max_lines: u32, ttl: Duration) -> Result<bool> {
+        let key = self.lines_key(scope);
         let lease_id = lease_id.to_owned();
         let ttl_ms = ttl.as_millis() as u64;
         let held: i64 = self
@@ -317,12 +339,12 @@ impl Coord {
     }
 
     /// Renews the given line leases; returns how many were still held.
-    pub async fn renew_lines(&self, trunk_id: i64, lease_ids: &[String], ttl: Duration) -> Result<u64> {
+    pub async fn renew_lines(&self, scope: CapScope, lease_ids: &[String], ttl: Duration) -> Result<u64> {
         if lease_ids.is_empty() {
             return Ok(0);
         }
         let ttl_ms = ttl.as_millis().to_string();
-        self.count_leases(&RENEW_LINES_SCRIPT, trunk_id, ttl_ms, lease_ids).await
+        self.count_leases(&RENEW_LINES_SCRIPT, scope, ttl_ms, lease_ids).await
     }
 
     /// Runs a lease-set script (`KEYS[1]` the trunk's leases, `ARGV[1]`
@@ -330,11 +352,11 @@ impl Coord {
     async fn count_leases(
         &self,
         script: &'static Script,
-        trunk_id: i64,
+        scope: CapScope,
         first: String,
         lease_ids: &[String],
     ) -> Result<u64> {
-        let key = self.lines_key(trunk_id);
+        let key = self.lines_key(scope);
         let lease_ids = lease_ids.to_vec();
         let count: i64 = self
             .run(move |connection| {
@@ -407,26 +429,41 @@ impl Coord {
     }
 
     /// Gives a line back.
-    pub async fn release_line(&self, trunk_id: i64, lease_id: &str) -> Result<()> {
-        let key = self.lines_key(trunk_id);
-        let lease_id = lease_id.to_owned();
+    pub async fn release_line(&self, scope: CapScope, lease_id: &str) -> Result<()> {
+        self.release_lines(&[(scope, lease_id.to_owned())]).await
+    }
+
+    /// Gives lines back, any number of scopes' in one round trip (a
+    /// pipeline of one `ZREM` per lease).
+    pub async fn release_lines(&self, leases: &[(CapScope, String)]) -> Result<()> {
+        if leases.is_empty() {
+            return Ok(());
+        }
+        let commands: Vec<(String, String)> =
+            leases.iter().map(|(scope, lease_id)| (self.lines_key(*scope), lease_id.clone())).collect();
         self.run(move |connection| {
-            Box::pin(async move { redis::cmd("ZREM").arg(key).arg(lease_id).query_async::<()>(connection).await })
+            Box::pin(async move {
+                let mut pipeline = redis::pipe();
+                for (key, lease_id) in &commands {
+                    pipeline.cmd("ZREM").arg(key).arg(lease_id).ignore();
+                }
+                pipeline.query_async::<()>(connection).await
+            })
         })
         .await
     }
 
-    /// Drops the leases on the trunk whose ids start with `prefix` (one
-    /// node's) except `keep`: the ones that node still holds. Returns how
-    /// many were dropped.
-    pub async fn prune_lines(&self, trunk_id: i64, prefix: &str, keep: &[String]) -> Result<u64> {
-        self.count_leases(&PRUNE_LINES_SCRIPT, trunk_id, prefix.to_owned(), keep).await
+    /// Drops the scope's leases whose ids start with `prefix` (one node's)
+    /// except `keep`: the ones that node still holds. Returns how many
+    /// were dropped.
+    pub async fn prune_lines(&self, scope: CapScope, prefix: &str, keep: &[String]) -> Result<u64> {
+        self.count_leases(&PRUNE_LINES_SCRIPT, scope, prefix.to_owned(), keep).await
     }
 
-    /// Lines currently held on the trunk (expired leases included until the
+    /// Lines currently held in the scope (expired leases included until the
     /// next acquire drops them).
-    pub async fn lines_in_use(&self, trunk_id: i64) -> Result<u64> {
-        let key = self.lines_key(trunk_id);
+    pub async fn lines_in_use(&self, scope: CapScope) -> Result<u64> {
+        let key = self.lines_key(scope);
         self.run(move |connection| {
             Box::pin(async move { redis::cmd("ZCARD").arg(key).query_async::<u64>(connection).await })
         })

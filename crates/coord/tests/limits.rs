@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use herald_config::RedisConfig;
-use herald_coord::{Coord, SlotReservation};
+use herald_coord::{CapScope, Coord, SlotReservation};
 
 fn redis_config() -> RedisConfig {
     // Sentinel addresses from HERALD__REDIS__* (scripts/infra.sh env).
@@ -52,7 +52,8 @@ async fn three_nodes_share_one_cps_budget() {
             let mut slots = Vec::new();
             for count in [1, 2, 3, 1, 2, 1] {
                 let (reservation, _) =
-                    retry(|| node.reserve_invite_slots(trunk, 20.0, Duration::from_secs(10), count)).await;
+                    retry(|| node.reserve_invite_slots(CapScope::Trunk(trunk), 20.0, Duration::from_secs(10), count))
+                        .await;
                 match reservation {
                     SlotReservation::Reserved { waits } => {
                         assert_eq!(waits.len(), count, "node {index}: a 10 s horizon fits the batch");
@@ -88,7 +89,7 @@ async fn three_nodes_share_one_cps_budget() {
 async fn a_trunk_booked_beyond_the_horizon_says_full() {
     let trunk = unique_trunk();
     let coord = Coord::new(&redis_config()).unwrap();
-    let reserve = || coord.reserve_invite_slots(trunk, 10.0, Duration::from_millis(250), 10);
+    let reserve = || coord.reserve_invite_slots(CapScope::Trunk(trunk), 10.0, Duration::from_millis(250), 10);
     // Slots at 0, 102 and 204 ms fit a 250 ms horizon; a batch of ten stops
     // there, and the next reservation finds the trunk full.
     let SlotReservation::Reserved { waits } = retry(reserve).await.0 else { panic!("an idle trunk has slots") };
@@ -106,32 +107,32 @@ async fn line_leases_cap_concurrency_and_expire_with_their_node() {
     let mut taken = 0;
     for call in 0..5 {
         let id = format!("call-{call}");
-        if retry(|| coord.acquire_line(trunk, &id, 3, ttl)).await {
+        if retry(|| coord.acquire_line(CapScope::Trunk(trunk), &id, 3, ttl)).await {
             taken += 1;
         }
     }
     assert_eq!(taken, 3, "three lines, five callers");
-    assert_eq!(retry(|| coord.lines_in_use(trunk)).await, 3);
+    assert_eq!(retry(|| coord.lines_in_use(CapScope::Trunk(trunk))).await, 3);
 
     // Hanging up frees a line for the next caller.
-    retry(|| coord.release_line(trunk, "call-0")).await;
-    assert!(retry(|| coord.acquire_line(trunk, "call-3", 3, ttl)).await);
-    assert!(!retry(|| coord.acquire_line(trunk, "call-4", 3, ttl)).await);
+    retry(|| coord.release_line(CapScope::Trunk(trunk), "call-0")).await;
+    assert!(retry(|| coord.acquire_line(CapScope::Trunk(trunk), "call-3", 3, ttl)).await);
+    assert!(!retry(|| coord.acquire_line(CapScope::Trunk(trunk), "call-4", 3, ttl)).await);
 
     // Renewal keeps held leases; unknown ones do not count.
     let renewing: Vec<String> = vec!["call-1".into(), "call-2".into(), "call-9".into()];
-    let held = retry(|| coord.renew_lines(trunk, &renewing, ttl)).await;
+    let held = retry(|| coord.renew_lines(CapScope::Trunk(trunk), &renewing, ttl)).await;
     assert_eq!(held, 2);
 
     // A node that dies stops renewing: its short leases expire and free the lines.
     let other = unique_trunk() + 1;
     for call in 0..2 {
         let id = format!("dead-{call}");
-        assert!(retry(|| coord.acquire_line(other, &id, 2, Duration::from_millis(300))).await);
+        assert!(retry(|| coord.acquire_line(CapScope::Trunk(other), &id, 2, Duration::from_millis(300))).await);
     }
-    assert!(!retry(|| coord.acquire_line(other, "live", 2, ttl)).await);
+    assert!(!retry(|| coord.acquire_line(CapScope::Trunk(other), "live", 2, ttl)).await);
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(retry(|| coord.acquire_line(other, "live", 2, ttl)).await);
+    assert!(retry(|| coord.acquire_line(CapScope::Trunk(other), "live", 2, ttl)).await);
 }
 
 #[tokio::test]
@@ -173,7 +174,8 @@ async fn overload_answers_from_any_node_back_the_whole_cluster_off() {
     let mut waits = Vec::new();
     for round in 0..4 {
         let (reservation, factor) =
-            retry(|| nodes[round % 2].reserve_invite_slots(trunk, 10.0, Duration::from_secs(10), 1)).await;
+            retry(|| nodes[round % 2].reserve_invite_slots(CapScope::Trunk(trunk), 10.0, Duration::from_secs(10), 1))
+                .await;
         assert_eq!(factor.0, 0.5);
         let SlotReservation::Reserved { waits: slot } = reservation else {
             panic!("a 10 s horizon is never full here")
@@ -200,4 +202,29 @@ async fn a_breaker_one_node_opens_is_open_for_all() {
     assert_eq!(open.len(), 1, "{open:?}");
     assert_eq!(open[0].0, trunk);
     assert!(open[0].1 > Duration::from_secs(28) && open[0].1 <= Duration::from_secs(30), "{open:?}");
+}
+
+/// A campaign's caps live beside its trunk's under keys of their own: the
+/// same id as a trunk and a campaign shares nothing, and a batch of
+/// releases frees lines of both in one round trip.
+#[tokio::test]
+async fn campaign_and_trunk_scopes_are_counted_apart_and_released_together() {
+    let id = unique_trunk();
+    let coord = Coord::new(&redis_config()).unwrap();
+    let ttl = Duration::from_secs(30);
+    let (trunk, campaign) = (CapScope::Trunk(id), CapScope::Campaign(id));
+    assert!(retry(|| coord.acquire_line(campaign, "n:1", 1, ttl)).await);
+    assert!(!retry(|| coord.acquire_line(campaign, "n:2", 1, ttl)).await, "the campaign's one line is taken");
+    assert!(retry(|| coord.acquire_line(trunk, "n:2", 1, ttl)).await, "the trunk's line is its own");
+    let (reservation, _) = retry(|| coord.reserve_invite_slots(campaign, 1.0, Duration::from_millis(100), 1)).await;
+    assert!(matches!(reservation, SlotReservation::Reserved { .. }));
+    let (reservation, _) = retry(|| coord.reserve_invite_slots(campaign, 1.0, Duration::from_millis(100), 1)).await;
+    assert!(matches!(reservation, SlotReservation::Full { .. }), "1 CPS: the campaign's next slot is a second away");
+    let (reservation, factor) = retry(|| coord.reserve_invite_slots(trunk, 1.0, Duration::from_millis(100), 1)).await;
+    assert!(matches!(reservation, SlotReservation::Reserved { .. }), "the trunk's slots are its own");
+    assert_eq!(factor.0, 1.0);
+    let both = [(campaign, "n:1".to_owned()), (trunk, "n:2".to_owned())];
+    retry(|| coord.release_lines(&both)).await;
+    assert_eq!(retry(|| coord.lines_in_use(campaign)).await, 0);
+    assert_eq!(retry(|| coord.lines_in_use(trunk)).await, 0);
 }

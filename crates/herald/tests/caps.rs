@@ -1,6 +1,7 @@
-//! Two Talkers share one trunk's CPS and line caps through Redis: counted on
-//! the carrier side (SIPp's message trace), the trunk never sees more
-//! INVITEs in a second than its CPS, nor more calls at once than its lines.
+//! Two Talkers share one trunk's CPS and line caps through Redis, and a
+//! campaign's own caps below its trunk's: counted on the carrier side
+//! (SIPp's message trace), nobody ever sees more INVITEs in a second than
+//! the cap, nor more calls at once than the lines.
 
 mod support;
 
@@ -41,6 +42,105 @@ fn peak_concurrency(intervals: &[(DateTime<Utc>, DateTime<Utc>)]) -> usize {
         peak = peak.max(open);
     }
     peak as usize
+}
+
+/// The most INVITEs in any one-second window (each window starting at an INVITE).
+fn busiest_second(invites: &[DateTime<Utc>]) -> usize {
+    let mut invites = invites.to_vec();
+    invites.sort();
+    (0..invites.len())
+        .map(|index| {
+            let window_end = invites[index] + chrono::Duration::seconds(1);
+            invites[index..].iter().take_while(|at| **at < window_end).count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Redis keys of this test database's own (trunk, campaign and attempt ids
+/// repeat across test databases).
+async fn test_redis(pool: &PgPool) -> herald_config::RedisConfig {
+    let (database,): (String,) = sqlx::query_as("SELECT current_database()").fetch_one(pool).await.unwrap();
+    let mut redis = redis_config();
+    redis.key_prefix = format!("herald-test-{database}");
+    redis
+}
+
+/// A campaign capped at 5 calls per second and 10 at once, on a trunk that
+/// allows 50 and 100, dialed by two Talkers: the carrier never sees more
+/// than the campaign's caps, both caps are reached, and the decision log and
+/// the preflight say it is the campaign's caps that bind.
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn two_talkers_keep_to_a_campaigns_own_caps_below_its_trunks(pool: PgPool) {
+    const CAMPAIGN_CPS: f64 = 5.0;
+    const CAMPAIGN_CALLS: i32 = 10;
+    const MANY: usize = 40;
+    let store = Store::from_pool(pool.clone());
+    let carrier = SippCarrier::start("uas_answer.xml", &[]);
+    let prompt = TestPrompt::tone(3000);
+    let mut spec = CampaignSpec::new(carrier.sip_addr(), MANY, &prompt);
+    spec.cps = 50.0;
+    spec.max_lines = 100;
+    let campaign = running_campaign(&store, &spec).await;
+    sqlx::query("UPDATE campaigns SET cps_cap = $2, concurrency_cap = $3 WHERE id = $1")
+        .bind(campaign.id)
+        .bind(CAMPAIGN_CPS)
+        .bind(CAMPAIGN_CALLS)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let shutdown = CancellationToken::new();
+    let talkers = spawn_talkers(&store, "campaign-caps", 2, Some(&test_redis(&pool).await), &shutdown).await;
+    let summary = wait_until_done(&store, campaign.id, Duration::from_secs(90)).await;
+    shutdown.cancel();
+    for talker in talkers {
+        talker.await.unwrap().unwrap();
+    }
+    assert_eq!(summary.outcomes.get("answered"), Some(&(MANY as i64)), "{summary:?}");
+
+    let dialogs = carrier_dialogs(&carrier.messages());
+    assert_eq!(dialogs.len(), MANY);
+    let invites: Vec<DateTime<Utc>> = dialogs.iter().map(|dialog| dialog.invite_at).collect();
+    let busiest = busiest_second(&invites);
+    assert!(busiest as f64 <= CAMPAIGN_CPS, "{busiest} INVITEs in one second at a {CAMPAIGN_CPS} CPS campaign cap");
+    let intervals: Vec<(DateTime<Utc>, DateTime<Utc>)> = dialogs
+        .iter()
+        .map(|dialog| (dialog.invite_at, dialog.bye_at.expect("every call ended with Herald's BYE")))
+        .collect();
+    let peak = peak_concurrency(&intervals);
+    assert!(peak <= CAMPAIGN_CALLS as usize, "{peak} calls at once at a {CAMPAIGN_CALLS}-call campaign cap");
+    assert_eq!(peak, CAMPAIGN_CALLS as usize, "the concurrent-calls cap never bound");
+    let nodes: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT node_id FROM attempts WHERE campaign_id = $1")
+        .bind(campaign.id)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(nodes.len(), 2, "both talkers took part: {nodes:?}");
+
+    // The decision log names the campaign's caps, never the trunk's.
+    let waits: Vec<(String,)> =
+        sqlx::query_as("SELECT reason FROM decisions WHERE campaign_id = $1 AND decision = 'waited'")
+            .bind(campaign.id)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(!waits.is_empty(), "contacts waited for the campaign's caps");
+    for (reason,) in &waits {
+        assert!(reason.starts_with("campaign_"), "a wait on {reason}: the trunk's caps never bound");
+    }
+    // So does the preflight: the campaign sets both ceilings, and its
+    // recent decisions are the campaign's cap waits.
+    let preflight = store.preflight(campaign.id).await.unwrap();
+    assert_eq!(preflight.limits.cps, Some(CAMPAIGN_CPS));
+    assert_eq!(preflight.limits.cps_set_by.as_deref(), Some("campaign"));
+    assert_eq!(preflight.limits.concurrent_calls, Some(i64::from(CAMPAIGN_CALLS)));
+    assert_eq!(preflight.limits.concurrent_calls_set_by.as_deref(), Some("campaign"));
+    assert!(
+        preflight.recent_decisions.keys().any(|reason| reason.starts_with("campaign_")),
+        "{:?}",
+        preflight.recent_decisions
+    );
 }
 
 #[sqlx::test(migrator = "herald_store::MIGRATOR")]
@@ -100,7 +200,7 @@ async fn two_talkers_never_exceed_the_trunks_cps_or_lines(pool: PgPool) {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert!(waits.iter().any(|(reason, _, _)| reason == "line_cap"), "line-cap waits are logged: {waits:?}");
+    assert!(waits.iter().any(|(reason, _, _)| reason == "trunk_line_cap"), "line-cap waits are logged: {waits:?}");
     for (_, began, ended) in &waits {
         assert!(*ended - *began >= chrono::Duration::milliseconds(1000), "{began} .. {ended}");
     }

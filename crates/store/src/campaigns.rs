@@ -1,8 +1,8 @@
 //! Contacts in campaigns, and where campaigns stand.
 
 use crate::{
-    CampaignSummary, DialPlan, DueInHour, ListVerdict, NewContact, NewListEntry, Preflight, PreflightTrunk, Result,
-    Store,
+    CampaignSummary, DialPlan, DueInHour, ListVerdict, NewContact, NewListEntry, Preflight, PreflightLimits,
+    PreflightTrunk, Result, Store,
 };
 
 impl Store {
@@ -74,7 +74,7 @@ impl Store {
     pub async fn running_dial_plans(&self) -> Result<Vec<DialPlan>> {
         Ok(sqlx::query_as::<_, DialPlan>(
             "SELECT id, prompt_id, script_id, trunk_id, trunk_group_id, caller_id, caller_id_pool_id, max_attempts, ring_timeout_secs, \
-                    retry_rules, calling_window, whitelist_only \
+                    retry_rules, calling_window, whitelist_only, cps_cap, concurrency_cap \
              FROM campaigns WHERE status = 'running' ORDER BY id",
         )
         .fetch_all(&self.pool)
@@ -305,6 +305,19 @@ impl Store {
                 pool.name, pool.numbers, pool.resting, pool.at_daily_cap
             ));
         }
+        // The trunks a call may use: the campaign's, or its group's enabled ones.
+        let usable: Vec<&PreflightTrunk> = match (&trunk, &trunk_group) {
+            (_, Some(group)) => group.trunks.iter().filter(|trunk| trunk.enabled).collect(),
+            (Some(trunk), None) if trunk.enabled => vec![trunk],
+            _ => Vec::new(),
+        };
+        let trunks_cps = (!usable.is_empty()).then(|| usable.iter().map(|trunk| trunk.cps_limit).sum::<f64>());
+        let trunks_lines =
+            (!usable.is_empty()).then(|| usable.iter().map(|trunk| i64::from(trunk.max_lines)).sum::<i64>());
+        let (cps, cps_set_by) = PreflightLimits::lower(campaign.cps_cap, trunks_cps);
+        let (concurrent_calls, concurrent_calls_set_by) =
+            PreflightLimits::lower(campaign.concurrency_cap.map(i64::from), trunks_lines);
+        let limits = PreflightLimits { cps, cps_set_by, concurrent_calls, concurrent_calls_set_by };
         if queued == 0 {
             blockers.push("no contact is waiting to be called".to_owned());
         } else if due_now == 0 {
@@ -323,6 +336,7 @@ impl Store {
             due_now,
             due_by_hour,
             recent_decisions: decisions.into_iter().collect(),
+            limits,
             blockers,
         })
     }

@@ -62,8 +62,9 @@ pub struct AttemptRecord {
     pub opted_out: bool,
     /// The script left its voicemail after a machine's beep.
     pub voicemail_left: bool,
-    /// The call waited for a carrier's cap before its INVITE: when the wait
-    /// began and which cap (`line_cap`, `cps_cap`); kept in the decision log.
+    /// The call waited for a cap before its INVITE: when the wait
+    /// began and which cap (`trunk_line_cap`, `trunk_cps_cap`, `campaign_line_cap`,
+    /// `campaign_cps_cap`); kept in the decision log.
     pub cap_wait: Option<(DateTime<Utc>, &'static str)>,
 }
 

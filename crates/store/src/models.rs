@@ -127,6 +127,11 @@ pub struct DialPlan {
     pub calling_window: serde_json::Value,
     /// Call only numbers on a whitelist.
     pub whitelist_only: bool,
+    /// The campaign's own calls per second, across the cluster, below its
+    /// trunks' (`None`: the trunks' alone).
+    pub cps_cap: Option<f64>,
+    /// The campaign's own concurrent calls, across the cluster.
+    pub concurrency_cap: Option<i32>,
 }
 
 /// A campaign as managers see and edit it.
@@ -266,8 +271,12 @@ pub struct Preflight {
     /// Contacts becoming due in each of the next 24 hours (`hour` is the
     /// start of the hour, UTC).
     pub due_by_hour: Vec<DueInHour>,
-    /// Why contacts were not dialed in the last hour, by reason.
+    /// Why contacts were not dialed in the last hour, by reason (and why
+    /// dialed ones waited: `campaign_cps_cap`, `trunk_line_cap`, …).
     pub recent_decisions: std::collections::BTreeMap<String, i64>,
+    /// The most calls per second and at once the campaign can make, and
+    /// whose cap sets each.
+    pub limits: PreflightLimits,
     /// Things that stop the campaign from dialing right now.
     pub blockers: Vec<String>,
 }
@@ -284,6 +293,29 @@ pub struct PreflightTrunk {
     pub answers_options: Option<bool>,
     /// What the last probe saw, and which node and when.
     pub probe: Option<String>,
+}
+
+/// The campaign's ceilings: the lower of its own caps and its trunks'.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PreflightLimits {
+    /// Calls per second at most (`None`: no enabled trunk and no cap).
+    pub cps: Option<f64>,
+    /// `campaign` or `trunks`: whose cap is the lower (the campaign's when equal).
+    pub cps_set_by: Option<String>,
+    pub concurrent_calls: Option<i64>,
+    pub concurrent_calls_set_by: Option<String>,
+}
+
+impl PreflightLimits {
+    /// The lower of the campaign's cap and its trunks' total, and whose it is.
+    pub fn lower<T: PartialOrd + Copy>(campaign: Option<T>, trunks: Option<T>) -> (Option<T>, Option<String>) {
+        match (campaign, trunks) {
+            (Some(campaign), Some(trunks)) if trunks < campaign => (Some(trunks), Some("trunks".to_owned())),
+            (Some(campaign), _) => (Some(campaign), Some("campaign".to_owned())),
+            (None, Some(trunks)) => (Some(trunks), Some("trunks".to_owned())),
+            (None, None) => (None, None),
+        }
+    }
 }
 
 /// The campaign's trunk group and its trunks.

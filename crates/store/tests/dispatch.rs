@@ -210,7 +210,7 @@ async fn a_batch_of_records_is_judged_record_by_record(pool: PgPool) {
     answered.answers = Some(serde_json::json!({"confirm": "1"}));
     answered.dtmf = Some("1".into());
     answered.opted_out = true;
-    answered.cap_wait = Some((Utc::now() - chrono::Duration::seconds(3), "line_cap"));
+    answered.cap_wait = Some((Utc::now() - chrono::Duration::seconds(3), "trunk_line_cap"));
     let busy = record(&claims[2], Outcome::Busy);
     let retry_at = Utc::now() + chrono::Duration::hours(1);
     let other_node = record(&claims[3], Outcome::Answered);
@@ -252,7 +252,7 @@ async fn a_batch_of_records_is_judged_record_by_record(pool: PgPool) {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(waits, vec![(claims[1].contact_id, "line_cap".to_owned())]);
+    assert_eq!(waits, vec![(claims[1].contact_id, "trunk_line_cap".to_owned())]);
     assert!(store.finish_attempts("a", &[]).await.unwrap().is_empty());
 }
 

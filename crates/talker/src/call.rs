@@ -20,13 +20,15 @@ use crate::dial::{DialRequest, ScriptCall, dial};
 /// round, shared read-only by the calls of that round.
 pub(crate) struct CampaignRules {
     pub(crate) plan: DialPlan,
+    /// The campaign's own caps, when it has any.
+    pub(crate) gate: Option<Arc<crate::gate::CampaignGate>>,
     /// The campaign's local calling hours (one window, or per country).
     hours: CampaignHours,
     retry_rules: RetryRules,
 }
 
 impl CampaignRules {
-    pub(crate) fn new(plan: DialPlan) -> CampaignRules {
+    pub(crate) fn new(plan: DialPlan, gate: Option<Arc<crate::gate::CampaignGate>>) -> CampaignRules {
         let hours = CampaignHours::from_campaign_json(&plan.calling_window).unwrap_or_else(|error| {
             // Never call when the hours cannot be read.
             warn!(%error, campaign = plan.id, "invalid calling window: treating it as closed");
@@ -36,7 +38,7 @@ impl CampaignRules {
             warn!(%error, campaign = plan.id, "invalid retry rules: using defaults");
             RetryRules::default()
         });
-        CampaignRules { plan, hours, retry_rules }
+        CampaignRules { plan, gate, hours, retry_rules }
     }
 }
 
@@ -47,7 +49,7 @@ pub(crate) async fn run_attempt(
     rules: &CampaignRules,
     claim: ClaimedAttempt,
     lists: ListCheck,
-    waiting: Option<crate::caps::Waiting>,
+    waiting: crate::gate::Waiting,
     cancel: CancellationToken,
 ) {
     // Every await below is boxed: a spawned task's allocation is the size of
@@ -106,7 +108,7 @@ pub(crate) async fn run_attempt(
                 }
             }
             (Ok(script), Ok(Some(caller))) => {
-                let record = Box::pin(place_call(shared, plan, &claim, caller, script, waiting, &cancel)).await;
+                let record = Box::pin(place_call(shared, rules, &claim, caller, script, waiting, &cancel)).await;
                 if record.opted_out {
                     Box::pin(record_opt_out(shared, &claim)).await;
                 }
@@ -178,9 +180,6 @@ async fn record_opt_out(shared: &Shared, claim: &ClaimedAttempt) {
 /// How long to wait before trying a contact again when a dial-time check
 /// (lists, the number's daily cap) could not be read.
 const STORE_ERROR_RECHECK: chrono::Duration = chrono::Duration::minutes(1);
-/// A wait for a trunk's line or INVITE slot this long goes in the decision
-/// log (shorter ones are ordinary pacing).
-const CAP_WAIT_LOGGED: Duration = Duration::from_secs(1);
 /// When a pool has no number to present, the contact waits this long.
 const CALLER_IDS_RECHECK: chrono::Duration = chrono::Duration::minutes(15);
 
@@ -337,13 +336,14 @@ async fn record_outcome(shared: &Shared, claim: &ClaimedAttempt, record: &Attemp
 
 async fn place_call(
     shared: &Shared,
-    plan: &DialPlan,
+    rules: &CampaignRules,
     claim: &ClaimedAttempt,
     caller: String,
     script: Option<ScriptCall>,
-    waiting: Option<crate::caps::Waiting>,
+    waiting: crate::gate::Waiting,
     cancel: &CancellationToken,
 ) -> AttemptRecord {
+    let plan = &rules.plan;
     let mut record = AttemptRecord::for_claim(claim, Outcome::Failed);
     record.caller_id = Some(caller.clone());
     // The trunks to try, in order: the campaign's trunk, or its group's
@@ -375,19 +375,20 @@ async fn place_call(
             return record;
         }
     };
-    let mut waiting = waiting;
+    let mut waiting = Some(waiting);
     let mut failovers: Vec<String> = Vec::new();
     let mut tried = 0;
     for (index, trunk_id) in candidates.iter().enumerate() {
-        let (trunk, pacer) = match Box::pin(trunk_for(shared, Some(*trunk_id))).await {
-            Ok(found) => found,
+        let trunk = match Box::pin(trunk_for(shared, Some(*trunk_id))).await {
+            Ok(trunk) => trunk,
             Err(error) => {
                 warn!(%error, trunk = trunk_id, "cannot use trunk");
                 continue;
             }
         };
+        let gate = shared.gates.trunk(&trunk);
         // A group skips disabled trunks and those whose breaker is open.
-        if grouped && (!trunk.enabled || !shared.resources.breaker_allows(trunk.id)) {
+        if grouped && (!trunk.enabled || !gate.breaker_allows()) {
             continue;
         }
         tried += 1;
@@ -407,45 +408,37 @@ async fn place_call(
             script: script.clone(),
         };
 
-        // A free line on the trunk first, then its next INVITE slot; give up
-        // if told to stop meanwhile. A long wait is a cap reached: logged.
-        let wait_began = (Utc::now(), std::time::Instant::now());
-        if !Box::pin(shared.caps.take_line(&trunk, claim.attempt_id, cancel)).await {
-            record.sip_reason = Some("aborted while waiting for a free line".to_owned());
-            return record;
-        }
-        let line_wait = wait_began.1.elapsed();
-        if !Box::pin(shared.caps.invite_slot(&trunk, &pacer, cancel)).await {
-            Box::pin(shared.caps.release_line(claim.attempt_id)).await;
-            record.sip_reason = Some("aborted before dialing".to_owned());
-            return record;
-        }
-        let slot_wait = wait_began.1.elapsed() - line_wait;
-        if line_wait + slot_wait >= CAP_WAIT_LOGGED && record.cap_wait.is_none() {
-            let cap = if line_wait >= slot_wait { "line_cap" } else { "cps_cap" };
-            record.cap_wait = Some((wait_began.0, cap));
+        // The gate: the campaign's and the trunk's lines, then an INVITE
+        // slot both allow (gate/mod.rs); given up if told to stop meanwhile.
+        // A long wait is a cap reached: logged with the cap's name.
+        let wait_began = Utc::now();
+        let admission = match Box::pin(shared.gates.admit(rules.gate.as_deref(), &gate, claim.attempt_id, cancel)).await
+        {
+            Ok(admission) => admission,
+            Err(aborted) => {
+                record.sip_reason = Some(aborted.reason().to_owned());
+                return record;
+            }
+        };
+        if let Some(cap) = admission.waited
+            && record.cap_wait.is_none()
+        {
+            record.cap_wait = Some((wait_began, cap.reason()));
         }
         drop(waiting.take());
         shared.metrics.invites_sent.inc();
         shared.live.call_started(trunk.id, claim.campaign_id);
         let report = dial(&shared.sip, &shared.media, shared.config.media_ip, request, cancel).await;
         shared.live.call_ended(trunk.id, claim.campaign_id);
-        Box::pin(shared.caps.release_line(claim.attempt_id)).await;
-        Box::pin(shared.caps.answered(&trunk, report.sip_code)).await;
+        // The lines go back (in a batch with other calls').
+        drop(admission);
+        Box::pin(gate.answered(report.sip_code)).await;
         let trunk_failed = herald_policy::fails_over(report.sip_code, report.answered_at.is_some());
         apply_report(&mut record, report);
         if !grouped {
             break;
         }
-        if shared.resources.breaker_record(trunk.id, trunk_failed) {
-            warn!(trunk = %trunk.name, "trunk keeps failing: skipped for a while (circuit breaker open)");
-            // Every node skips it: they would find it failing too.
-            if let Some(coord) = &shared.coord
-                && let Err(error) = Box::pin(coord.open_breaker(trunk.id, crate::resources::BREAKER_COOL_DOWN)).await
-            {
-                warn!(%error, "cannot share the open breaker: other nodes find out for themselves");
-            }
-        }
+        Box::pin(gate.tried(trunk_failed)).await;
         let more = index + 1 < candidates.len();
         if !trunk_failed || !more || cancel.is_cancelled() {
             break;
@@ -513,7 +506,7 @@ pub(crate) fn trunk_target(trunk: &herald_store::Trunk) -> TrunkTarget {
 pub(crate) async fn trunk_for(
     shared: &Shared,
     trunk_id: Option<i64>,
-) -> Result<crate::resources::PacedTrunk, crate::resources::ResourceError> {
+) -> Result<Arc<herald_store::Trunk>, crate::resources::ResourceError> {
     if let Some(found) = shared.resources.trunk(trunk_id)? {
         return Ok(found);
     }

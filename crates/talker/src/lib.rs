@@ -19,11 +19,10 @@
 #![recursion_limit = "256"]
 
 mod call;
-mod caps;
 mod dial;
+mod gate;
 mod live;
 mod metrics;
-mod pacing;
 mod recorder;
 mod resources;
 
@@ -78,8 +77,8 @@ pub(crate) struct Shared {
     pub(crate) active: Mutex<HashMap<i64, CancellationToken>>,
     /// One permit per call this node may hold.
     pub(crate) capacity: Arc<Semaphore>,
-    /// The carriers' CPS and line caps, shared through Redis.
-    pub(crate) caps: caps::TrunkCaps,
+    /// Admission: every trunk's and campaign's caps, shared through Redis.
+    pub(crate) gates: gate::Gates,
     pub(crate) coord: Option<Coord>,
     /// What the dashboards are told (published by `live::publish_ticks`).
     pub(crate) live: live::LiveFeed,
@@ -125,13 +124,13 @@ impl Talker {
         // and their lines must stay counted meanwhile. Calls that end
         // normally release their line at once.
         let line_ttl = Duration::from_secs(config.max_call_secs.max(config.lease_secs));
-        let caps = caps::TrunkCaps::new(coord.clone(), line_ttl, &node_id);
+        let gates = gate::Gates::new(coord.clone(), line_ttl, &node_id, config.max_calls);
         let recorder = recorder::Recorder::start(store.clone(), node_id.clone());
         let shared = Arc::new(Shared {
             node_id,
             recorder,
             resources: resources::Resources::new(store.clone()),
-            caps,
+            gates,
             coord,
             config,
             store,
@@ -213,17 +212,20 @@ impl Talker {
         let _ = trunk_probes.await;
         stop_feed.cancel();
         let _ = feed.await;
+        // Every call is over: their lines go back before the node stops.
+        shared.gates.close().await;
         shared.sip.shutdown().await;
         info!("talker stopped");
         Ok(())
     }
 }
 
-/// The trunks a campaign dials through, loaded if this node has not yet
-/// (so that the first claims are held to their CPS too, rather than
-/// hoarding a claim batch or two before any call has read its trunk): its
-/// trunk, or its group's members. Empty when they cannot be read.
-async fn plan_trunks(shared: &Shared, plan: &DialPlan) -> Vec<(i64, Option<Arc<herald_store::Trunk>>)> {
+/// The gates of the trunks a campaign dials through, the trunks loaded if
+/// this node has not yet (so that the first claims are held to their CPS
+/// too, rather than hoarding a claim batch or two before any call has read
+/// its trunk): its trunk, or its group's members. `None` for a trunk that
+/// cannot be read; empty when the group cannot be.
+async fn plan_trunks(shared: &Shared, plan: &DialPlan) -> Vec<Option<Arc<gate::TrunkGate>>> {
     let trunk_ids: Vec<i64> = match plan.trunk_group_id {
         Some(group_id) => match Box::pin(shared.resources.trunk_route(group_id)).await {
             Ok(route) => route.members.iter().map(|member| member.trunk_id).collect(),
@@ -234,12 +236,12 @@ async fn plan_trunks(shared: &Shared, plan: &DialPlan) -> Vec<(i64, Option<Arc<h
         },
         None => plan.trunk_id.into_iter().collect(),
     };
-    let mut trunks = Vec::with_capacity(trunk_ids.len());
+    let mut gates = Vec::with_capacity(trunk_ids.len());
     for trunk_id in trunk_ids {
-        let trunk = Box::pin(call::trunk_for(shared, Some(trunk_id))).await.ok().map(|(trunk, _)| trunk);
-        trunks.push((trunk_id, trunk));
+        let trunk = Box::pin(call::trunk_for(shared, Some(trunk_id))).await.ok();
+        gates.push(trunk.map(|trunk| shared.gates.trunk(&trunk)));
     }
-    trunks
+    gates
 }
 
 /// Claims as many due contacts as there is room for and starts their calls;
@@ -260,29 +262,30 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
         return Ok(false);
     }
     let plans: Vec<DialPlan> = shared.store.running_dial_plans().await?;
+    shared.gates.retain_campaigns(&plans);
     let mut full = false;
     for plan in plans {
         let room = shared.capacity.available_permits() as i64;
         if room == 0 {
             break;
         }
-        // No further ahead of the trunks' CPS than DIAL_AHEAD (caps.rs). A
-        // campaign whose trunks cannot be found claims as usual: its calls
-        // say why they cannot be placed.
+        // No further ahead of the trunks' and the campaign's CPS than their
+        // gates allow (`gate::arithmetic::DIAL_AHEAD`). A campaign whose
+        // trunks cannot be found claims as usual: its calls say why they
+        // cannot be placed.
         let trunks = Box::pin(plan_trunks(shared, &plan)).await;
         let trunk_room = if trunks.is_empty() {
             i64::MAX
         } else {
             trunks
                 .iter()
-                .map(|(_, trunk)| match trunk {
-                    Some(trunk) => shared.caps.dial_ahead_room(trunk) as i64,
-                    None => i64::MAX,
-                })
+                .map(|trunk| trunk.as_ref().map_or(i64::MAX, |trunk| trunk.dial_ahead_room() as i64))
                 .fold(0_i64, i64::saturating_add)
         };
-        let first_trunk = trunks.first().map(|&(trunk_id, _)| trunk_id);
-        let limit = room.min(shared.config.claim_batch).min(trunk_room);
+        let campaign = shared.gates.campaign(&plan);
+        let campaign_room = campaign.as_ref().map_or(i64::MAX, |gate| gate.dial_ahead_room() as i64);
+        let first_trunk = trunks.first().cloned().flatten();
+        let limit = room.min(shared.config.claim_batch).min(trunk_room).min(campaign_room);
         if limit == 0 {
             continue;
         }
@@ -290,7 +293,7 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
         full |= claims.len() as i64 == shared.config.claim_batch;
         let lists = Box::pin(call::check_lists(shared, &plan, &claims)).await;
         // Parse the campaign's rules once for the whole batch.
-        let plan = Arc::new(call::CampaignRules::new(plan));
+        let plan = Arc::new(call::CampaignRules::new(plan, campaign));
         for (claim, lists) in claims.into_iter().zip(lists) {
             let permit =
                 Arc::clone(&shared.capacity).try_acquire_owned().expect("claimed no more than the free permits");
@@ -299,7 +302,7 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
             let span =
                 info_span!("call", attempt = claim.attempt_id, contact = claim.contact_id, campaign = plan.plan.id);
             // Counted on the plan's first trunk (a group's call may end up on another).
-            let waiting = first_trunk.map(|trunk_id| shared.caps.waiting(trunk_id));
+            let waiting = gate::Waiting::new(first_trunk.as_deref(), plan.gate.as_deref());
             let shared = Arc::clone(shared);
             let plan = Arc::clone(&plan);
             calls.spawn(
@@ -330,7 +333,7 @@ async fn reregister_lines_on_reconnect(shared: Arc<Shared>, stop: CancellationTo
         let now = coord.connections_made();
         if now != seen {
             seen = now;
-            shared.caps.renew_lines().await;
+            shared.gates.renew_lines().await;
         }
     }
 }
@@ -347,7 +350,7 @@ async fn renew_leases(shared: Arc<Shared>, stop: CancellationToken) {
             _ = ticker.tick() => {}
             () = stop.cancelled() => return,
         }
-        shared.caps.renew_lines().await;
+        shared.gates.renew_lines().await;
         let ids: Vec<i64> = shared.active.lock().expect("active calls poisoned").keys().copied().collect();
         if ids.is_empty() {
             last_success = tokio::time::Instant::now();
@@ -390,11 +393,7 @@ async fn watch_breakers(shared: Arc<Shared>, stop: CancellationToken) {
         }
         let trunk_ids: Vec<i64> = shared.resources.enabled_trunks().iter().map(|trunk| trunk.id).collect();
         match coord.open_breakers(&trunk_ids).await {
-            Ok(open) => {
-                for (trunk_id, remaining) in open {
-                    shared.resources.breaker_opened_elsewhere(trunk_id, remaining);
-                }
-            }
+            Ok(open) => shared.gates.breakers_opened_elsewhere(&open),
             Err(error) => tracing::debug!(%error, "cannot read the cluster's breakers"),
         }
     }
@@ -415,7 +414,7 @@ async fn refresh_trunks(shared: Arc<Shared>, stop: CancellationToken) {
             && let Ok(nodes) = coord.live_nodes().await
         {
             let talkers = nodes.iter().filter(|node| node.services.iter().any(|service| service == "talker")).count();
-            shared.caps.set_live_talkers(talkers);
+            shared.gates.set_live_talkers(talkers);
         }
     }
 }
@@ -488,9 +487,14 @@ async fn probe_trunks(shared: Arc<Shared>, stop: CancellationToken) {
 }
 
 impl Shared {
-    /// Reloads trunks and lets SIP in from exactly their addresses.
+    /// Reloads trunks, lets SIP in from exactly their addresses, and gives
+    /// every trunk's gate its latest caps (and a gate to a new trunk, so
+    /// that other nodes' open breakers reach it before its first call).
     pub(crate) async fn refresh_trunks(&self) -> Result<(), resources::ResourceError> {
-        let sources = self.resources.refresh_trunks().await?;
+        let (sources, trunks) = self.resources.refresh_trunks().await?;
+        for trunk in &trunks {
+            self.gates.trunk(trunk);
+        }
         self.sip.set_allowed_sources(Some(sources));
         Ok(())
     }

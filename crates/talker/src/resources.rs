@@ -10,15 +10,9 @@ use herald_store::{Store, Trunk};
 use tokio::sync::Mutex as AsyncMutex;
 use tracing::debug;
 
-use crate::pacing::TrunkPacer;
-
-/// A trunk with the pacer of its INVITEs.
-pub(crate) type PacedTrunk = (Arc<Trunk>, Arc<TrunkPacer>);
-
 pub(crate) struct Resources {
     store: Store,
     trunks: Mutex<HashMap<i64, Arc<Trunk>>>,
-    pacers: Mutex<HashMap<i64, Arc<TrunkPacer>>>,
     prompts: PromptCache,
     /// Serialises decoding so a burst of calls decodes a new prompt once.
     decoding: AsyncMutex<()>,
@@ -28,8 +22,6 @@ pub(crate) struct Resources {
     pool_loading: AsyncMutex<()>,
     /// Trunk groups by id, read at most every [`POOL_REFRESH`].
     groups: Mutex<HashMap<i64, (std::time::Instant, Arc<TrunkRoute>)>>,
-    /// Each trunk's circuit breaker (this node's view).
-    breakers: Mutex<HashMap<i64, herald_policy::Breaker>>,
     /// Call scripts by id, compiled, read again after [`POOL_REFRESH`] so
     /// that edits reach running campaigns.
     scripts: Mutex<HashMap<i64, (std::time::Instant, Arc<herald_scenario::Program>)>>,
@@ -40,10 +32,6 @@ pub(crate) struct TrunkRoute {
     pub(crate) strategy: herald_policy::RouteStrategy,
     pub(crate) members: Vec<herald_policy::RouteMember>,
 }
-
-/// Failures in a row that open a trunk's breaker, and how long it stays open.
-const BREAKER_THRESHOLD: u32 = 5;
-pub(crate) const BREAKER_COOL_DOWN: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How long a pool's numbers and their use today are trusted before they
 /// are read again. Between reads a node counts its own calls; a number with
@@ -84,13 +72,11 @@ impl Resources {
         Resources {
             store,
             trunks: Mutex::default(),
-            pacers: Mutex::default(),
             prompts: PromptCache::default(),
             decoding: AsyncMutex::new(()),
             pools: Mutex::default(),
             pool_loading: AsyncMutex::new(()),
             groups: Mutex::default(),
-            breakers: Mutex::default(),
             scripts: Mutex::default(),
         }
     }
@@ -154,8 +140,8 @@ impl Resources {
         })
     }
 
-    /// Reloads trunks; returns the addresses SIP may come from.
-    pub(crate) async fn refresh_trunks(&self) -> Result<HashSet<IpAddr>, ResourceError> {
+    /// Reloads trunks; returns the addresses SIP may come from, and the trunks.
+    pub(crate) async fn refresh_trunks(&self) -> Result<(HashSet<IpAddr>, Vec<Arc<Trunk>>), ResourceError> {
         let trunks = self.store.trunks().await?;
         let mut sources = HashSet::new();
         for trunk in &trunks {
@@ -163,35 +149,23 @@ impl Resources {
                 sources.extend(addresses.map(|address| address.ip()));
             }
         }
+        let trunks: Vec<Arc<Trunk>> = trunks.into_iter().map(Arc::new).collect();
         let mut cache = self.trunks.lock().expect("trunk cache poisoned");
         cache.clear();
-        let mut pacers = self.pacers.lock().expect("pacers poisoned");
-        for trunk in trunks {
-            pacers
-                .entry(trunk.id)
-                .or_insert_with(|| Arc::new(TrunkPacer::new(trunk.cps_limit)))
-                .set_rate(trunk.cps_limit);
-            cache.insert(trunk.id, Arc::new(trunk));
-        }
-        Ok(sources)
+        cache.extend(trunks.iter().map(|trunk| (trunk.id, Arc::clone(trunk))));
+        Ok((sources, trunks))
     }
 
-    /// The trunk and its pacer, if cached; `Ok(None)` asks the caller to
-    /// refresh (which also updates the SIP allow-list) and ask again.
-    pub(crate) fn trunk(&self, trunk_id: Option<i64>) -> Result<Option<PacedTrunk>, ResourceError> {
+    /// The trunk, if cached; `Ok(None)` asks the caller to refresh (which
+    /// also updates the SIP allow-list) and ask again.
+    pub(crate) fn trunk(&self, trunk_id: Option<i64>) -> Result<Option<Arc<Trunk>>, ResourceError> {
         let trunk_id = trunk_id.ok_or(ResourceError::NoTrunkConfigured)?;
-        Ok(self.cached_trunk(trunk_id))
+        Ok(self.trunks.lock().expect("trunk cache poisoned").get(&trunk_id).cloned())
     }
 
     /// Every enabled trunk, as last loaded.
     pub(crate) fn enabled_trunks(&self) -> Vec<Arc<Trunk>> {
         self.trunks.lock().expect("trunk cache poisoned").values().filter(|trunk| trunk.enabled).cloned().collect()
-    }
-
-    fn cached_trunk(&self, trunk_id: i64) -> Option<PacedTrunk> {
-        let trunk = self.trunks.lock().expect("trunk cache poisoned").get(&trunk_id).cloned()?;
-        let pacer = self.pacers.lock().expect("pacers poisoned").get(&trunk_id).cloned()?;
-        Some((trunk, pacer))
     }
 
     /// The caller ID to present to `callee` from the pool, by the pool's
@@ -280,38 +254,6 @@ impl Resources {
             .get(&group_id)
             .filter(|(loaded_at, _)| loaded_at.elapsed() < POOL_REFRESH)
             .map(|(_, route)| Arc::clone(route))
-    }
-
-    /// Whether a call may try the trunk now (see [`herald_policy::Breaker`]).
-    pub(crate) fn breaker_allows(&self, trunk_id: i64) -> bool {
-        let mut breakers = self.breakers.lock().expect("breakers poisoned");
-        breakers
-            .entry(trunk_id)
-            .or_insert_with(|| herald_policy::Breaker::new(BREAKER_THRESHOLD, BREAKER_COOL_DOWN))
-            .allow(std::time::Instant::now())
-    }
-
-    /// Another node opened the trunk's breaker; it stays open here as long.
-    pub(crate) fn breaker_opened_elsewhere(&self, trunk_id: i64, for_: std::time::Duration) {
-        let mut breakers = self.breakers.lock().expect("breakers poisoned");
-        breakers
-            .entry(trunk_id)
-            .or_insert_with(|| herald_policy::Breaker::new(BREAKER_THRESHOLD, BREAKER_COOL_DOWN))
-            .open_until(std::time::Instant::now() + for_);
-    }
-
-    /// What a try on the trunk showed: `trunk_failed` counts toward opening
-    /// its breaker; anything else closes it.
-    pub(crate) fn breaker_record(&self, trunk_id: i64, trunk_failed: bool) -> bool {
-        let mut breakers = self.breakers.lock().expect("breakers poisoned");
-        let breaker = breakers
-            .entry(trunk_id)
-            .or_insert_with(|| herald_policy::Breaker::new(BREAKER_THRESHOLD, BREAKER_COOL_DOWN));
-        let now = std::time::Instant::now();
-        let was_open = breaker.is_open(now);
-        breaker.record(trunk_failed, now);
-        // True when this opened it.
-        !was_open && breaker.is_open(now)
     }
 
     /// Reads a pool's numbers and their calls today. A number's count never

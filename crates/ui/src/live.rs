@@ -95,7 +95,7 @@ pub(crate) async fn dashboard(principal: Principal, State(state): State<AppState
     let mut dashboard = state.store()?.dashboard().await?;
     if let Some(coord) = &state.coord {
         for trunk in &mut dashboard.trunks {
-            trunk.lines_in_use = coord.lines_in_use(trunk.id).await.ok();
+            trunk.lines_in_use = coord.lines_in_use(herald_coord::CapScope::Trunk(trunk.id)).await.ok();
         }
     }
     Ok(Json(dashboard))
