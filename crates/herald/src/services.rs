@@ -68,6 +68,10 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
 
     let mut registry = Registry::default();
     let talker_metrics = TalkerMetrics::register(&mut registry);
+    let calls_active = talker_metrics.calls_active.clone();
+    // One text-to-speech engine for the process: one cache of spoken audio,
+    // one bound on syntheses at once, whichever service asks.
+    let speech = Arc::new(herald_speech::Speech::from_config(&config.speech));
 
     // Build (and bind) everything before running anything.
     let talker = if services.talker {
@@ -75,7 +79,7 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
             Talker::build(node_id.clone(), config.talker.clone(), store.clone(), Some(coord.clone()), talker_metrics)
                 .await
                 .context("starting the talker")?
-                .with_speech(herald_speech::Speech::from_config(&config.speech)),
+                .with_speech(Arc::clone(&speech)),
         )
     } else {
         None
@@ -114,7 +118,7 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
         }),
         static_dir: services.ui.then(|| std::path::PathBuf::from(&config.ui.static_dir)),
         webhook_private_targets: config.ui.webhook_private_targets,
-        speech: Some(Arc::new(herald_speech::Speech::from_config(&config.speech))),
+        speech: Some(speech),
     };
     let router = if services.ui { herald_ui::app(state) } else { herald_ui::ops_router(state) };
 
@@ -127,7 +131,8 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
         }
     });
     let max_calls = if services.talker { config.talker.max_calls as u64 } else { 0 };
-    tasks.spawn(heartbeat(coord.clone(), node_id.clone(), services.names(), max_calls, shutdown.clone()));
+    let heartbeat_node = Heartbeat { node_id: node_id.clone(), services: services.names(), max_calls, calls_active };
+    tasks.spawn(heartbeat(coord.clone(), heartbeat_node, shutdown.clone()));
     if let Some(talker) = talker {
         let talker_shutdown = shutdown.clone();
         tasks.spawn(async move {
@@ -176,9 +181,18 @@ async fn wait_for_signal(shutdown: CancellationToken) {
     shutdown.cancel();
 }
 
+/// What a node's heartbeat says about it.
+struct Heartbeat {
+    node_id: String,
+    services: Vec<String>,
+    max_calls: u64,
+    /// The Talker's calls in progress (0 on a node without one).
+    calls_active: prometheus_client::metrics::gauge::Gauge,
+}
+
 /// Announces this node in Redis every 2 s (TTL 6 s). Redis being away is
 /// logged once and otherwise ignored: nothing here depends on it.
-async fn heartbeat(coord: Coord, node_id: String, services: Vec<String>, max_calls: u64, shutdown: CancellationToken) {
+async fn heartbeat(coord: Coord, node: Heartbeat, shutdown: CancellationToken) {
     let mut ticker = tokio::time::interval(Duration::from_secs(2));
     let mut healthy = true;
     loop {
@@ -187,10 +201,10 @@ async fn heartbeat(coord: Coord, node_id: String, services: Vec<String>, max_cal
             () = shutdown.cancelled() => return,
         }
         let beat = NodeHeartbeat {
-            node_id: node_id.clone(),
-            services: services.clone(),
-            active_calls: 0,
-            max_calls,
+            node_id: node.node_id.clone(),
+            services: node.services.clone(),
+            active_calls: u64::try_from(node.calls_active.get()).unwrap_or(0),
+            max_calls: node.max_calls,
             draining: shutdown.is_cancelled(),
         };
         match coord.heartbeat(&beat, Duration::from_secs(6)).await {

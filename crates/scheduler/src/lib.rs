@@ -6,9 +6,13 @@
 //! standby takes over on its next tick. The leader, each tick:
 //! - re-queues contacts whose Talker lease expired (the Talker died or lost
 //!   Postgres), recording the open attempt as `lost_with_node`;
-//! - marks running campaigns with nothing left to dial as completed.
+//! - starts, pauses and stops campaigns by their schedules (cron or dates,
+//!   in the campaign's zone; a manual change overrides the schedule);
+//! - marks running campaigns with nothing left to dial as completed;
+//! - rests caller IDs whose answer rate collapsed.
 //!
-//! (Schedules, calling windows and retries by rule arrive with issue #4.)
+//! Calling windows and retry rules are applied where a contact's next
+//! instant is computed (the Talker, after each attempt; `herald_policy`).
 //! The Scheduler never places calls and never talks to a Talker.
 
 use std::time::Duration;

@@ -1,10 +1,25 @@
 //! The Talker: Herald's dialer.
 //!
 //! A Talker claims due contacts from Postgres (leasing them to itself),
-//! paces INVITEs per trunk, plays each answered call its campaign's prompt
-//! through the shared media engine, and writes each attempt's outcome exactly
-//! once. While calls run it renews their leases; a call whose lease is lost
-//! is hung up, because another node may now own that contact.
+//! admits each call through its trunk's and its campaign's gates (`gate`:
+//! lines, INVITE slots, back-off and breaker, shared by the cluster through
+//! Redis), plays each answered call its campaign's prompt or script through
+//! the shared media engine, and writes each attempt's outcome exactly once.
+//! While calls run it renews their leases; a call whose lease is lost is
+//! hung up, because another node may now own that contact.
+//!
+//! # Layout
+//!
+//! - here: the claim loop and the node's background tasks (lease renewal,
+//!   trunk refresh and probes, breakers other nodes opened);
+//! - `call`: one attempt, from claimed contact to terminal record;
+//! - `gate`: admission, one gate per trunk and per campaign;
+//! - `dial`: one SIP call and its media, script and answering-machine
+//!   detection (also `herald call`);
+//! - `resources`: what calls read from Postgres and cache (trunks, prompts,
+//!   scripts, caller-ID pools, trunk groups);
+//! - `recorder`: terminal records, written in batches;
+//! - `live`: what the dashboards are told; `metrics`: Prometheus.
 //!
 //! On shutdown it drains: it stops claiming, lets calls finish for the grace
 //! period, hangs up the rest, records them, and returns.
@@ -82,8 +97,9 @@ pub(crate) struct Shared {
     pub(crate) coord: Option<Coord>,
     /// What the dashboards are told (published by `live::publish_ticks`).
     pub(crate) live: live::LiveFeed,
-    /// Text-to-speech for call scripts' `say` steps.
-    pub(crate) speech: herald_speech::Speech,
+    /// Text-to-speech for call scripts' `say` steps (shared with the other
+    /// services of the process: one cache, one bound on syntheses).
+    pub(crate) speech: Arc<herald_speech::Speech>,
     /// Writes the calls' terminal records, in batches.
     pub(crate) recorder: recorder::Recorder,
 }
@@ -140,14 +156,14 @@ impl Talker {
             active: Mutex::default(),
             capacity,
             live: live::LiveFeed::default(),
-            speech: herald_speech::Speech::from_config(&herald_config::SpeechConfig::default()),
+            speech: Arc::new(herald_speech::Speech::from_config(&herald_config::SpeechConfig::default())),
         });
         Ok(Talker { shared })
     }
 
     /// Speaks scripts' `say` steps with this engine (by default espeak-ng
     /// with the default voice). Call before [`Talker::run`].
-    pub fn with_speech(mut self, speech: herald_speech::Speech) -> Talker {
+    pub fn with_speech(mut self, speech: Arc<herald_speech::Speech>) -> Talker {
         match Arc::get_mut(&mut self.shared) {
             Some(shared) => shared.speech = speech,
             None => warn!("the Talker is already running: its speech engine stays as it is"),
