@@ -400,7 +400,9 @@ async fn renew_leases(shared: Arc<Shared>, stop: CancellationToken) {
 
 /// Every second, takes over the circuit breakers other nodes opened.
 async fn watch_breakers(shared: Arc<Shared>, stop: CancellationToken) {
-    let Some(coord) = shared.coord.clone() else { return };
+    if shared.coord.is_none() {
+        return;
+    }
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
@@ -408,10 +410,7 @@ async fn watch_breakers(shared: Arc<Shared>, stop: CancellationToken) {
             () = stop.cancelled() => return,
         }
         let trunk_ids: Vec<i64> = shared.resources.enabled_trunks().iter().map(|trunk| trunk.id).collect();
-        match coord.open_breakers(&trunk_ids).await {
-            Ok(open) => shared.gates.breakers_opened_elsewhere(&open),
-            Err(error) => tracing::debug!(%error, "cannot read the cluster's breakers"),
-        }
+        shared.gates.take_over_breakers(&trunk_ids).await;
     }
 }
 

@@ -9,12 +9,13 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use herald_coord::{CapScope, Coord};
+use herald_coord::CapScope;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use super::Context;
 use super::arithmetic::{LINE_POLL, outage_line_share};
+use super::redis::SharedCaps;
 
 pub(crate) struct LineLeases {
     pub(crate) scope: CapScope,
@@ -71,29 +72,27 @@ impl LineLeases {
         max_lines: u32,
         cancel: &CancellationToken,
     ) -> bool {
-        let lease_id = context.lease_id(attempt_id);
         {
             let mut state = self.state.lock().expect("lines poisoned");
             state.taking.insert(attempt_id);
             state.used = true;
         }
         loop {
-            let taken = match &context.coord {
-                Some(coord) => match coord.acquire_line(self.scope, &lease_id, max_lines, context.line_ttl).await {
-                    Ok(granted) => {
-                        let mut state = self.state.lock().expect("lines poisoned");
+            let answer = context.redis.acquire_line(self.scope, attempt_id, max_lines).await;
+            let taken = {
+                let mut state = self.state.lock().expect("lines poisoned");
+                match answer {
+                    Some(granted) => {
                         state.held_at_last_answer = Some(state.held.len() + usize::from(granted));
                         // Redis said yes: counted here whatever the count.
                         granted && state.admit(attempt_id, usize::MAX)
                     }
-                    Err(error) => {
-                        debug!(%error, scope = %self.scope, "line leases unreachable: local share");
-                        let mut state = self.state.lock().expect("lines poisoned");
+                    None if context.redis.configured() => {
                         let share = outage_line_share(max_lines, context.live_talkers(), state.held_at_last_answer);
                         state.admit(attempt_id, share)
                     }
-                },
-                None => self.state.lock().expect("lines poisoned").admit(attempt_id, max_lines as usize),
+                    None => state.admit(attempt_id, max_lines as usize),
+                }
             };
             if taken {
                 return true;
@@ -133,71 +132,61 @@ impl LineLeases {
     /// this node's leases that no call holds any more (a release that never
     /// reached Redis, or that a failover lost) is dropped, instead of
     /// keeping a line idle until its TTL.
-    pub(crate) async fn renew(&self, context: &Context, coord: &Coord) {
+    pub(crate) async fn renew(&self, redis: &SharedCaps) {
         let (attempt_ids, used): (Vec<i64>, bool) = {
             let state = self.state.lock().expect("lines poisoned");
             (state.held.iter().copied().collect(), state.used)
         };
         if !attempt_ids.is_empty() {
-            self.renew_held(context, coord, &attempt_ids).await;
+            self.renew_held(redis, &attempt_ids).await;
         }
         // After the renewal: a lease it took again for a call that ended
         // meanwhile goes too.
         if used {
-            self.prune(context, coord).await;
+            self.prune(redis).await;
         }
     }
 
     /// Renews the leases of `attempt_ids`, which held lines when read.
-    pub(crate) async fn renew_held(&self, context: &Context, coord: &Coord, attempt_ids: &[i64]) {
-        let lease_ids: Vec<String> = attempt_ids.iter().map(|&attempt_id| context.lease_id(attempt_id)).collect();
-        let renewed = coord.renew_lines(self.scope, &lease_ids, context.line_ttl).await;
-        if renewed.is_ok() {
-            self.note_held();
+    pub(crate) async fn renew_held(&self, redis: &SharedCaps, attempt_ids: &[i64]) {
+        let Some(held) = redis.renew_lines(self.scope, attempt_ids).await else { return };
+        self.note_held();
+        if held == attempt_ids.len() as u64 {
+            return;
         }
-        match renewed {
-            Ok(held) if held == lease_ids.len() as u64 => {}
-            Ok(held) => {
-                // Calls that ended since `attempt_ids` was read released
-                // their lines: they are no loss, and taking theirs again
-                // would leave leases no call holds. (One that ends while it
-                // is taken again is dropped by `renew`'s prune.)
-                let still_ours: Vec<i64> = {
-                    let state = self.state.lock().expect("lines poisoned");
-                    attempt_ids.iter().copied().filter(|attempt_id| state.held.contains(attempt_id)).collect()
-                };
-                if (held as usize) < still_ours.len() {
-                    warn!(scope = %self.scope, held, ours = still_ours.len(), "re-registering line leases redis lost");
-                } else {
-                    debug!(scope = %self.scope, held, ours = still_ours.len(), "line leases released while renewing");
-                }
-                for attempt_id in still_ours {
-                    // Counted even over the cap: the call is real, and new
-                    // calls must wait for it.
-                    let _ =
-                        coord.acquire_line(self.scope, &context.lease_id(attempt_id), u32::MAX, context.line_ttl).await;
-                }
-            }
-            Err(error) => debug!(%error, "renewing line leases failed"),
+        // Calls that ended since `attempt_ids` was read released their
+        // lines: they are no loss, and taking theirs again would leave
+        // leases no call holds. (One that ends while it is taken again is
+        // dropped by `renew`'s prune.)
+        let still_ours: Vec<i64> = {
+            let state = self.state.lock().expect("lines poisoned");
+            attempt_ids.iter().copied().filter(|attempt_id| state.held.contains(attempt_id)).collect()
+        };
+        if (held as usize) < still_ours.len() {
+            warn!(scope = %self.scope, held, ours = still_ours.len(), "re-registering line leases redis lost");
+        } else {
+            debug!(scope = %self.scope, held, ours = still_ours.len(), "line leases released while renewing");
+        }
+        for attempt_id in still_ours {
+            redis.take_again(self.scope, attempt_id).await;
         }
     }
 
     /// Drops this node's leases here that none of its calls holds or is
     /// taking.
-    async fn prune(&self, context: &Context, coord: &Coord) {
+    async fn prune(&self, redis: &SharedCaps) {
         // Read now, after any release it should count: a call taking a
         // line meanwhile is in `taking` before Redis can hold its lease.
-        let keep: Vec<String> = {
+        let keep: Vec<i64> = {
             let state = self.state.lock().expect("lines poisoned");
-            state.held.iter().chain(state.taking.iter()).map(|&attempt_id| context.lease_id(attempt_id)).collect()
+            state.held.iter().chain(state.taking.iter()).copied().collect()
         };
-        match coord.prune_lines(self.scope, &context.lease_prefix, &keep).await {
-            Ok(0) => {}
-            Ok(dropped) => {
+        match redis.prune_lines(self.scope, &keep).await {
+            None | Some(0) => {}
+            Some(dropped) => {
                 info!(scope = %self.scope, dropped, "dropped line leases of calls that ended while redis was away");
                 self.freed();
             }
-            Err(error) => debug!(%error, "pruning line leases failed"),
         }
     }
 }

@@ -42,6 +42,7 @@
 mod arithmetic;
 mod campaign;
 mod lines;
+mod redis;
 mod slots;
 mod trunk;
 
@@ -50,7 +51,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use herald_coord::{CapScope, Coord};
+use herald_coord::Coord;
 use herald_store::{DialPlan, Trunk};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -66,22 +67,14 @@ pub(crate) use trunk::TrunkGate;
 
 /// What every gate of this node shares.
 pub(crate) struct Context {
-    /// `None`: no Redis configured; every cap applies to this node alone.
-    coord: Option<Coord>,
-    /// What this node's lease ids start with (`<node id>:`).
-    lease_prefix: String,
-    /// How long a line lease lasts without renewal.
-    line_ttl: Duration,
+    /// The cluster's caps in Redis.
+    redis: redis::SharedCaps,
     /// Talkers alive at the last count (at least 1): the divisor of the
     /// local share when Redis is away.
     live_talkers: AtomicUsize,
 }
 
 impl Context {
-    fn lease_id(&self, attempt_id: i64) -> String {
-        format!("{}{attempt_id}", self.lease_prefix)
-    }
-
     fn live_talkers(&self) -> usize {
         self.live_talkers.load(Ordering::Relaxed)
     }
@@ -126,9 +119,7 @@ impl Gates {
     /// queue: every call gives back two lines at most.
     pub(crate) fn new(coord: Option<Coord>, line_ttl: Duration, node_id: &str, max_calls: usize) -> Gates {
         let context = Arc::new(Context {
-            coord,
-            lease_prefix: format!("{node_id}:"),
-            line_ttl,
+            redis: redis::SharedCaps::new(coord, node_id, line_ttl),
             live_talkers: AtomicUsize::new(1),
         });
         let (releases, received) = mpsc::channel(2 * max_calls.max(1));
@@ -190,12 +181,13 @@ impl Gates {
         gates.retain(|id, gate| running.iter().any(|plan| plan.id == *id) || !gate.idle());
     }
 
-    /// Takes over the breakers other nodes opened (trunk id, how long).
-    pub(crate) fn breakers_opened_elsewhere(&self, open: &[(i64, Duration)]) {
+    /// Takes over the breakers other nodes opened on these trunks.
+    pub(crate) async fn take_over_breakers(&self, trunk_ids: &[i64]) {
+        let open = self.context.redis.open_breakers(trunk_ids).await;
         let gates = self.trunks.lock().expect("trunk gates poisoned");
         for (trunk_id, remaining) in open {
-            if let Some(gate) = gates.get(trunk_id) {
-                gate.breaker_opened_elsewhere(*remaining);
+            if let Some(gate) = gates.get(&trunk_id) {
+                gate.breaker_opened_elsewhere(remaining);
             }
         }
     }
@@ -345,14 +337,16 @@ impl Gates {
     /// Renews every line lease of this node's calls and reconciles Redis
     /// with them (see [`LineLeases::renew`]).
     pub(crate) async fn renew_lines(&self) {
-        let Some(coord) = &self.context.coord else { return };
+        if !self.context.redis.configured() {
+            return;
+        }
         let mut all: Vec<Arc<LineLeases>> = Vec::new();
         all.extend(self.trunks.lock().expect("trunk gates poisoned").values().map(|gate| Arc::clone(&gate.lines)));
         all.extend(
             self.campaigns.lock().expect("campaign gates poisoned").values().map(|gate| Arc::clone(&gate.lines)),
         );
         for lines in all {
-            lines.renew(&self.context, coord).await;
+            lines.renew(&self.context.redis).await;
         }
     }
 
@@ -386,7 +380,7 @@ impl Drop for Admission {
             if !lines.forget(self.attempt_id) {
                 continue;
             }
-            if self.context.coord.is_none() {
+            if !self.context.redis.configured() {
                 lines.freed();
                 continue;
             }
@@ -411,14 +405,8 @@ impl Drop for Admission {
 async fn give_back(context: Arc<Context>, mut releases: mpsc::Receiver<Release>) {
     let mut batch = Vec::new();
     while releases.recv_many(&mut batch, 512).await > 0 {
-        if let Some(coord) = &context.coord {
-            let leases: Vec<(CapScope, String)> =
-                batch.iter().map(|release| (release.lines.scope, context.lease_id(release.attempt_id))).collect();
-            if let Err(error) = coord.release_lines(&leases).await {
-                // The next renewal that reaches Redis drops them (the prune).
-                debug!(%error, lines = leases.len(), "releasing lines failed");
-            }
-        }
+        let leases: Vec<_> = batch.iter().map(|release| (release.lines.scope, release.attempt_id)).collect();
+        context.redis.release_lines(&leases).await;
         for release in batch.drain(..) {
             release.lines.freed();
         }

@@ -11,7 +11,6 @@ use std::time::Duration;
 use herald_coord::{CapScope, SlotReservation};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::debug;
 
 use super::Context;
 use super::arithmetic::{LocalPacer, MAX_SLOT_WAIT, banked_slot_usable, booking_batch};
@@ -97,22 +96,12 @@ impl SlotBank {
         }
         loop {
             let rate = rate();
-            let reservation = match &context.coord {
-                Some(coord) => {
-                    let batch = booking_batch(rate.cap, self.queued.load(Ordering::Relaxed));
-                    match coord.reserve_invite_slots(self.scope, rate.cap, horizon, batch).await {
-                        Ok((reservation, factor)) => {
-                            note_factor(factor.0);
-                            Some(reservation)
-                        }
-                        Err(error) => {
-                            debug!(%error, scope = %self.scope, "cps limiter unreachable: local share");
-                            None
-                        }
-                    }
-                }
-                None => None,
-            };
+            let batch = booking_batch(rate.cap, self.queued.load(Ordering::Relaxed));
+            let reservation =
+                context.redis.reserve_slots(self.scope, rate.cap, horizon, batch).await.map(|(reservation, factor)| {
+                    note_factor(factor);
+                    reservation
+                });
             match reservation {
                 Some(SlotReservation::Reserved { waits }) => {
                     let now = Instant::now();

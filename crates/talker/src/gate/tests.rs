@@ -82,11 +82,11 @@ async fn a_line_released_while_renewing_is_not_taken_again() {
     // The renewal read the three; then call 2 ended (and its release reached Redis).
     drop(admissions.remove(1));
     coord.release_line(scope, "race-node:2").await.unwrap();
-    gate.lines.renew_held(&gates.context, &coord, &[1, 2, 3]).await;
+    gate.lines.renew_held(&gates.context.redis, &[1, 2, 3]).await;
     assert_eq!(coord.lines_in_use(scope).await.unwrap(), 2, "call 2's line stays free");
     // A lease Redis really lost (a failover) is taken again.
     coord.release_line(scope, "race-node:3").await.unwrap();
-    gate.lines.renew_held(&gates.context, &coord, &[1, 3]).await;
+    gate.lines.renew_held(&gates.context.redis, &[1, 3]).await;
     assert_eq!(coord.lines_in_use(scope).await.unwrap(), 2, "call 3's line is counted again");
     drop(admissions);
     gates.close().await;

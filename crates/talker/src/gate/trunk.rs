@@ -10,7 +10,7 @@ use std::time::Duration;
 use herald_coord::CapScope;
 use herald_policy::{Breaker, OverloadRate};
 use herald_store::Trunk;
-use tracing::{debug, warn};
+use tracing::warn;
 
 use super::Context;
 use super::arithmetic::{BREAKER_COOL_DOWN, BREAKER_THRESHOLD, CLUSTER_FACTOR_FRESH, dial_ahead_room, local_share};
@@ -108,21 +108,18 @@ impl TrunkGate {
             rate.answer(true, now);
             (before, rate.rate(trunk.cps_limit, now))
         };
-        let Some(coord) = &self.context.coord else {
-            if after < before {
-                warn!(trunk = %trunk.name, from = before, to = after, "carrier overloaded (503/480): backing off");
-            }
-            return;
-        };
-        match coord.report_overload(trunk.id).await {
-            Ok((halved, factor)) => {
-                self.note_cluster_factor(factor.0);
+        match self.context.redis.report_overload(trunk.id).await {
+            Some((halved, factor)) => {
+                self.note_cluster_factor(factor);
                 if halved {
-                    let to = trunk.cps_limit * factor.0;
+                    let to = trunk.cps_limit * factor;
                     warn!(trunk = %trunk.name, to, "carrier overloaded (503/480): the cluster backs off");
                 }
             }
-            Err(error) => debug!(%error, trunk = trunk.id, "overload state unreachable: this node backs off alone"),
+            None if after < before => {
+                warn!(trunk = %trunk.name, from = before, to = after, "carrier overloaded (503/480): backing off");
+            }
+            None => {}
         }
     }
 
@@ -152,10 +149,8 @@ impl TrunkGate {
         }
         let trunk = self.trunk();
         warn!(trunk = %trunk.name, "trunk keeps failing: skipped for a while (circuit breaker open)");
-        if let Some(coord) = &self.context.coord
-            && let Err(error) = coord.open_breaker(trunk.id, BREAKER_COOL_DOWN).await
-        {
-            warn!(%error, "cannot share the open breaker: other nodes find out for themselves");
+        if self.context.redis.configured() && !self.context.redis.open_breaker(trunk.id).await {
+            warn!("cannot share the open breaker: other nodes find out for themselves");
         }
     }
 }
