@@ -19,10 +19,9 @@
 //! - `lines`: one cap's concurrent lines, leased in Redis, renewed,
 //!   reconciled and pruned;
 //! - `trunk` and `campaign`: the two kinds of gate;
+//! - `redis`: every call to Redis admission makes (the scripts are
+//!   `herald_coord`'s `limits`);
 //! - here: the registry, the order of admission, and the give-back.
-//!
-//! The Redis side of all of it (the GCRA and lease scripts) is
-//! `herald_coord`'s `limits` module.
 //!
 //! # The path of a call
 //!
