@@ -322,7 +322,12 @@ impl Gates {
                     if !sleep_until(second_slot, cancel).await {
                         return false;
                     }
-                    return true;
+                    // Both still within the allowance, or the first goes unused.
+                    let now = Instant::now();
+                    if on_time(second_slot, now) && (on_time(slot, now) || late_wakes >= MAX_REBOOKINGS) {
+                        return true;
+                    }
+                    late_wakes += 1;
                 }
                 Booked::NotSoon => {
                     debug!(trunk_first, "the other cap binds now: booking it first");

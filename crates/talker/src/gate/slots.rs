@@ -77,12 +77,19 @@ impl SlotBank {
         cancel: &CancellationToken,
     ) -> Booked {
         self.queued.fetch_add(1, Ordering::Relaxed);
+        // A short horizon waits its turn no longer than the horizon: the
+        // call at the head may be waiting out a full limiter.
+        let turn = if horizon < MAX_SLOT_WAIT { horizon } else { Duration::MAX };
         let locked = tokio::select! {
-            banked = self.banked.lock() => Some(banked),
+            banked = tokio::time::timeout(turn, self.banked.lock()) => banked.ok(),
             () = cancel.cancelled() => None,
         };
         self.queued.fetch_sub(1, Ordering::Relaxed);
-        let Some(mut banked) = locked else { return Booked::Cancelled };
+        let mut banked = match locked {
+            Some(banked) => banked,
+            None if cancel.is_cancelled() => return Booked::Cancelled,
+            None => return Booked::NotSoon,
+        };
         let now = Instant::now();
         while let Some(slot) = banked.pop_front() {
             if slot.saturating_duration_since(now) > horizon {

@@ -17,6 +17,10 @@ fn redis() -> Coord {
 
 /// A trunk of its own per test and process (ids repeat across runs).
 fn trunk(base: i64, max_lines: i32) -> Arc<Trunk> {
+    slow_trunk(base, max_lines, 1000.0)
+}
+
+fn slow_trunk(base: i64, max_lines: i32, cps_limit: f64) -> Arc<Trunk> {
     let id = base + i64::from(std::process::id());
     Arc::new(Trunk {
         id,
@@ -28,7 +32,7 @@ fn trunk(base: i64, max_lines: i32) -> Arc<Trunk> {
         auth_password: None,
         auth_password_env: None,
         from_domain: None,
-        cps_limit: 1000.0,
+        cps_limit,
         max_lines,
         enabled: true,
     })
@@ -166,16 +170,7 @@ async fn a_campaigns_cps_cap_spaces_its_invites_below_its_trunks() {
     let gates = Arc::new(Gates::new(Some(coord.clone()), Duration::from_secs(600), "cps-node", 100));
     let gate = gates.trunk(&trunk(2_300_000_000, 100));
     let campaign = gates.campaign(&capped_campaign(2_300_000_000, Some(5.0), None)).unwrap();
-    let mut calls = tokio::task::JoinSet::new();
-    for attempt_id in 1..=8 {
-        let (gates, gate, campaign) = (Arc::clone(&gates), Arc::clone(&gate), Arc::clone(&campaign));
-        calls.spawn(async move {
-            let admission = gates.admit(Some(&campaign), &gate, attempt_id, &CancellationToken::new()).await.unwrap();
-            (tokio::time::Instant::now(), admission.waited)
-        });
-    }
-    let mut sent: Vec<(tokio::time::Instant, Option<super::Cap>)> = calls.join_all().await;
-    sent.sort_by_key(|(at, _)| *at);
+    let sent = admit_all(&gates, &gate, &campaign, 8).await;
     for pair in sent.windows(2) {
         let gap = pair[1].0 - pair[0].0;
         assert!(gap >= Duration::from_millis(204 - 15), "INVITEs {gap:?} apart at a 5 CPS cap");
@@ -184,4 +179,44 @@ async fn a_campaigns_cps_cap_spaces_its_invites_below_its_trunks() {
     let reasons: Vec<&str> = sent.iter().filter_map(|(_, cap)| cap.map(super::Cap::reason)).collect();
     assert!(reasons.contains(&"campaign_cps_cap"), "the later calls waited on the campaign: {reasons:?}");
     assert!(!reasons.contains(&"trunk_cps_cap"), "{reasons:?}");
+}
+
+/// Sends `calls` INVITEs of the campaign through the gate at once; when each
+/// was admitted and what the decision log would say, in admission order.
+async fn admit_all(
+    gates: &Arc<Gates>,
+    trunk: &Arc<super::TrunkGate>,
+    campaign: &Arc<super::CampaignGate>,
+    calls: i64,
+) -> Vec<(tokio::time::Instant, Option<super::Cap>)> {
+    let mut admitting = tokio::task::JoinSet::new();
+    for attempt_id in 1..=calls {
+        let (gates, trunk, campaign) = (Arc::clone(gates), Arc::clone(trunk), Arc::clone(campaign));
+        admitting.spawn(async move {
+            let admission = gates.admit(Some(&campaign), &trunk, attempt_id, &CancellationToken::new()).await.unwrap();
+            (tokio::time::Instant::now(), admission.waited)
+        });
+    }
+    let mut sent = admitting.join_all().await;
+    sent.sort_by_key(|(at, _)| *at);
+    sent
+}
+
+/// A campaign capped at 5 CPS on a trunk that allows 2: the trunk binds.
+/// Its INVITEs keep the trunk's spacing (510 ms), the gate learns to book
+/// the trunk's slot first, and the decision log names the trunk's cap.
+#[tokio::test]
+async fn when_the_trunk_is_slower_than_the_campaigns_cap_the_trunk_binds() {
+    let coord = redis();
+    let gates = Arc::new(Gates::new(Some(coord), Duration::from_secs(600), "slow-trunk-node", 100));
+    let trunk = gates.trunk(&slow_trunk(2_400_000_000, 100, 2.0));
+    let campaign = gates.campaign(&capped_campaign(2_400_000_000, Some(5.0), None)).unwrap();
+    let sent = admit_all(&gates, &trunk, &campaign, 5).await;
+    for pair in sent.windows(2) {
+        let gap = pair[1].0 - pair[0].0;
+        assert!(gap >= Duration::from_millis(510 - 15), "INVITEs {gap:?} apart on a 2 CPS trunk");
+    }
+    assert!(campaign.trunk_binds.load(std::sync::atomic::Ordering::Relaxed), "the trunk's slot is booked first now");
+    let reasons: Vec<&str> = sent.iter().filter_map(|(_, cap)| cap.map(super::Cap::reason)).collect();
+    assert!(reasons.contains(&"trunk_cps_cap"), "{reasons:?}");
 }
