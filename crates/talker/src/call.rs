@@ -42,8 +42,8 @@ impl CampaignRules {
     }
 }
 
-/// Checks the contact may be called now, places the call, records its
-/// outcome, and removes it from the active set.
+/// Checks the contact may be called now, places the call and records its
+/// outcome.
 pub(crate) async fn run_attempt(
     shared: &Arc<Shared>,
     rules: &CampaignRules,
@@ -56,7 +56,6 @@ pub(crate) async fn run_attempt(
     // its largest await state, held for the whole call, and the store's and
     // Redis's futures are kilobytes. Boxed, each lives only while it runs
     // (≈ 10 KiB less per concurrent call; see loadtest/README.md).
-    shared.metrics.calls_active.inc();
     let plan = &rules.plan;
     let hours = CallingHours::of(rules, &claim);
     // Lists (read for the whole claimed batch: `check_lists`), the number's
@@ -130,8 +129,6 @@ pub(crate) async fn run_attempt(
             }
         }
     }
-    shared.metrics.calls_active.dec();
-    shared.active.lock().expect("active calls poisoned").remove(&claim.contact_id);
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

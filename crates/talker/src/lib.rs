@@ -33,6 +33,7 @@
 // compile-time limit only.
 #![recursion_limit = "256"]
 
+mod active;
 mod call;
 mod dial;
 mod gate;
@@ -42,7 +43,7 @@ mod recorder;
 mod resources;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use herald_config::TalkerConfig;
@@ -88,8 +89,8 @@ pub(crate) struct Shared {
     pub(crate) media: MediaEngine,
     pub(crate) resources: resources::Resources,
     pub(crate) metrics: TalkerMetrics,
-    /// Calls in progress by contact id: cancelling one hangs the call up.
-    pub(crate) active: Mutex<HashMap<i64, CancellationToken>>,
+    /// Calls in progress by contact: their leases are renewed.
+    pub(crate) active: Arc<active::ActiveCalls>,
     /// One permit per call this node may hold.
     pub(crate) capacity: Arc<Semaphore>,
     /// Admission: every trunk's and campaign's caps, shared through Redis.
@@ -142,6 +143,7 @@ impl Talker {
         let line_ttl = Duration::from_secs(config.max_call_secs.max(config.lease_secs));
         let gates = gate::Gates::new(coord.clone(), line_ttl, &node_id, config.max_calls);
         let recorder = recorder::Recorder::start(store.clone(), node_id.clone());
+        let active = Arc::new(active::ActiveCalls::new(metrics.calls_active.clone()));
         let shared = Arc::new(Shared {
             node_id,
             recorder,
@@ -153,7 +155,7 @@ impl Talker {
             sip,
             media,
             metrics,
-            active: Mutex::default(),
+            active,
             capacity,
             live: live::LiveFeed::default(),
             speech: Arc::new(herald_speech::Speech::from_config(&herald_config::SpeechConfig::default())),
@@ -314,7 +316,7 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
             let permit =
                 Arc::clone(&shared.capacity).try_acquire_owned().expect("claimed no more than the free permits");
             let cancel = hang_up_all.child_token();
-            shared.active.lock().expect("active calls poisoned").insert(claim.contact_id, cancel.clone());
+            let active = shared.active.enter(claim.contact_id, cancel.clone());
             let span =
                 info_span!("call", attempt = claim.attempt_id, contact = claim.contact_id, campaign = plan.plan.id);
             // Counted on the plan's first trunk (a group's call may end up on another).
@@ -324,6 +326,8 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
             calls.spawn(
                 async move {
                     call::run_attempt(&shared, &plan, claim, lists, waiting, cancel).await;
+                    // (Dropped on a panic too: see `active`.)
+                    drop(active);
                     drop(permit);
                 }
                 .instrument(span),
@@ -367,7 +371,7 @@ async fn renew_leases(shared: Arc<Shared>, stop: CancellationToken) {
             () = stop.cancelled() => return,
         }
         shared.gates.renew_lines().await;
-        let ids: Vec<i64> = shared.active.lock().expect("active calls poisoned").keys().copied().collect();
+        let ids: Vec<i64> = shared.active.contact_ids();
         if ids.is_empty() {
             last_success = tokio::time::Instant::now();
             continue;
@@ -376,22 +380,15 @@ async fn renew_leases(shared: Arc<Shared>, stop: CancellationToken) {
             Ok(held) => {
                 last_success = tokio::time::Instant::now();
                 let held: std::collections::HashSet<i64> = held.into_iter().collect();
-                let active = shared.active.lock().expect("active calls poisoned");
-                for id in ids.iter().filter(|id| !held.contains(id)) {
-                    if let Some(cancel) = active.get(id) {
-                        warn!(contact = id, "lease lost: hanging up");
-                        cancel.cancel();
-                    }
-                }
+                let lost: Vec<i64> = ids.into_iter().filter(|id| !held.contains(id)).collect();
+                shared.active.hang_up(&lost);
             }
             Err(error) => {
                 warn!(%error, "renewing leases failed");
                 // Past two thirds of a lease without renewal the reaper may
                 // soon hand these contacts to another node: hang up first.
                 if last_success.elapsed() > lease * 2 / 3 {
-                    for cancel in shared.active.lock().expect("active calls poisoned").values() {
-                        cancel.cancel();
-                    }
+                    shared.active.hang_up_all();
                 }
             }
         }
