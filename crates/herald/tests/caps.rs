@@ -57,6 +57,29 @@ fn busiest_second(invites: &[DateTime<Utc>]) -> usize {
         .unwrap_or(0)
 }
 
+/// What the carrier saw of `calls` calls: the most INVITEs in one second
+/// and the most calls up at once (every call ended with Herald's BYE).
+fn carrier_load(carrier: &SippCarrier, calls: usize) -> (usize, usize) {
+    let dialogs = carrier_dialogs(&carrier.messages());
+    assert_eq!(dialogs.len(), calls);
+    let invites: Vec<DateTime<Utc>> = dialogs.iter().map(|dialog| dialog.invite_at).collect();
+    let intervals: Vec<(DateTime<Utc>, DateTime<Utc>)> = dialogs
+        .iter()
+        .map(|dialog| (dialog.invite_at, dialog.bye_at.expect("every call ended with Herald's BYE")))
+        .collect();
+    (busiest_second(&invites), peak_concurrency(&intervals))
+}
+
+/// How many Talkers placed the campaign's calls.
+async fn dialing_nodes(pool: &PgPool, campaign_id: i64) -> usize {
+    let nodes: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT node_id FROM attempts WHERE campaign_id = $1")
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    nodes.len()
+}
+
 /// Redis keys of this test database's own (trunk, campaign and attempt ids
 /// repeat across test databases).
 async fn test_redis(pool: &PgPool) -> herald_config::RedisConfig {
@@ -99,24 +122,11 @@ async fn two_talkers_keep_to_a_campaigns_own_caps_below_its_trunks(pool: PgPool)
     }
     assert_eq!(summary.outcomes.get("answered"), Some(&(MANY as i64)), "{summary:?}");
 
-    let dialogs = carrier_dialogs(&carrier.messages());
-    assert_eq!(dialogs.len(), MANY);
-    let invites: Vec<DateTime<Utc>> = dialogs.iter().map(|dialog| dialog.invite_at).collect();
-    let busiest = busiest_second(&invites);
+    let (busiest, peak) = carrier_load(&carrier, MANY);
     assert!(busiest as f64 <= CAMPAIGN_CPS, "{busiest} INVITEs in one second at a {CAMPAIGN_CPS} CPS campaign cap");
-    let intervals: Vec<(DateTime<Utc>, DateTime<Utc>)> = dialogs
-        .iter()
-        .map(|dialog| (dialog.invite_at, dialog.bye_at.expect("every call ended with Herald's BYE")))
-        .collect();
-    let peak = peak_concurrency(&intervals);
     assert!(peak <= CAMPAIGN_CALLS as usize, "{peak} calls at once at a {CAMPAIGN_CALLS}-call campaign cap");
     assert_eq!(peak, CAMPAIGN_CALLS as usize, "the concurrent-calls cap never bound");
-    let nodes: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT node_id FROM attempts WHERE campaign_id = $1")
-        .bind(campaign.id)
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-    assert_eq!(nodes.len(), 2, "both talkers took part: {nodes:?}");
+    assert_eq!(dialing_nodes(&pool, campaign.id).await, 2, "both talkers took part");
 
     // The decision log names the campaign's caps, never the trunk's.
     let waits: Vec<(String,)> =
@@ -153,10 +163,7 @@ async fn two_talkers_never_exceed_the_trunks_cps_or_lines(pool: PgPool) {
     spec.max_lines = LINES;
     let campaign = running_campaign(&store, &spec).await;
 
-    // Trunk and attempt ids repeat across test databases: keys of our own.
-    let (database,): (String,) = sqlx::query_as("SELECT current_database()").fetch_one(&pool).await.unwrap();
-    let mut redis = redis_config();
-    redis.key_prefix = format!("herald-test-{database}");
+    let redis = test_redis(&pool).await;
 
     let shutdown = CancellationToken::new();
     let talkers = spawn_talkers(&store, "caps-test", 2, Some(&redis), &shutdown).await;
@@ -167,31 +174,14 @@ async fn two_talkers_never_exceed_the_trunks_cps_or_lines(pool: PgPool) {
     }
     assert_eq!(summary.outcomes.get("answered"), Some(&(CONTACTS as i64)), "{summary:?}");
 
-    let dialogs = carrier_dialogs(&carrier.messages());
-    assert_eq!(dialogs.len(), CONTACTS);
-    // CPS: no one-second window starting at any INVITE holds more than CPS.
-    let invites: Vec<DateTime<Utc>> = dialogs.iter().map(|dialog| dialog.invite_at).collect();
-    for (index, first) in invites.iter().enumerate() {
-        let window_end = *first + chrono::Duration::seconds(1);
-        let in_window = invites[index..].iter().take_while(|at| **at < window_end).count();
-        assert!(in_window as f64 <= CPS, "{in_window} INVITEs in the second from {first}");
-    }
-    // Lines: never more calls open at once than the trunk's lines, and the
-    // cap was reached (it really bound).
-    let intervals: Vec<(DateTime<Utc>, DateTime<Utc>)> = dialogs
-        .iter()
-        .map(|dialog| (dialog.invite_at, dialog.bye_at.expect("every call ended with Herald's BYE")))
-        .collect();
-    let peak = peak_concurrency(&intervals);
+    // CPS: no one-second window holds more than CPS INVITEs. Lines: never
+    // more calls open at once than the trunk's lines, and the cap was
+    // reached (it really bound).
+    let (busiest, peak) = carrier_load(&carrier, CONTACTS);
+    assert!(busiest as f64 <= CPS, "{busiest} INVITEs in one second");
     assert!(peak <= LINES as usize, "{peak} calls at once on a {LINES}-line trunk");
     assert_eq!(peak, LINES as usize, "the line cap never bound");
-    // Both nodes dialed.
-    let nodes: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT node_id FROM attempts WHERE campaign_id = $1")
-        .bind(campaign.id)
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-    assert_eq!(nodes.len(), 2, "both talkers took part: {nodes:?}");
+    assert_eq!(dialing_nodes(&pool, campaign.id).await, 2, "both talkers took part");
     // Contacts held back by the line cap say so in the decision log, with
     // when the wait ended (their INVITE).
     let waits: Vec<(String, DateTime<Utc>, DateTime<Utc>)> =
@@ -218,9 +208,7 @@ async fn a_new_trunks_first_claims_keep_to_its_cps(pool: PgPool) {
     let store = Store::from_pool(pool.clone());
     let carrier = SippCarrier::start("uas_answer.xml", &[]);
     let prompt = TestPrompt::tone(1000);
-    let (database,): (String,) = sqlx::query_as("SELECT current_database()").fetch_one(&pool).await.unwrap();
-    let mut redis = redis_config();
-    redis.key_prefix = format!("herald-test-{database}");
+    let redis = test_redis(&pool).await;
 
     let shutdown = CancellationToken::new();
     let talkers = spawn_talkers(&store, "ahead-test", 1, Some(&redis), &shutdown).await;
