@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use herald_store::{CallerIdPool, CallerIdPoolDetail, Role};
+use herald_store::{CallerIdPool, CallerIdPoolDetail};
 use serde::Deserialize;
 
 use crate::auth::Principal;
@@ -22,19 +22,13 @@ use crate::{AppState, Items};
 const STRATEGIES: &[&str] = &["fixed", "round_robin", "local_presence", "least_used"];
 
 /// `GET /api/v1/caller-id-pools` (viewer).
-pub(crate) async fn list(principal: Principal, State(state): State<AppState>) -> Result<Json<Items<CallerIdPool>>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Items<CallerIdPool>>> {
     Ok(Json(Items { items: state.store()?.caller_id_pools().await? }))
 }
 
 /// `GET /api/v1/caller-id-pools/{id}` (viewer): with its numbers and their
 /// calls today.
-pub(crate) async fn get(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<CallerIdPoolDetail>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<CallerIdPoolDetail>> {
     Ok(Json(state.store()?.caller_id_pool(parse_id(&id, "caller ID pool")?).await?))
 }
 
@@ -52,7 +46,6 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<CallerIdPool>)> {
-    principal.require(Role::Manager)?;
     let request: CreatePoolRequest = body.parse()?;
     let mut fields = FieldErrors::default();
     reject_unknown_fields(&request.unknown, &mut fields);
@@ -73,7 +66,6 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<CallerIdPool>> {
-    principal.require(Role::Manager)?;
     let pool_id = parse_id(&id, "caller ID pool")?;
     let store = state.store()?;
     let current = store.caller_id_pool(pool_id).await?.pool;
@@ -89,7 +81,6 @@ pub(crate) async fn remove(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     changed(state.store()?.delete_caller_id_pool(parse_id(&id, "caller ID pool")?, &principal.actor()).await?)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -103,7 +94,6 @@ pub(crate) async fn put_number(
     Path((id, number)): Path<(String, String)>,
     body: JsonBody,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     let pool_id = parse_id(&id, "caller ID pool")?;
     let store = state.store()?;
     let pool = store.caller_id_pool(pool_id).await?;
@@ -130,7 +120,6 @@ pub(crate) async fn remove_number(
     State(state): State<AppState>,
     Path((id, number)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     let pool_id = parse_id(&id, "caller ID pool")?;
     let store = state.store()?;
     store.caller_id_pool(pool_id).await?;

@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use herald_store::{
-    ActionRefused, Campaign, CampaignAction, CampaignFields, CampaignSummary, ContactEvent, Preflight, Role,
-};
+use herald_store::{ActionRefused, Campaign, CampaignAction, CampaignFields, CampaignSummary, ContactEvent, Preflight};
 use serde::Serialize;
 
 use crate::auth::Principal;
@@ -31,8 +29,7 @@ pub(crate) struct CountryHours {
 
 /// `GET /api/v1/calling-hours/defaults` (viewer): the hours a campaign
 /// whose `calling_window` is `{"country_defaults": true}` gives each number.
-pub(crate) async fn default_hours(principal: Principal) -> Result<Json<Items<CountryHours>>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn default_hours() -> Result<Json<Items<CountryHours>>> {
     let items = herald_policy::COUNTRIES_WITH_DEFAULTS
         .iter()
         .chain(&[0])
@@ -48,11 +45,9 @@ pub(crate) async fn default_hours(principal: Principal) -> Result<Json<Items<Cou
 /// `GET /api/v1/campaigns[?status=S]` (viewer): newest first; archived
 /// campaigns only with `status=archived`.
 pub(crate) async fn list(
-    principal: Principal,
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Items<Campaign>>> {
-    principal.require(Role::Viewer)?;
     let status = query.get("status").map(String::as_str);
     if let Some(status) = status
         && !STATUSES.contains(&status)
@@ -65,12 +60,7 @@ pub(crate) async fn list(
 }
 
 /// `GET /api/v1/campaigns/{id}` (viewer).
-pub(crate) async fn get(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Campaign>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Campaign>> {
     Ok(Json(state.store()?.campaign(parse_id(&id, "campaign")?).await?))
 }
 
@@ -80,7 +70,6 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<Campaign>)> {
-    principal.require(Role::Manager)?;
     let mut patch = Patch::from_body(&body)?;
     patch.require(&["name"]);
     let mut fields = CampaignFields {
@@ -118,7 +107,6 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<Campaign>> {
-    principal.require(Role::Manager)?;
     let id = parse_id(&id, "campaign")?;
     let mut patch = Patch::from_body(&body)?;
     if patch.is_empty() {
@@ -144,7 +132,6 @@ pub(crate) async fn action(
     State(state): State<AppState>,
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Json<Campaign>> {
-    principal.require(Role::Manager)?;
     let id = parse_id(&id, "campaign")?;
     let action = CampaignAction::parse(&action).ok_or(AppError::NotFound("action"))?;
     match state.store()?.campaign_action(id, action, &principal.actor()).await? {
@@ -169,7 +156,6 @@ pub(crate) async fn clone(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Campaign>)> {
-    principal.require(Role::Manager)?;
     let id = parse_id(&id, "campaign")?;
     Ok((StatusCode::CREATED, Json(state.store()?.clone_campaign(id, &principal.actor()).await?)))
 }
@@ -220,12 +206,7 @@ fn apply(patch: &mut Patch, fields: &mut CampaignFields) {
 }
 
 /// `GET /api/v1/campaigns/{id}/summary` (viewer).
-pub(crate) async fn summary(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<CampaignSummary>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn summary(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<CampaignSummary>> {
     let id = parse_id(&id, "campaign")?;
     Ok(Json(state.store()?.campaign_summary(id).await?))
 }
@@ -233,11 +214,9 @@ pub(crate) async fn summary(
 /// `GET /api/v1/contacts/{id}/history` (viewer): why the contact was or was
 /// not called — its attempts and the decision log, oldest first.
 pub(crate) async fn contact_history(
-    principal: Principal,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ContactEvent>>> {
-    principal.require(Role::Viewer)?;
     let id = parse_id(&id, "contact")?;
     Ok(Json(state.store()?.contact_history(id).await?))
 }
@@ -245,12 +224,7 @@ pub(crate) async fn contact_history(
 /// `GET /api/v1/campaigns/{id}/preflight` (viewer): "why is nothing
 /// dialing?" — trunk, contacts due now and in each coming hour, recent
 /// decisions, and the blockers found.
-pub(crate) async fn preflight(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Preflight>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn preflight(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Preflight>> {
     let id = parse_id(&id, "campaign")?;
     let mut preflight = state.store()?.preflight(id).await?;
     // The Talkers' last OPTIONS probes of the trunks, from Redis.

@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use futures_util::TryStreamExt;
-use herald_store::{ListEntry, NewListEntry, NumberList, OPT_OUT_LIST, Role};
+use herald_store::{ListEntry, NewListEntry, NumberList, OPT_OUT_LIST};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
@@ -25,8 +25,7 @@ use crate::{AppState, Items};
 const UPLOAD_BATCH: usize = 10_000;
 
 /// `GET /api/v1/lists` (viewer).
-pub(crate) async fn list(principal: Principal, State(state): State<AppState>) -> Result<Json<Items<NumberList>>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Items<NumberList>>> {
     Ok(Json(Items { items: state.store()?.number_lists().await? }))
 }
 
@@ -45,7 +44,6 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<NumberList>)> {
-    principal.require(Role::Manager)?;
     let request: CreateListRequest = body.parse()?;
     let mut fields = FieldErrors::default();
     reject_unknown_fields(&request.unknown, &mut fields);
@@ -60,12 +58,7 @@ pub(crate) async fn create(
 }
 
 /// `GET /api/v1/lists/{id}` (viewer).
-pub(crate) async fn get(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<NumberList>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<NumberList>> {
     Ok(Json(state.store()?.number_list(parse_id(&id, "list")?).await?))
 }
 
@@ -78,7 +71,6 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<NumberList>> {
-    principal.require(Role::Manager)?;
     let list_id = parse_id(&id, "list")?;
     let store = state.store()?;
     let current = store.number_list(list_id).await?;
@@ -101,7 +93,6 @@ pub(crate) async fn remove(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     changed(state.store()?.delete_number_list(parse_id(&id, "list")?, &principal.actor()).await?)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -115,12 +106,10 @@ pub(crate) struct EntryPage {
 
 /// `GET /api/v1/lists/{id}/entries?search=&after=&limit=` (viewer).
 pub(crate) async fn entries(
-    principal: Principal,
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<EntryPage>> {
-    principal.require(Role::Viewer)?;
     let list_id = parse_id(&id, "list")?;
     let mut fields = FieldErrors::default();
     let mut search = String::new();
@@ -168,7 +157,6 @@ pub(crate) async fn add_entry(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     let list_id = parse_id(&id, "list")?;
     let request: AddEntryRequest = body.parse()?;
     let mut fields = FieldErrors::default();
@@ -197,7 +185,6 @@ pub(crate) async fn remove_entry(
     State(state): State<AppState>,
     Path((id, pattern)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     let list_id = parse_id(&id, "list")?;
     if state.store()?.remove_list_entry(list_id, &pattern, &principal.actor()).await? {
         Ok(StatusCode::NO_CONTENT)
@@ -230,7 +217,6 @@ pub(crate) async fn upload(
     Path(id): Path<String>,
     body: Body,
 ) -> Result<Json<ListUpload>> {
-    principal.require(Role::Manager)?;
     let list_id = parse_id(&id, "list")?;
     let store = state.store()?.clone();
     store.number_list(list_id).await?;
@@ -315,7 +301,6 @@ struct OptOutRequest {
 /// `POST /api/v1/opt-outs` (manager) `{phone, reason?}`: never call this
 /// number again, from any campaign.
 pub(crate) async fn opt_out(principal: Principal, State(state): State<AppState>, body: JsonBody) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     let request: OptOutRequest = body.parse()?;
     let mut fields = FieldErrors::default();
     reject_unknown_fields(&request.unknown, &mut fields);

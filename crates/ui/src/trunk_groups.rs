@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use herald_store::{Role, TrunkGroup, TrunkGroupDetail, TrunkGroupMember};
+use herald_store::{TrunkGroup, TrunkGroupDetail, TrunkGroupMember};
 use serde::Deserialize;
 
 use crate::auth::Principal;
@@ -19,18 +19,12 @@ use crate::patch::Patch;
 use crate::{AppState, Items};
 
 /// `GET /api/v1/trunk-groups` (viewer).
-pub(crate) async fn list(principal: Principal, State(state): State<AppState>) -> Result<Json<Items<TrunkGroup>>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Items<TrunkGroup>>> {
     Ok(Json(Items { items: state.store()?.trunk_groups().await? }))
 }
 
 /// `GET /api/v1/trunk-groups/{id}` (viewer): with its members.
-pub(crate) async fn get(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<TrunkGroupDetail>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<TrunkGroupDetail>> {
     Ok(Json(state.store()?.trunk_group(parse_id(&id, "trunk group")?).await?))
 }
 
@@ -48,7 +42,6 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<TrunkGroup>)> {
-    principal.require(Role::Manager)?;
     let request: CreateGroupRequest = body.parse()?;
     let mut fields = FieldErrors::default();
     reject_unknown_fields(&request.unknown, &mut fields);
@@ -69,7 +62,6 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<TrunkGroup>> {
-    principal.require(Role::Manager)?;
     let group_id = parse_id(&id, "trunk group")?;
     let store = state.store()?;
     let current = store.trunk_group(group_id).await?.group;
@@ -84,7 +76,6 @@ pub(crate) async fn remove(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     changed(state.store()?.delete_trunk_group(parse_id(&id, "trunk group")?, &principal.actor()).await?)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -106,7 +97,6 @@ pub(crate) async fn put_member(
     Path((id, trunk_id)): Path<(String, String)>,
     body: JsonBody,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     let group_id = parse_id(&id, "trunk group")?;
     let trunk_id = parse_id(&trunk_id, "trunk")?;
     let request: PutMemberRequest = body.parse()?;
@@ -132,7 +122,6 @@ pub(crate) async fn remove_member(
     State(state): State<AppState>,
     Path((id, trunk_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     let group_id = parse_id(&id, "trunk group")?;
     let trunk_id = parse_id(&trunk_id, "trunk")?;
     let store = state.store()?;

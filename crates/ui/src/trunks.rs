@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use herald_store::{Role, Trunk, TrunkFields};
+use herald_store::{Trunk, TrunkFields};
 
 use crate::auth::Principal;
 use crate::error::{Result, changed};
@@ -15,18 +15,12 @@ use crate::patch::Patch;
 use crate::{AppState, Items};
 
 /// `GET /api/v1/trunks` (viewer).
-pub(crate) async fn list(principal: Principal, State(state): State<AppState>) -> Result<Json<Items<Trunk>>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Items<Trunk>>> {
     Ok(Json(Items { items: state.store()?.trunks().await? }))
 }
 
 /// `GET /api/v1/trunks/{id}` (viewer).
-pub(crate) async fn get(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Trunk>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Trunk>> {
     Ok(Json(state.store()?.trunk(parse_id(&id, "trunk")?).await?))
 }
 
@@ -36,7 +30,6 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<Trunk>)> {
-    principal.require(Role::Manager)?;
     let mut patch = Patch::from_body(&body)?;
     patch.require(&["name", "host"]);
     let mut fields = TrunkFields {
@@ -65,7 +58,6 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<Trunk>> {
-    principal.require(Role::Manager)?;
     let id = parse_id(&id, "trunk")?;
     let mut patch = Patch::changes(&body)?;
     let store = state.store()?;
@@ -82,7 +74,6 @@ pub(crate) async fn remove(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     let id = parse_id(&id, "trunk")?;
     changed(state.store()?.delete_trunk(id, &principal.actor()).await?)?;
     Ok(StatusCode::NO_CONTENT)
