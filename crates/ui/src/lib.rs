@@ -10,7 +10,9 @@
 //! the client.
 //!
 //! It never places a call: it meets the other services only in Postgres and
-//! Redis.
+//! Redis. Contact imports run in `herald-imports` and webhook deliveries in
+//! `herald-webhooks`; the handlers here start the one and configure the
+//! other.
 //!
 //! # Layout
 //!
@@ -28,9 +30,8 @@ mod audit;
 pub mod auth;
 mod caller_ids;
 mod campaigns;
-pub mod contacts_csv;
 mod error;
-pub mod imports;
+mod imports;
 mod input;
 mod lists;
 pub mod live;
@@ -47,7 +48,7 @@ mod trunk_groups;
 mod trunks;
 mod users;
 mod web;
-pub mod webhooks;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
