@@ -247,11 +247,16 @@ impl FromRequestParts<AppState> for ClientAddress {
     }
 }
 
-#[derive(Deserialize)]
-struct LoginRequest {
+/// Sign-in: a user's email address and password.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct LoginRequest {
+    #[schemars(with = "String")]
     email: Option<String>,
+    #[schemars(with = "String")]
     password: Option<String>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 

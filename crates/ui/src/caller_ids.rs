@@ -32,11 +32,20 @@ pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -
     Ok(Json(state.store()?.caller_id_pool(parse_id(&id, "caller ID pool")?).await?))
 }
 
-#[derive(Deserialize)]
-struct CreatePoolRequest {
+/// A new caller-ID pool.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct CreatePoolRequest {
+    #[schemars(with = "String", length(max = 200))]
     name: Option<String>,
+    /// How a call's caller ID is picked from the pool.
+    #[schemars(extend(
+        "enum" = ["fixed", "round_robin", "local_presence", "least_used", null],
+        "default" = "round_robin"
+    ))]
     strategy: Option<String>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
@@ -57,6 +66,17 @@ pub(crate) async fn create(
     fields.check()?;
     let pool = changed(state.store()?.add_caller_id_pool(&name, &strategy, &principal.actor()).await?)?;
     Ok((StatusCode::CREATED, Json(pool)))
+}
+
+/// A caller-ID pool's fields that may change.
+#[derive(schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[expect(dead_code, reason = "describes the body, which `Patch::name_and_strategy` applies")]
+pub(crate) struct UpdatePoolRequest {
+    #[schemars(length(max = 200))]
+    name: String,
+    #[schemars(extend("enum" = ["fixed", "round_robin", "local_presence", "least_used"]))]
+    strategy: String,
 }
 
 /// `PATCH /api/v1/caller-id-pools/{id}` (manager) `{name?, strategy?}`.
@@ -83,6 +103,23 @@ pub(crate) async fn remove(
 ) -> Result<StatusCode> {
     changed(state.store()?.delete_caller_id_pool(parse_id(&id, "caller ID pool")?, &principal.actor()).await?)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A number of a caller-ID pool: the fields sent change, the others keep
+/// their values (a new number: no cap, enabled).
+#[derive(schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[expect(dead_code, reason = "describes the body, which `put_number` applies field by field")]
+pub(crate) struct PutNumberRequest {
+    /// Calls per day (UTC); null: no cap.
+    #[schemars(range(min = 1))]
+    daily_cap: Option<i32>,
+    #[serde(default = "yes")]
+    enabled: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `PUT /api/v1/caller-id-pools/{id}/numbers/{number}` (manager)

@@ -64,6 +64,78 @@ pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -
     Ok(Json(state.store()?.campaign(parse_id(&id, "campaign")?).await?))
 }
 
+/// A campaign's settings.
+// `apply` reads the body field by field (`Patch`), onto these defaults.
+#[derive(schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[expect(dead_code, reason = "describes the body, which `apply` applies field by field")]
+pub(crate) struct CreateCampaignRequest {
+    #[schemars(length(max = 200))]
+    name: String,
+    #[schemars(range(min = 1))]
+    trunk_id: Option<i64>,
+    /// Route through this group (with failover) instead of `trunk_id`.
+    #[schemars(range(min = 1))]
+    trunk_group_id: Option<i64>,
+    #[schemars(range(min = 1))]
+    prompt_id: Option<i64>,
+    /// Play this call script instead of `prompt_id`.
+    #[schemars(range(min = 1))]
+    script_id: Option<i64>,
+    /// E.164.
+    #[schemars(length(max = 32))]
+    caller_id: Option<String>,
+    /// Present numbers from this pool (its strategy) instead of `caller_id`.
+    #[schemars(range(min = 1))]
+    caller_id_pool_id: Option<i64>,
+    #[serde(default = "one")]
+    #[schemars(range(min = 1, max = 100))]
+    max_attempts: i32,
+    #[serde(default = "default_ring_timeout_secs")]
+    #[schemars(range(min = 1, max = 600))]
+    ring_timeout_secs: i32,
+    /// Calls per second for this campaign, across the cluster.
+    #[schemars(extend("exclusiveMinimum" = 0, "maximum" = 10000))]
+    cps_cap: Option<f64>,
+    /// Concurrent calls for this campaign, across the cluster.
+    #[schemars(range(min = 1, max = 1000000))]
+    concurrency_cap: Option<i32>,
+    /// IANA zone of the schedule.
+    #[serde(default = "default_timezone")]
+    #[schemars(length(max = 64))]
+    timezone: String,
+    /// Local calling hours: `{"mon": ["09:00-17:00"], …, "blackout_dates":
+    /// ["2026-12-25"]}`; `{"country_defaults": true, "blackout_dates": […]}`:
+    /// each number's country default (`GET /calling-hours/defaults`); `{}`:
+    /// any time.
+    #[serde(default)]
+    calling_window: serde_json::Map<String, serde_json::Value>,
+    /// `{"busy": {"delay_secs": 300, "max_attempts": 3}, "no_answer": …}`.
+    #[serde(default)]
+    retry_rules: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    whitelist_only: bool,
+    /// Cron in the campaign's zone.
+    #[schemars(length(max = 200))]
+    schedule_start_cron: Option<String>,
+    #[schemars(length(max = 200))]
+    schedule_stop_cron: Option<String>,
+    starts_at: Option<chrono::DateTime<chrono::Utc>>,
+    ends_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn one() -> i32 {
+    1
+}
+
+fn default_ring_timeout_secs() -> i32 {
+    30
+}
+
+fn default_timezone() -> String {
+    "UTC".into()
+}
+
 /// `POST /api/v1/campaigns` (manager): a new draft.
 pub(crate) async fn create(
     principal: Principal,
@@ -80,11 +152,11 @@ pub(crate) async fn create(
         trunk_group_id: None,
         caller_id: None,
         caller_id_pool_id: None,
-        max_attempts: 1,
-        ring_timeout_secs: 30,
+        max_attempts: one(),
+        ring_timeout_secs: default_ring_timeout_secs(),
         cps_cap: None,
         concurrency_cap: None,
-        timezone: "UTC".into(),
+        timezone: default_timezone(),
         calling_window: serde_json::json!({}),
         retry_rules: serde_json::json!({}),
         whitelist_only: false,

@@ -21,12 +21,18 @@ use crate::error::{AppError, FieldErrors, Result};
 use crate::input::{JsonBody, parse_id, reject_unknown_fields};
 use crate::{AppState, Items};
 
-#[derive(Deserialize)]
-struct CreateImportRequest {
+/// A contact import's column mapping (its file follows).
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct CreateImportRequest {
+    /// The header of the phone number column.
+    #[schemars(with = "String")]
     phone_column: Option<String>,
     timezone_column: Option<String>,
+    /// Null: every other column is a tag.
     tag_columns: Option<Vec<String>>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 

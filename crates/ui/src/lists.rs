@@ -29,12 +29,18 @@ pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Items<Num
     Ok(Json(Items { items: state.store()?.number_lists().await? }))
 }
 
-#[derive(Deserialize)]
-struct CreateListRequest {
+/// A new black or white list.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct CreateListRequest {
+    #[schemars(with = "String", length(max = 200))]
     name: Option<String>,
+    #[schemars(with = "String", extend("enum" = ["black", "white"]))]
     kind: Option<String>,
+    /// Null: every campaign.
     campaign_id: Option<i64>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
@@ -85,6 +91,15 @@ pub(crate) async fn update(
     patch.fixed("campaign_id", "cannot change: make a new list for the other campaign");
     patch.finish()?;
     Ok(Json(store.rename_number_list(list_id, &name, &principal.actor()).await?))
+}
+
+/// A list's new name (its kind and campaign cannot change).
+#[derive(schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[expect(dead_code, reason = "describes the body, which `update` applies field by field")]
+pub(crate) struct UpdateListRequest {
+    #[schemars(length(max = 200))]
+    name: String,
 }
 
 /// `DELETE /api/v1/lists/{id}` (manager): the list and its entries.
@@ -139,13 +154,20 @@ pub(crate) async fn entries(
     Ok(Json(EntryPage { items, next }))
 }
 
-#[derive(Deserialize)]
-struct AddEntryRequest {
+/// An entry of a list: a number, or with `is_prefix` every number
+/// starting with it.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct AddEntryRequest {
+    #[schemars(with = "String", regex(pattern = r"^\+[0-9]{1,15}$"))]
     pattern: Option<String>,
+    #[schemars(extend("default" = false))]
     is_prefix: Option<bool>,
+    #[schemars(length(max = 500))]
     reason: Option<String>,
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
@@ -290,11 +312,15 @@ fn parse_entries(reader: impl std::io::Read, batches: &Sender) -> std::io::Resul
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct OptOutRequest {
+/// A number never to call again.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct OptOutRequest {
+    #[schemars(with = "String")]
     phone: Option<String>,
     reason: Option<String>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 

@@ -1,7 +1,8 @@
 //! The OpenAPI 3.1 document of the route table (`GET /api/openapi.json`,
-//! `herald openapi`). Reply schemas are derived from the Rust types the
-//! handlers return (schemars); request bodies are described next to their
-//! routes in [`crate::routes`].
+//! `herald openapi`). Reply and request schemas are derived (schemars) from
+//! the Rust types the handlers return and read; bodies that handlers apply
+//! field by field (`patch`) are described by a request type all the same,
+//! and `PATCH` bodies by [`crate::patch::Changes`] of one.
 
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
@@ -74,8 +75,9 @@ pub fn document() -> Value {
         match doc.request {
             Request::None => {}
             Request::Json(schema) => {
+                let schema = schema(&mut generator);
                 entry["requestBody"] =
-                    json!({ "required": true, "content": { "application/json": { "schema": schema() } } });
+                    json!({ "required": true, "content": { "application/json": { "schema": schema } } });
             }
             Request::Raw(types) => {
                 let content: Map<String, Value> = types

@@ -13,10 +13,10 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use herald_store::Role;
 use schemars::generate::SchemaGenerator;
 use schemars::{JsonSchema, Schema};
-use serde_json::{Value, json};
 
 use crate::auth::Principal;
 use crate::error::Result;
+use crate::patch::Changes;
 use crate::{
     AppState, Items, audit, auth, caller_ids, campaigns, imports, lists, live, prompts, reports, scripts, tokens,
     trunk_groups, trunks, users, webhooks,
@@ -26,8 +26,10 @@ use crate::{
 #[derive(Clone, Copy)]
 pub(crate) enum Request {
     None,
-    /// A JSON body described by this schema.
-    Json(fn() -> Value),
+    /// A JSON body of this schema, derived from the request type the
+    /// handler reads (or, for bodies applied field by field, that
+    /// describes them).
+    Json(fn(&mut SchemaGenerator) -> Schema),
     /// The raw body, of these media types.
     Raw(&'static [&'static str]),
 }
@@ -82,8 +84,8 @@ const MANAGER: Option<Role> = Some(Role::Manager);
 const ADMIN: Option<Role> = Some(Role::Admin);
 
 impl Doc {
-    const fn body(mut self, schema: fn() -> Value) -> Doc {
-        self.request = Request::Json(schema);
+    const fn body<T: JsonSchema>(mut self) -> Doc {
+        self.request = Request::Json(schema_of::<T>);
         self
     }
 
@@ -151,23 +153,24 @@ async fn require_role(State(check): State<RoleCheck>, request: axum::extract::Re
 api! {
     post "/auth/login" => auth::login,
         doc("Sign in: sets the session cookie and returns the CSRF token", None, ok::<auth::LoginResponse>())
-            .body(login_body);
+            .body::<auth::LoginRequest>();
     post "/auth/logout" => auth::logout, doc("Sign out (ends this session)", VIEWER, Reply::Empty(204));
     get "/auth/me" => auth::me, doc("Who is signed in, and the session's CSRF token", VIEWER, ok::<auth::MeResponse>());
 
     get "/users" => users::list, doc("List users", ADMIN, ok::<Items<herald_store::User>>());
-    post "/users" => users::create, doc("Create a user", ADMIN, created::<herald_store::User>()).body(user_body);
+    post "/users" => users::create, doc("Create a user", ADMIN, created::<herald_store::User>())
+            .body::<users::CreateUserRequest>();
     get "/users/{id}" => users::get, doc("A user", ADMIN, ok::<herald_store::User>());
     patch "/users/{id}" => users::update,
         doc("Change a user's role, name or password, or disable them", ADMIN, ok::<herald_store::User>())
-            .body(user_patch_body);
+            .body::<users::UpdateUserRequest>();
 
     get "/tokens" => tokens::list,
         doc("API tokens (yours; admins: anyone's with user_id)", VIEWER, ok::<Items<herald_store::ApiToken>>())
             .query(&[("user_id", "admins only: that user's tokens")]);
     post "/tokens" => tokens::create,
         doc("Create an API token; its secret is shown once", MANAGER, created::<tokens::CreatedToken>())
-            .body(token_body);
+            .body::<tokens::CreateTokenRequest>();
     delete "/tokens/{id}" => tokens::revoke, doc("Revoke an API token", MANAGER, Reply::Empty(204));
 
     get "/audit" => audit::list,
@@ -180,26 +183,30 @@ api! {
         ]);
 
     get "/trunks" => trunks::list, doc("List the carriers' SIP trunks", VIEWER, ok::<Items<herald_store::Trunk>>());
-    post "/trunks" => trunks::create, doc("Add a trunk", MANAGER, created::<herald_store::Trunk>()).body(trunk_body);
+    post "/trunks" => trunks::create, doc("Add a trunk", MANAGER, created::<herald_store::Trunk>())
+            .body::<trunks::CreateTrunkRequest>();
     get "/trunks/{id}" => trunks::get, doc("A trunk", VIEWER, ok::<herald_store::Trunk>());
     patch "/trunks/{id}" => trunks::update,
-        doc("Change a trunk (any field of create)", MANAGER, ok::<herald_store::Trunk>()).body(trunk_body);
+        doc("Change a trunk (any field of create)", MANAGER, ok::<herald_store::Trunk>())
+            .body::<Changes<trunks::CreateTrunkRequest>>();
     delete "/trunks/{id}" => trunks::remove,
         doc("Remove a trunk no campaign uses (409 otherwise)", MANAGER, Reply::Empty(204));
 
     get "/trunk-groups" => trunk_groups::list,
         doc("Trunk groups", VIEWER, ok::<Items<herald_store::TrunkGroup>>());
     post "/trunk-groups" => trunk_groups::create,
-        doc("Create a trunk group", MANAGER, created::<herald_store::TrunkGroup>()).body(group_body);
+        doc("Create a trunk group", MANAGER, created::<herald_store::TrunkGroup>())
+            .body::<trunk_groups::CreateGroupRequest>();
     get "/trunk-groups/{id}" => trunk_groups::get,
         doc("A trunk group and its members", VIEWER, ok::<herald_store::TrunkGroupDetail>());
     patch "/trunk-groups/{id}" => trunk_groups::update,
-        doc("Rename a trunk group or change its strategy", MANAGER, ok::<herald_store::TrunkGroup>()).body(group_body);
+        doc("Rename a trunk group or change its strategy", MANAGER, ok::<herald_store::TrunkGroup>())
+            .body::<Changes<trunk_groups::UpdateGroupRequest>>();
     delete "/trunk-groups/{id}" => trunk_groups::remove,
         doc("Remove a trunk group no campaign uses (409 otherwise)", MANAGER, Reply::Empty(204));
     put "/trunk-groups/{id}/members/{trunk_id}" => trunk_groups::put_member,
         doc("Add a trunk to the group, or change its position, weight or prefixes", MANAGER, Reply::Empty(204))
-            .body(group_member_body);
+            .body::<trunk_groups::PutMemberRequest>();
     delete "/trunk-groups/{id}/members/{trunk_id}" => trunk_groups::remove_member,
         doc("Remove a trunk from the group", MANAGER, Reply::Empty(204));
 
@@ -216,15 +223,16 @@ api! {
     get "/scripts" => scripts::list, doc("List call scripts", VIEWER, ok::<Items<herald_store::CallScript>>());
     post "/scripts" => scripts::create,
         doc("Create a call script (checked: each problem at its body.path)", MANAGER, created::<herald_store::CallScript>())
-            .body(script_body);
+            .body::<scripts::CreateScriptRequest>();
     get "/scripts/{id}" => scripts::get, doc("A call script", VIEWER, ok::<herald_store::CallScript>());
     patch "/scripts/{id}" => scripts::update,
-        doc("Change a call script's name or body", MANAGER, ok::<herald_store::CallScript>()).body(script_body);
+        doc("Change a call script's name or body", MANAGER, ok::<herald_store::CallScript>())
+            .body::<Changes<scripts::CreateScriptRequest>>();
     delete "/scripts/{id}" => scripts::remove,
         doc("Remove a call script no campaign plays (409 otherwise)", MANAGER, Reply::Empty(204));
     post "/speech/preview" => scripts::preview,
         doc("Text spoken by the node's text-to-speech engine, as the call carries it", MANAGER, Reply::Raw("audio/wav"))
-            .body(speech_body);
+            .body::<scripts::SpeechPreviewRequest>();
 
     get "/calling-hours/defaults" => campaigns::default_hours,
         doc("Each country's default local calling hours (calling_window {\"country_defaults\": true})", VIEWER, ok::<Items<campaigns::CountryHours>>());
@@ -232,10 +240,12 @@ api! {
         doc("List campaigns, newest first", VIEWER, ok::<Items<herald_store::Campaign>>())
             .query(&[("status", "only this status (archived campaigns are listed only this way)")]);
     post "/campaigns" => campaigns::create,
-        doc("Create a campaign (a draft)", MANAGER, created::<herald_store::Campaign>()).body(campaign_body);
+        doc("Create a campaign (a draft)", MANAGER, created::<herald_store::Campaign>())
+            .body::<campaigns::CreateCampaignRequest>();
     get "/campaigns/{id}" => campaigns::get, doc("A campaign", VIEWER, ok::<herald_store::Campaign>());
     patch "/campaigns/{id}" => campaigns::update,
-        doc("Change a campaign (any field of create)", MANAGER, ok::<herald_store::Campaign>()).body(campaign_body);
+        doc("Change a campaign (any field of create)", MANAGER, ok::<herald_store::Campaign>())
+            .body::<Changes<campaigns::CreateCampaignRequest>>();
     post "/campaigns/{id}/clone" => campaigns::clone,
         doc("A new draft with the campaign's settings, no contacts", MANAGER, created::<herald_store::Campaign>());
     post "/campaigns/{id}/{action}" => campaigns::action,
@@ -264,7 +274,7 @@ api! {
         doc("The campaign's contact imports, newest first", VIEWER, ok::<Items<herald_store::Import>>());
     post "/campaigns/{id}/imports" => imports::create,
         doc("Start a contact import: the column mapping (then PUT its data)", MANAGER, created::<herald_store::Import>())
-            .body(import_body);
+            .body::<imports::CreateImportRequest>();
     get "/imports/{id}" => imports::get, doc("An import and its progress", VIEWER, ok::<herald_store::Import>());
     put "/imports/{id}/data" => imports::upload,
         doc("The CSV file, streamed in; answers when it is imported", MANAGER, ok::<herald_store::Import>())
@@ -276,11 +286,12 @@ api! {
 
     get "/lists" => lists::list, doc("Black and white lists", VIEWER, ok::<Items<herald_store::NumberList>>());
     post "/lists" => lists::create,
-        doc("Create a list (global, or for one campaign)", MANAGER, created::<herald_store::NumberList>()).body(list_body);
+        doc("Create a list (global, or for one campaign)", MANAGER, created::<herald_store::NumberList>())
+            .body::<lists::CreateListRequest>();
     get "/lists/{id}" => lists::get, doc("A list", VIEWER, ok::<herald_store::NumberList>());
     patch "/lists/{id}" => lists::update,
         doc("Rename a list (its kind and campaign cannot change)", MANAGER, ok::<herald_store::NumberList>())
-            .body(list_patch_body);
+            .body::<Changes<lists::UpdateListRequest>>();
     delete "/lists/{id}" => lists::remove, doc("Remove a list and its entries", MANAGER, Reply::Empty(204));
     get "/lists/{id}/entries" => lists::entries,
         doc("A list's entries in number order, a page at a time", VIEWER, ok::<lists::EntryPage>()).query(&[
@@ -289,7 +300,7 @@ api! {
             ("limit", "1 to 1000 (default 50)"),
         ]);
     post "/lists/{id}/entries" => lists::add_entry,
-        doc("Add (or update) an entry", MANAGER, Reply::Empty(201)).body(list_entry_body);
+        doc("Add (or update) an entry", MANAGER, Reply::Empty(201)).body::<lists::AddEntryRequest>();
     delete "/lists/{id}/entries/{pattern}" => lists::remove_entry,
         doc("Remove an entry (the pattern URL-encoded)", MANAGER, Reply::Empty(204));
     put "/lists/{id}/data" => lists::upload,
@@ -301,22 +312,23 @@ api! {
         .raw_body(&["text/csv"]);
     post "/opt-outs" => lists::opt_out,
         doc("Never call this number again (the global opt-out blacklist)", MANAGER, Reply::Empty(201))
-            .body(opt_out_body);
+            .body::<lists::OptOutRequest>();
 
     get "/caller-id-pools" => caller_ids::list,
         doc("Caller-ID pools", VIEWER, ok::<Items<herald_store::CallerIdPool>>());
     post "/caller-id-pools" => caller_ids::create,
-        doc("Create a caller-ID pool", MANAGER, created::<herald_store::CallerIdPool>()).body(pool_body);
+        doc("Create a caller-ID pool", MANAGER, created::<herald_store::CallerIdPool>())
+            .body::<caller_ids::CreatePoolRequest>();
     get "/caller-id-pools/{id}" => caller_ids::get,
         doc("A pool with its numbers and their calls today", VIEWER, ok::<herald_store::CallerIdPoolDetail>());
     patch "/caller-id-pools/{id}" => caller_ids::update,
         doc("Rename a caller-ID pool or change its strategy", MANAGER, ok::<herald_store::CallerIdPool>())
-            .body(pool_patch_body);
+            .body::<Changes<caller_ids::UpdatePoolRequest>>();
     delete "/caller-id-pools/{id}" => caller_ids::remove,
         doc("Remove a caller-ID pool and its numbers, if no campaign uses it (409 otherwise)", MANAGER, Reply::Empty(204));
     put "/caller-id-pools/{id}/numbers/{number}" => caller_ids::put_number,
         doc("Add a number (E.164, URL-encoded) to the pool, or change it", MANAGER, Reply::Empty(204))
-            .body(pool_number_body);
+            .body::<caller_ids::PutNumberRequest>();
     delete "/caller-id-pools/{id}/numbers/{number}" => caller_ids::remove_number,
         doc("Remove a number from the pool", MANAGER, Reply::Empty(204));
 
@@ -328,14 +340,14 @@ api! {
             MANAGER,
             created::<webhooks::CreatedWebhook>(),
         )
-        .body(webhook_body);
+        .body::<webhooks::CreateWebhookRequest>();
     patch "/webhooks/{id}" => webhooks::update,
         doc(
             "Change a webhook's URL or campaign, or disable it (its queued deliveries then wait)",
             MANAGER,
             ok::<herald_store::Webhook>(),
         )
-        .body(webhook_patch_body);
+        .body::<Changes<webhooks::UpdateWebhookRequest>>();
     delete "/webhooks/{id}" => webhooks::remove, doc("Remove a webhook", MANAGER, Reply::Empty(204));
     get "/webhooks/{id}/deliveries" => webhooks::deliveries,
         doc(
@@ -366,255 +378,4 @@ api! {
 /// no credentials needed.
 pub fn routes() -> Vec<(&'static str, &'static str, Option<Role>)> {
     operations().into_iter().map(|operation| (operation.method, operation.path, operation.doc.role)).collect()
-}
-
-fn object(required: &[&str], properties: Value) -> Value {
-    json!({ "type": "object", "required": required, "properties": properties, "additionalProperties": false })
-}
-
-fn login_body() -> Value {
-    object(&["email", "password"], json!({ "email": { "type": "string" }, "password": { "type": "string" } }))
-}
-
-fn user_body() -> Value {
-    object(
-        &["email", "password", "role"],
-        json!({
-            "email": { "type": "string", "format": "email" },
-            "password": { "type": "string", "minLength": 12 },
-            "role": { "enum": ["admin", "manager", "viewer"] },
-            "display_name": { "type": "string", "maxLength": 200 },
-        }),
-    )
-}
-
-fn user_patch_body() -> Value {
-    object(
-        &[],
-        json!({
-            "role": { "enum": ["admin", "manager", "viewer"] },
-            "disabled": { "type": "boolean" },
-            "password": { "type": "string", "minLength": 12 },
-            "display_name": { "type": "string", "maxLength": 200 },
-        }),
-    )
-}
-
-fn token_body() -> Value {
-    object(
-        &["name"],
-        json!({ "name": { "type": "string" }, "user_id": { "type": "integer", "description": "admins only" } }),
-    )
-}
-
-fn trunk_body() -> Value {
-    object(
-        &["name", "host"],
-        json!({
-            "name": { "type": "string", "maxLength": 100 },
-            "host": { "type": "string", "description": "host name or IP address" },
-            "port": { "type": "integer", "minimum": 1, "maximum": 65535, "default": 5060 },
-            "transport": { "enum": ["udp", "tcp"], "default": "udp" },
-            "auth_username": { "type": ["string", "null"] },
-            "auth_password": { "type": ["string", "null"], "writeOnly": true },
-            "auth_password_env": { "type": ["string", "null"], "description": "environment variable of the Talkers holding the password" },
-            "from_domain": { "type": ["string", "null"] },
-            "cps_limit": { "type": "number", "exclusiveMinimum": 0, "default": 10 },
-            "max_lines": { "type": "integer", "minimum": 1, "default": 100 },
-            "enabled": { "type": "boolean", "default": true },
-        }),
-    )
-}
-
-fn campaign_body() -> Value {
-    let id = json!({ "type": ["integer", "null"], "minimum": 1 });
-    let instant = json!({ "type": ["string", "null"], "format": "date-time" });
-    object(
-        &["name"],
-        json!({
-            "name": { "type": "string", "maxLength": 200 },
-            "trunk_id": id,
-            "trunk_group_id": { "type": ["integer", "null"], "minimum": 1, "description": "route through this group (with failover) instead of trunk_id" },
-            "prompt_id": id,
-            "script_id": { "type": ["integer", "null"], "minimum": 1, "description": "play this call script instead of prompt_id" },
-            "caller_id": { "type": ["string", "null"], "description": "E.164" },
-            "caller_id_pool_id": { "type": ["integer", "null"], "description": "present numbers from this pool (its strategy) instead of caller_id" },
-            "max_attempts": { "type": "integer", "minimum": 1, "maximum": 100, "default": 1 },
-            "ring_timeout_secs": { "type": "integer", "minimum": 1, "maximum": 600, "default": 30 },
-            "cps_cap": { "type": ["number", "null"], "exclusiveMinimum": 0 },
-            "concurrency_cap": { "type": ["integer", "null"], "minimum": 1 },
-            "timezone": { "type": "string", "default": "UTC", "description": "IANA zone of the schedule" },
-            "calling_window": {
-                "type": "object",
-                "description": "local calling hours: {\"mon\": [\"09:00-17:00\"], …, \"blackout_dates\": [\"2026-12-25\"]}; \
-                                {\"country_defaults\": true, \"blackout_dates\": […]}: each number's country default \
-                                (GET /calling-hours/defaults); {} = any time",
-            },
-            "retry_rules": {
-                "type": "object",
-                "description": "{\"busy\": {\"delay_secs\": 300, \"max_attempts\": 3}, \"no_answer\": …}",
-            },
-            "whitelist_only": { "type": "boolean", "default": false },
-            "schedule_start_cron": { "type": ["string", "null"], "description": "cron in the campaign's zone" },
-            "schedule_stop_cron": { "type": ["string", "null"] },
-            "starts_at": instant,
-            "ends_at": instant,
-        }),
-    )
-}
-
-fn list_body() -> Value {
-    object(
-        &["name", "kind"],
-        json!({
-            "name": { "type": "string", "maxLength": 200 },
-            "kind": { "enum": ["black", "white"] },
-            "campaign_id": { "type": ["integer", "null"], "description": "null: every campaign" },
-        }),
-    )
-}
-
-fn list_patch_body() -> Value {
-    object(&[], json!({ "name": { "type": "string", "maxLength": 200 } }))
-}
-
-fn list_entry_body() -> Value {
-    object(
-        &["pattern"],
-        json!({
-            "pattern": { "type": "string", "pattern": "^\\+[0-9]{1,15}$" },
-            "is_prefix": { "type": "boolean", "default": false },
-            "reason": { "type": ["string", "null"], "maxLength": 500 },
-            "expires_at": { "type": ["string", "null"], "format": "date-time" },
-        }),
-    )
-}
-
-fn script_body() -> Value {
-    let step = json!({
-        "type": "object",
-        "required": ["type"],
-        "description": "a step: {type: play, prompt_id} | {type: say, text} (text-to-speech; {{tag}}, {{tag|fallback}}, \
-                        {{tag:digits}}, {{phone}}) | {type: pause, ms} | {type: gather, name, prompt: [steps], \
-                        max_digits: 1, timeout_secs: 5, attempts: 2, finish_on_key: null, branches: {\"1\": [steps]}, \
-                        otherwise: [steps]} | {type: opt_out} | {type: hangup}",
-        "properties": { "type": { "enum": ["play", "say", "pause", "gather", "opt_out", "hangup"] } },
-    });
-    object(
-        &["name", "body"],
-        json!({
-            "name": { "type": "string", "maxLength": 200 },
-            "body": {
-                "type": "object",
-                "required": ["steps"],
-                "properties": {
-                    "voice": { "type": ["string", "null"], "description": "text-to-speech voice; null: the node's default" },
-                    "on_machine": { "enum": ["continue", "hangup", "leave_message"], "default": "continue" },
-                    "voicemail": { "type": "array", "items": step, "description": "played after the beep (leave_message)" },
-                    "steps": { "type": "array", "items": step, "minItems": 1 },
-                },
-            },
-        }),
-    )
-}
-
-fn speech_body() -> Value {
-    object(
-        &["text"],
-        json!({
-            "text": { "type": "string", "maxLength": herald_scenario::MAX_TEXT },
-            "voice": { "type": ["string", "null"] },
-        }),
-    )
-}
-
-fn group_body() -> Value {
-    object(
-        &["name"],
-        json!({
-            "name": { "type": "string", "maxLength": 200 },
-            "strategy": { "enum": ["ordered", "weighted"], "default": "ordered" },
-        }),
-    )
-}
-
-fn group_member_body() -> Value {
-    object(
-        &[],
-        json!({
-            "position": { "type": "integer", "default": 0, "description": "lower first (ordered)" },
-            "weight": { "type": "integer", "minimum": 1, "default": 1, "description": "share of first tries (weighted)" },
-            "prefixes": { "type": "array", "items": { "type": "string" }, "description": "only numbers starting with one of these; empty: all" },
-        }),
-    )
-}
-
-fn webhook_body() -> Value {
-    object(
-        &["url"],
-        json!({
-            "url": { "type": "string", "format": "uri" },
-            "secret": { "type": "string", "minLength": 16, "description": "made (and returned once) when left out" },
-            "campaign_id": { "type": ["integer", "null"], "description": "only this campaign's attempts; null: all" },
-        }),
-    )
-}
-
-fn webhook_patch_body() -> Value {
-    object(
-        &[],
-        json!({
-            "url": { "type": "string", "format": "uri" },
-            "campaign_id": { "type": ["integer", "null"], "description": "only this campaign's attempts; null: all" },
-            "enabled": { "type": "boolean", "description": "false: nothing is queued, and what is queued waits" },
-        }),
-    )
-}
-
-fn pool_body() -> Value {
-    object(
-        &["name"],
-        json!({
-            "name": { "type": "string", "maxLength": 200 },
-            "strategy": { "enum": ["fixed", "round_robin", "local_presence", "least_used"], "default": "round_robin" },
-        }),
-    )
-}
-
-fn pool_patch_body() -> Value {
-    object(
-        &[],
-        json!({
-            "name": { "type": "string", "maxLength": 200 },
-            "strategy": { "enum": ["fixed", "round_robin", "local_presence", "least_used"] },
-        }),
-    )
-}
-
-fn pool_number_body() -> Value {
-    object(
-        &[],
-        json!({
-            "daily_cap": { "type": ["integer", "null"], "minimum": 1, "description": "calls per day (UTC); null: no cap" },
-            "enabled": { "type": "boolean", "default": true },
-        }),
-    )
-}
-
-fn opt_out_body() -> Value {
-    object(&["phone"], json!({ "phone": { "type": "string" }, "reason": { "type": ["string", "null"] } }))
-}
-
-fn import_body() -> Value {
-    object(
-        &["phone_column"],
-        json!({
-            "phone_column": { "type": "string", "description": "the header of the phone number column" },
-            "timezone_column": { "type": ["string", "null"] },
-            "tag_columns": {
-                "type": ["array", "null"], "items": { "type": "string" },
-                "description": "null: every other column is a tag",
-            },
-        }),
-    )
 }

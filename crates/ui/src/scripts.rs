@@ -30,6 +30,29 @@ pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -
     Ok(Json(state.store()?.call_script(parse_id(&id, "call script")?).await?))
 }
 
+/// A call script: its name and its steps.
+#[derive(schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[expect(dead_code, reason = "describes the body, which `apply` checks field by field")]
+pub(crate) struct CreateScriptRequest {
+    #[schemars(length(max = 200))]
+    name: String,
+    body: herald_scenario::Script,
+}
+
+/// Text to hear as a call would carry it.
+#[derive(schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[expect(dead_code, reason = "describes the body, which `preview` checks field by field")]
+pub(crate) struct SpeechPreviewRequest {
+    /// `{{tags}}` are left for the call to fill.
+    #[schemars(length(max = herald_scenario::MAX_TEXT))]
+    text: String,
+    /// Null: the node's default voice.
+    #[schemars(length(max = 64))]
+    voice: Option<String>,
+}
+
 /// `POST /api/v1/scripts` (manager) `{name, body}`.
 pub(crate) async fn create(
     principal: Principal,

@@ -49,12 +49,16 @@ pub(crate) async fn list(
     Ok(Json(Items { items: state.store()?.api_tokens(owner).await? }))
 }
 
-#[derive(Deserialize)]
-struct CreateTokenRequest {
+/// A new API token.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct CreateTokenRequest {
+    #[schemars(with = "String")]
     name: Option<String>,
     /// Whose token (admins only; default: the caller's).
     user_id: Option<i64>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 

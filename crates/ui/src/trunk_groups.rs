@@ -28,11 +28,18 @@ pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -
     Ok(Json(state.store()?.trunk_group(parse_id(&id, "trunk group")?).await?))
 }
 
-#[derive(Deserialize)]
-struct CreateGroupRequest {
+/// A new trunk group.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct CreateGroupRequest {
+    #[schemars(with = "String", length(max = 200))]
     name: Option<String>,
+    /// `ordered`: the first trunk that admits the call; `weighted`: first
+    /// tries shared by weight.
+    #[schemars(extend("enum" = ["ordered", "weighted", null], "default" = "ordered"))]
     strategy: Option<String>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
@@ -53,6 +60,17 @@ pub(crate) async fn create(
     fields.check()?;
     let group = changed(state.store()?.add_trunk_group(&name, &strategy, &principal.actor()).await?)?;
     Ok((StatusCode::CREATED, Json(group)))
+}
+
+/// A trunk group's fields that may change.
+#[derive(schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[expect(dead_code, reason = "describes the body, which `Patch::name_and_strategy` applies")]
+pub(crate) struct UpdateGroupRequest {
+    #[schemars(length(max = 200))]
+    name: String,
+    #[schemars(extend("enum" = ["ordered", "weighted"]))]
+    strategy: String,
 }
 
 /// `PATCH /api/v1/trunk-groups/{id}` (manager) `{name?, strategy?}`.
@@ -80,12 +98,21 @@ pub(crate) async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-struct PutMemberRequest {
+/// A trunk's place in a group.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct PutMemberRequest {
+    /// Lower first (ordered).
+    #[schemars(extend("default" = 0))]
     position: Option<i32>,
+    /// Share of first tries (weighted).
+    #[schemars(range(min = 1), extend("default" = 1))]
     weight: Option<i32>,
+    /// Only numbers starting with one of these; empty: all.
+    #[schemars(extend("default" = []))]
     prefixes: Option<Vec<String>>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 

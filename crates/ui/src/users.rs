@@ -27,13 +27,20 @@ pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -
     Ok(Json(state.store()?.user(id).await?))
 }
 
-#[derive(Deserialize)]
-struct CreateUserRequest {
+/// A new user.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct CreateUserRequest {
+    #[schemars(with = "String", email)]
     email: Option<String>,
+    #[schemars(with = "String", length(min = 12))]
     password: Option<String>,
+    #[schemars(with = "Role")]
     role: Option<String>,
+    #[schemars(length(max = 200))]
     display_name: Option<String>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
@@ -73,13 +80,19 @@ pub(crate) async fn create(
     }
 }
 
-#[derive(Deserialize)]
-struct UpdateUserRequest {
+/// Changes to a user: any of these fields.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct UpdateUserRequest {
+    #[schemars(with = "Option<Role>")]
     role: Option<String>,
     disabled: Option<bool>,
+    #[schemars(length(min = 12))]
     password: Option<String>,
+    #[schemars(length(max = 200))]
     display_name: Option<String>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 

@@ -22,12 +22,19 @@ pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Items<Web
     Ok(Json(Items { items: state.store()?.webhooks().await? }))
 }
 
-#[derive(Deserialize)]
-struct CreateWebhookRequest {
+/// A new webhook.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct CreateWebhookRequest {
+    #[schemars(with = "String", url)]
     url: Option<String>,
+    /// Made (and returned once) when left out.
+    #[schemars(length(min = 16))]
     secret: Option<String>,
+    /// Only this campaign's attempts; null: all.
     campaign_id: Option<i64>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
@@ -67,6 +74,19 @@ pub(crate) async fn create(
     fields.check()?;
     let id = changed(state.store()?.add_webhook(&url, &secret, request.campaign_id, &principal.actor()).await?)?;
     Ok((StatusCode::CREATED, Json(CreatedWebhook { id, secret })))
+}
+
+/// A webhook's fields that may change.
+#[derive(schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[expect(dead_code, reason = "describes the body, which `update` applies field by field")]
+pub(crate) struct UpdateWebhookRequest {
+    #[schemars(url)]
+    url: String,
+    /// Only this campaign's attempts; null: all.
+    campaign_id: Option<i64>,
+    /// False: nothing is queued, and what is queued waits.
+    enabled: bool,
 }
 
 /// `PATCH /api/v1/webhooks/{id}` (manager) `{url?, campaign_id?, enabled?}`:
