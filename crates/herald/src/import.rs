@@ -13,13 +13,12 @@ use herald_store::{Actor, Store};
 pub(crate) async fn run(config: &Config, campaign: i64, file: &Path) -> anyhow::Result<ExitCode> {
     let reader = tokio::fs::File::open(file).await.with_context(|| format!("opening {}", file.display()))?;
     let store = Store::connect(&config.database).await.context("connecting to PostgreSQL")?;
-    let mapping = herald_ui::contacts_csv::default_mapping();
+    let mapping = herald_imports::default_mapping();
     let import = store.create_import(campaign, &mapping, &Actor::system("import")).await?;
     store.begin_import(import.id).await?;
     let bytes = tokio_util::io::ReaderStream::with_capacity(reader, 256 * 1024);
-    let finished = herald_ui::imports::run(&store, &import, bytes)
-        .await
-        .map_err(|error| anyhow::anyhow!("import failed: {error}"))?;
+    let finished =
+        herald_imports::run(&store, &import, bytes).await.map_err(|error| anyhow::anyhow!("import failed: {error}"))?;
     let mut after = 0;
     loop {
         let errors = store.import_errors(import.id, after, 10_000).await?;

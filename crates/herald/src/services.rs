@@ -144,7 +144,7 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
     if services.ui {
         // Webhook deliveries: every UI node takes its share of the queue.
         tasks.spawn(
-            herald_ui::webhooks::Deliverer::new(store.clone(), config.ui.webhook_private_targets).run(shutdown.clone()),
+            herald_webhooks::Deliverer::new(store.clone(), config.ui.webhook_private_targets).run(shutdown.clone()),
         );
     }
     if services.scheduler {

@@ -132,8 +132,9 @@ pub enum Via {
 
 /// The authenticated user behind a request. Extracting it answers 401
 /// without valid credentials and 403 (`csrf`) for a cookie-authenticated
-/// unsafe request without the session's CSRF token; [`Principal::require`]
-/// then checks the role.
+/// unsafe request without the session's CSRF token. The route table's
+/// layer extracts it and checks the route's role before the handler runs
+/// (see `routes`); a handler that takes it gets that same principal.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub user_id: i64,
@@ -149,7 +150,9 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// `Ok` when the principal's role is `role` or above, else 403.
+    /// `Ok` when the principal's role is `role` or above, else 403. Routes
+    /// get this from the route table; handlers call it only for what
+    /// depends on the input (e.g. a token for another user).
     pub fn require(&self, role: Role) -> Result<()> {
         if self.role >= role { Ok(()) } else { Err(AppError::Forbidden) }
     }
@@ -244,11 +247,16 @@ impl FromRequestParts<AppState> for ClientAddress {
     }
 }
 
-#[derive(Deserialize)]
-struct LoginRequest {
+/// Sign-in: a user's email address and password.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct LoginRequest {
+    #[schemars(with = "String")]
     email: Option<String>,
+    #[schemars(with = "String")]
     password: Option<String>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 

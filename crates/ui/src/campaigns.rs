@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use herald_store::{
-    ActionRefused, Campaign, CampaignAction, CampaignFields, CampaignSummary, ContactEvent, Preflight, Role,
-};
+use herald_store::{ActionRefused, Campaign, CampaignAction, CampaignFields, CampaignSummary, ContactEvent, Preflight};
 use serde::Serialize;
 
 use crate::auth::Principal;
@@ -31,8 +29,7 @@ pub(crate) struct CountryHours {
 
 /// `GET /api/v1/calling-hours/defaults` (viewer): the hours a campaign
 /// whose `calling_window` is `{"country_defaults": true}` gives each number.
-pub(crate) async fn default_hours(principal: Principal) -> Result<Json<Items<CountryHours>>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn default_hours() -> Result<Json<Items<CountryHours>>> {
     let items = herald_policy::COUNTRIES_WITH_DEFAULTS
         .iter()
         .chain(&[0])
@@ -48,11 +45,9 @@ pub(crate) async fn default_hours(principal: Principal) -> Result<Json<Items<Cou
 /// `GET /api/v1/campaigns[?status=S]` (viewer): newest first; archived
 /// campaigns only with `status=archived`.
 pub(crate) async fn list(
-    principal: Principal,
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Items<Campaign>>> {
-    principal.require(Role::Viewer)?;
     let status = query.get("status").map(String::as_str);
     if let Some(status) = status
         && !STATUSES.contains(&status)
@@ -65,13 +60,80 @@ pub(crate) async fn list(
 }
 
 /// `GET /api/v1/campaigns/{id}` (viewer).
-pub(crate) async fn get(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Campaign>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Campaign>> {
     Ok(Json(state.store()?.campaign(parse_id(&id, "campaign")?).await?))
+}
+
+/// A campaign's settings.
+// `apply` reads the body field by field (`Patch`), onto these defaults.
+#[derive(schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[expect(dead_code, reason = "describes the body, which `apply` applies field by field")]
+pub(crate) struct CreateCampaignRequest {
+    #[schemars(length(max = 200))]
+    name: String,
+    #[schemars(range(min = 1))]
+    trunk_id: Option<i64>,
+    /// Route through this group (with failover) instead of `trunk_id`.
+    #[schemars(range(min = 1))]
+    trunk_group_id: Option<i64>,
+    #[schemars(range(min = 1))]
+    prompt_id: Option<i64>,
+    /// Play this call script instead of `prompt_id`.
+    #[schemars(range(min = 1))]
+    script_id: Option<i64>,
+    /// E.164.
+    #[schemars(length(max = 32))]
+    caller_id: Option<String>,
+    /// Present numbers from this pool (its strategy) instead of `caller_id`.
+    #[schemars(range(min = 1))]
+    caller_id_pool_id: Option<i64>,
+    #[serde(default = "one")]
+    #[schemars(range(min = 1, max = 100))]
+    max_attempts: i32,
+    #[serde(default = "default_ring_timeout_secs")]
+    #[schemars(range(min = 1, max = 600))]
+    ring_timeout_secs: i32,
+    /// Calls per second for this campaign, across the cluster.
+    #[schemars(extend("exclusiveMinimum" = 0, "maximum" = 10000))]
+    cps_cap: Option<f64>,
+    /// Concurrent calls for this campaign, across the cluster.
+    #[schemars(range(min = 1, max = 1000000))]
+    concurrency_cap: Option<i32>,
+    /// IANA zone of the schedule.
+    #[serde(default = "default_timezone")]
+    #[schemars(length(max = 64))]
+    timezone: String,
+    /// Local calling hours: `{"mon": ["09:00-17:00"], …, "blackout_dates":
+    /// ["2026-12-25"]}`; `{"country_defaults": true, "blackout_dates": […]}`:
+    /// each number's country default (`GET /calling-hours/defaults`); `{}`:
+    /// any time.
+    #[serde(default)]
+    calling_window: serde_json::Map<String, serde_json::Value>,
+    /// `{"busy": {"delay_secs": 300, "max_attempts": 3}, "no_answer": …}`.
+    #[serde(default)]
+    retry_rules: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    whitelist_only: bool,
+    /// Cron in the campaign's zone.
+    #[schemars(length(max = 200))]
+    schedule_start_cron: Option<String>,
+    #[schemars(length(max = 200))]
+    schedule_stop_cron: Option<String>,
+    starts_at: Option<chrono::DateTime<chrono::Utc>>,
+    ends_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn one() -> i32 {
+    1
+}
+
+fn default_ring_timeout_secs() -> i32 {
+    30
+}
+
+fn default_timezone() -> String {
+    "UTC".into()
 }
 
 /// `POST /api/v1/campaigns` (manager): a new draft.
@@ -80,7 +142,6 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<Campaign>)> {
-    principal.require(Role::Manager)?;
     let mut patch = Patch::from_body(&body)?;
     patch.require(&["name"]);
     let mut fields = CampaignFields {
@@ -91,11 +152,11 @@ pub(crate) async fn create(
         trunk_group_id: None,
         caller_id: None,
         caller_id_pool_id: None,
-        max_attempts: 1,
-        ring_timeout_secs: 30,
+        max_attempts: one(),
+        ring_timeout_secs: default_ring_timeout_secs(),
         cps_cap: None,
         concurrency_cap: None,
-        timezone: "UTC".into(),
+        timezone: default_timezone(),
         calling_window: serde_json::json!({}),
         retry_rules: serde_json::json!({}),
         whitelist_only: false,
@@ -118,7 +179,6 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<Campaign>> {
-    principal.require(Role::Manager)?;
     let id = parse_id(&id, "campaign")?;
     let mut patch = Patch::from_body(&body)?;
     if patch.is_empty() {
@@ -144,7 +204,6 @@ pub(crate) async fn action(
     State(state): State<AppState>,
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Json<Campaign>> {
-    principal.require(Role::Manager)?;
     let id = parse_id(&id, "campaign")?;
     let action = CampaignAction::parse(&action).ok_or(AppError::NotFound("action"))?;
     match state.store()?.campaign_action(id, action, &principal.actor()).await? {
@@ -169,7 +228,6 @@ pub(crate) async fn clone(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Campaign>)> {
-    principal.require(Role::Manager)?;
     let id = parse_id(&id, "campaign")?;
     Ok((StatusCode::CREATED, Json(state.store()?.clone_campaign(id, &principal.actor()).await?)))
 }
@@ -220,12 +278,7 @@ fn apply(patch: &mut Patch, fields: &mut CampaignFields) {
 }
 
 /// `GET /api/v1/campaigns/{id}/summary` (viewer).
-pub(crate) async fn summary(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<CampaignSummary>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn summary(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<CampaignSummary>> {
     let id = parse_id(&id, "campaign")?;
     Ok(Json(state.store()?.campaign_summary(id).await?))
 }
@@ -233,11 +286,9 @@ pub(crate) async fn summary(
 /// `GET /api/v1/contacts/{id}/history` (viewer): why the contact was or was
 /// not called — its attempts and the decision log, oldest first.
 pub(crate) async fn contact_history(
-    principal: Principal,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ContactEvent>>> {
-    principal.require(Role::Viewer)?;
     let id = parse_id(&id, "contact")?;
     Ok(Json(state.store()?.contact_history(id).await?))
 }
@@ -245,12 +296,7 @@ pub(crate) async fn contact_history(
 /// `GET /api/v1/campaigns/{id}/preflight` (viewer): "why is nothing
 /// dialing?" — trunk, contacts due now and in each coming hour, recent
 /// decisions, and the blockers found.
-pub(crate) async fn preflight(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Preflight>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn preflight(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Preflight>> {
     let id = parse_id(&id, "campaign")?;
     let mut preflight = state.store()?.preflight(id).await?;
     // The Talkers' last OPTIONS probes of the trunks, from Redis.

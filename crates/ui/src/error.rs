@@ -98,6 +98,18 @@ impl From<herald_store::Error> for AppError {
     }
 }
 
+impl From<herald_imports::Error> for AppError {
+    fn from(error: herald_imports::Error) -> AppError {
+        match error {
+            herald_imports::Error::Store(error) => error.into(),
+            herald_imports::Error::ParserStopped => {
+                warn!(%error, "import failed");
+                AppError::Internal
+            }
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: ErrorDetail<'a>,

@@ -1,8 +1,9 @@
 //! Contact uploads: `POST /campaigns/{id}/imports` records the column
-//! mapping, `PUT /imports/{id}/data` streams the CSV file in (rows are
-//! parsed as they arrive and `COPY`'d in batches, progress written after
-//! each), `GET /imports/{id}` shows how far it got while the upload runs, and
-//! `GET /imports/{id}/errors.csv` lists the rows that were refused.
+//! mapping, `PUT /imports/{id}/data` streams the CSV file into
+//! [`herald_imports::run`] (rows are parsed as they arrive and `COPY`'d in
+//! batches, progress written after each), `GET /imports/{id}` shows how far
+//! it got while the upload runs, and `GET /imports/{id}/errors.csv` lists
+//! the rows that were refused.
 
 use std::collections::BTreeMap;
 
@@ -12,26 +13,26 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
-use herald_store::{Import, ImportMapping, ImportProgress, Role, Store};
+use herald_store::{Import, ImportMapping};
 use serde::Deserialize;
-use tokio::sync::mpsc;
-use tracing::warn;
 
 use crate::auth::Principal;
-use crate::contacts_csv::{self, Batch};
 use crate::error::{AppError, FieldErrors, Result};
 use crate::input::{JsonBody, parse_id, reject_unknown_fields};
 use crate::{AppState, Items};
 
-/// Row errors kept per import (the counts stay exact beyond it).
-const MAX_STORED_ERRORS: i64 = 100_000;
-
-#[derive(Deserialize)]
-struct CreateImportRequest {
+/// A contact import's column mapping (its file follows).
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct CreateImportRequest {
+    /// The header of the phone number column.
+    #[schemars(with = "String")]
     phone_column: Option<String>,
     timezone_column: Option<String>,
+    /// Null: every other column is a tag.
     tag_columns: Option<Vec<String>>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
@@ -43,7 +44,6 @@ pub(crate) async fn create(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<Import>)> {
-    principal.require(Role::Manager)?;
     let campaign_id = parse_id(&id, "campaign")?;
     let request: CreateImportRequest = body.parse()?;
     let mut fields = FieldErrors::default();
@@ -65,22 +65,12 @@ pub(crate) async fn create(
 }
 
 /// `GET /api/v1/imports/{id}` (viewer).
-pub(crate) async fn get(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Import>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Import>> {
     Ok(Json(state.store()?.import(parse_id(&id, "import")?).await?))
 }
 
 /// `GET /api/v1/campaigns/{id}/imports` (viewer), newest first.
-pub(crate) async fn list(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Items<Import>>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn list(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Items<Import>>> {
     let store = state.store()?;
     let campaign_id = parse_id(&id, "campaign")?;
     store.campaign(campaign_id).await?;
@@ -89,100 +79,18 @@ pub(crate) async fn list(
 
 /// `PUT /api/v1/imports/{id}/data` (manager): the CSV file as the body,
 /// once. Answers with the finished import.
-pub(crate) async fn upload(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Result<Json<Import>> {
-    principal.require(Role::Manager)?;
+pub(crate) async fn upload(State(state): State<AppState>, Path(id): Path<String>, body: Body) -> Result<Json<Import>> {
     let store = state.store()?.clone();
     let import = store.import(parse_id(&id, "import")?).await?;
     if !store.begin_import(import.id).await? {
         return Err(AppError::Conflict("this import already has its file; create a new import"));
     }
     let stream = body.into_data_stream().map_err(std::io::Error::other);
-    Ok(Json(run(&store, &import, stream).await?))
-}
-
-/// Streams `bytes` into `import`'s campaign and returns the finished import.
-pub async fn run(
-    store: &Store,
-    import: &Import,
-    bytes: impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + Unpin + 'static,
-) -> Result<Import> {
-    let campaign = store.campaign(import.campaign_id).await?;
-    let hours = match herald_policy::CampaignHours::from_campaign_json(&campaign.calling_window) {
-        Ok(hours) => hours,
-        Err(error) => {
-            let message = format!("the campaign's calling window is invalid: {error}");
-            return Ok(store.finish_import(import.id, Some(&message)).await?);
-        }
-    };
-    let mapping = ImportMapping {
-        phone_column: import.phone_column.clone(),
-        timezone_column: import.timezone_column.clone(),
-        tag_columns: import.tag_columns.clone(),
-    };
-    // The parser runs on a blocking thread, reading the body through a
-    // bridge; at most two batches wait for the database.
-    let (batches, mut received) = mpsc::channel::<Batch>(2);
-    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(bytes));
-    let now = chrono::Utc::now();
-    let parser = tokio::task::spawn_blocking(move || {
-        contacts_csv::parse(reader, &mapping, &hours, now, |batch| batches.blocking_send(batch).is_ok())
-    });
-    let mut progress = ImportProgress::default();
-    let mut failure = None;
-    while let Some(batch) = received.recv().await {
-        match load_batch(store, import, &mut progress, batch).await {
-            Ok(()) => {}
-            Err(error) => {
-                warn!(import = import.id, %error, "import failed");
-                failure = Some("the database refused a batch; the rows before it are imported".to_owned());
-                break;
-            }
-        }
-    }
-    drop(received);
-    let parsed = parser.await.map_err(|_| AppError::Internal)?;
-    if failure.is_none()
-        && let Err(message) = parsed
-    {
-        failure = Some(message);
-    }
-    Ok(store.finish_import(import.id, failure.as_deref()).await?)
-}
-
-async fn load_batch(
-    store: &Store,
-    import: &Import,
-    progress: &mut ImportProgress,
-    batch: Batch,
-) -> herald_store::Result<()> {
-    let imported = if batch.contacts.is_empty() {
-        0
-    } else {
-        store.copy_contacts(import.campaign_id, &batch.contacts).await? as i64
-    };
-    progress.imported += imported;
-    progress.duplicates += batch.contacts.len() as i64 - imported;
-    let room = (MAX_STORED_ERRORS - progress.rejected).max(0) as usize;
-    progress.rejected += batch.errors.len() as i64;
-    progress.bytes_read = batch.bytes_read as i64;
-    progress.rows_read = batch.rows_read as i64;
-    let errors: Vec<(i64, String)> =
-        batch.errors.into_iter().take(room).map(|error| (error.line as i64, error.message)).collect();
-    store.import_progress(import.id, progress, &errors).await
+    Ok(Json(herald_imports::run(&store, &import, stream).await?))
 }
 
 /// `GET /api/v1/imports/{id}/errors.csv` (viewer): `line,message`, streamed.
-pub(crate) async fn errors_csv(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn errors_csv(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
     let store = state.store()?.clone();
     let import = store.import(parse_id(&id, "import")?).await?;
     let pages = futures_util::stream::try_unfold(Some(0_i64), move |after| {

@@ -1,6 +1,7 @@
-//! Request input read late: handlers check who is asking first, then parse
-//! what they sent, so a caller without the right role learns nothing about
-//! what input would have been valid (401 and 403 come before 400).
+//! Request input read late: the route table's role layer checks who is
+//! asking before a handler runs, and handlers parse what was sent only
+//! then, so a caller without the right role learns nothing about what
+//! input would have been valid (401 and 403 come before 400).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};

@@ -10,23 +10,28 @@
 //! the client.
 //!
 //! It never places a call: it meets the other services only in Postgres and
-//! Redis.
+//! Redis. Contact imports run in `herald-imports` and webhook deliveries in
+//! `herald-webhooks`; the handlers here start the one and configure the
+//! other.
 //!
 //! # Layout
 //!
 //! - [`auth`]: sessions, API tokens, CSRF, the [`Principal`] extractor, sign-in;
 //! - [`passwords`]: argon2id hashing, email and password rules;
 //! - `login_limiter`: the sign-in sliding window ([`LoginLimits`]);
-//! - `users`, `tokens`, `audit`, `campaigns`: the resources;
+//! - `routes`: the route table — each route's handler, the role it needs
+//!   (checked by a layer in front of the handler) and its description;
+//!   `openapi` turns the table into the OpenAPI document;
+//! - `users`, `tokens`, `audit`, `trunks`, `campaigns`, …: the resources'
+//!   handlers;
 //! - `input`: request bodies and ids, parsed after the role check.
 
 mod audit;
 pub mod auth;
 mod caller_ids;
 mod campaigns;
-pub mod contacts_csv;
 mod error;
-pub mod imports;
+mod imports;
 mod input;
 mod lists;
 pub mod live;
@@ -36,13 +41,14 @@ pub mod passwords;
 mod patch;
 mod prompts;
 mod reports;
+mod routes;
 mod scripts;
 mod tokens;
 mod trunk_groups;
 mod trunks;
 mod users;
 mod web;
-pub mod webhooks;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -62,7 +68,8 @@ use tracing::{info, warn};
 pub use auth::{Auth, AuthSettings, Principal, Via};
 pub use error::{AppError, Result};
 pub use login_limiter::LoginLimits;
-pub use openapi::{document as openapi_document, routes as api_routes};
+pub use openapi::document as openapi_document;
+pub use routes::routes as api_routes;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -113,7 +120,7 @@ pub fn ops_router(state: AppState) -> Router {
 
 /// The UI service's router: the ops routes and the REST API.
 pub fn app(state: AppState) -> Router {
-    let api = openapi::api_routes()
+    let api = routes::api_routes(&state)
         .fallback(|| async { AppError::NotFound("resource") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         // Answers about sessions and users must not sit in shared caches.

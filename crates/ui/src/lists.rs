@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use futures_util::TryStreamExt;
-use herald_store::{ListEntry, NewListEntry, NumberList, OPT_OUT_LIST, Role};
+use herald_store::{ListEntry, NewListEntry, NumberList, OPT_OUT_LIST};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
@@ -25,17 +25,22 @@ use crate::{AppState, Items};
 const UPLOAD_BATCH: usize = 10_000;
 
 /// `GET /api/v1/lists` (viewer).
-pub(crate) async fn list(principal: Principal, State(state): State<AppState>) -> Result<Json<Items<NumberList>>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Items<NumberList>>> {
     Ok(Json(Items { items: state.store()?.number_lists().await? }))
 }
 
-#[derive(Deserialize)]
-struct CreateListRequest {
+/// A new black or white list.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct CreateListRequest {
+    #[schemars(with = "String", length(max = 200))]
     name: Option<String>,
+    #[schemars(with = "String", extend("enum" = ["black", "white"]))]
     kind: Option<String>,
+    /// Null: every campaign.
     campaign_id: Option<i64>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
@@ -45,7 +50,6 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<NumberList>)> {
-    principal.require(Role::Manager)?;
     let request: CreateListRequest = body.parse()?;
     let mut fields = FieldErrors::default();
     reject_unknown_fields(&request.unknown, &mut fields);
@@ -60,12 +64,7 @@ pub(crate) async fn create(
 }
 
 /// `GET /api/v1/lists/{id}` (viewer).
-pub(crate) async fn get(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<NumberList>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<NumberList>> {
     Ok(Json(state.store()?.number_list(parse_id(&id, "list")?).await?))
 }
 
@@ -78,7 +77,6 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<NumberList>> {
-    principal.require(Role::Manager)?;
     let list_id = parse_id(&id, "list")?;
     let store = state.store()?;
     let current = store.number_list(list_id).await?;
@@ -95,13 +93,21 @@ pub(crate) async fn update(
     Ok(Json(store.rename_number_list(list_id, &name, &principal.actor()).await?))
 }
 
+/// A list's new name (its kind and campaign cannot change).
+#[derive(schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[expect(dead_code, reason = "describes the body, which `update` applies field by field")]
+pub(crate) struct UpdateListRequest {
+    #[schemars(length(max = 200))]
+    name: String,
+}
+
 /// `DELETE /api/v1/lists/{id}` (manager): the list and its entries.
 pub(crate) async fn remove(
     principal: Principal,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     changed(state.store()?.delete_number_list(parse_id(&id, "list")?, &principal.actor()).await?)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -115,12 +121,10 @@ pub(crate) struct EntryPage {
 
 /// `GET /api/v1/lists/{id}/entries?search=&after=&limit=` (viewer).
 pub(crate) async fn entries(
-    principal: Principal,
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<EntryPage>> {
-    principal.require(Role::Viewer)?;
     let list_id = parse_id(&id, "list")?;
     let mut fields = FieldErrors::default();
     let mut search = String::new();
@@ -150,13 +154,20 @@ pub(crate) async fn entries(
     Ok(Json(EntryPage { items, next }))
 }
 
-#[derive(Deserialize)]
-struct AddEntryRequest {
+/// An entry of a list: a number, or with `is_prefix` every number
+/// starting with it.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct AddEntryRequest {
+    #[schemars(with = "String", regex(pattern = r"^\+[0-9]{1,15}$"))]
     pattern: Option<String>,
+    #[schemars(extend("default" = false))]
     is_prefix: Option<bool>,
+    #[schemars(length(max = 500))]
     reason: Option<String>,
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
@@ -168,7 +179,6 @@ pub(crate) async fn add_entry(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     let list_id = parse_id(&id, "list")?;
     let request: AddEntryRequest = body.parse()?;
     let mut fields = FieldErrors::default();
@@ -197,7 +207,6 @@ pub(crate) async fn remove_entry(
     State(state): State<AppState>,
     Path((id, pattern)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     let list_id = parse_id(&id, "list")?;
     if state.store()?.remove_list_entry(list_id, &pattern, &principal.actor()).await? {
         Ok(StatusCode::NO_CONTENT)
@@ -230,7 +239,6 @@ pub(crate) async fn upload(
     Path(id): Path<String>,
     body: Body,
 ) -> Result<Json<ListUpload>> {
-    principal.require(Role::Manager)?;
     let list_id = parse_id(&id, "list")?;
     let store = state.store()?.clone();
     store.number_list(list_id).await?;
@@ -304,18 +312,21 @@ fn parse_entries(reader: impl std::io::Read, batches: &Sender) -> std::io::Resul
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct OptOutRequest {
+/// A number never to call again.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct OptOutRequest {
+    #[schemars(with = "String")]
     phone: Option<String>,
     reason: Option<String>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
 /// `POST /api/v1/opt-outs` (manager) `{phone, reason?}`: never call this
 /// number again, from any campaign.
 pub(crate) async fn opt_out(principal: Principal, State(state): State<AppState>, body: JsonBody) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     let request: OptOutRequest = body.parse()?;
     let mut fields = FieldErrors::default();
     reject_unknown_fields(&request.unknown, &mut fields);

@@ -4,11 +4,42 @@
 //! reported at once, under its field's name; keys nobody asked for are
 //! reported as unknown.
 
+use std::borrow::Cow;
+use std::marker::PhantomData;
+
 use chrono::{DateTime, Utc};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value};
 
 use crate::error::{AppError, FieldErrors, Result};
 use crate::input::JsonBody;
+
+/// The schema of a `PATCH` body made of `T`'s fields: any of them, none
+/// required, with no defaults (a field left out keeps its value). Named
+/// `UpdateX` for a `CreateX`, else as `T` is.
+pub(crate) struct Changes<T>(PhantomData<T>);
+
+impl<T: JsonSchema> JsonSchema for Changes<T> {
+    fn schema_name() -> Cow<'static, str> {
+        let name = T::schema_name();
+        match name.strip_prefix("Create") {
+            Some(rest) => format!("Update{rest}").into(),
+            None => name,
+        }
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mut schema = T::json_schema(generator);
+        schema.remove("required");
+        schema.insert("description".into(), "Any of these fields; those left out keep their values.".into());
+        if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+            for property in properties.values_mut().filter_map(Value::as_object_mut) {
+                property.remove("default");
+            }
+        }
+        schema
+    }
+}
 
 pub(crate) struct Patch {
     map: Map<String, Value>,

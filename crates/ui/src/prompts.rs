@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use herald_store::{NewPrompt, PromptInfo, Role};
+use herald_store::{NewPrompt, PromptInfo};
 use sha2::Digest;
 
 use crate::auth::Principal;
@@ -27,28 +27,17 @@ const FORMATS: &[(&str, &str)] =
     &[("wav", "audio/wav"), ("mp3", "audio/mpeg"), ("ogg", "audio/ogg"), ("oga", "audio/ogg"), ("flac", "audio/flac")];
 
 /// `GET /api/v1/prompts` (viewer).
-pub(crate) async fn list(principal: Principal, State(state): State<AppState>) -> Result<Json<Items<PromptInfo>>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Items<PromptInfo>>> {
     Ok(Json(Items { items: state.store()?.prompts().await? }))
 }
 
 /// `GET /api/v1/prompts/{id}` (viewer).
-pub(crate) async fn get(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<PromptInfo>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<PromptInfo>> {
     Ok(Json(state.store()?.prompt(parse_id(&id, "prompt")?).await?))
 }
 
 /// `GET /api/v1/prompts/{id}/audio` (viewer): the file as uploaded.
-pub(crate) async fn audio(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn audio(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
     let (content_type, audio) = state.store()?.prompt_file(parse_id(&id, "prompt")?).await?;
     let content_type = HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("audio/wav"));
     Ok(([(header::CONTENT_TYPE, content_type)], audio).into_response())
@@ -62,7 +51,6 @@ pub(crate) async fn create(
     Query(query): Query<HashMap<String, String>>,
     body: Body,
 ) -> Result<(StatusCode, Json<PromptInfo>)> {
-    principal.require(Role::Manager)?;
     let body = axum::body::to_bytes(body, MAX_PROMPT_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
     let mut fields = FieldErrors::default();
     let name = required_name(query.get("name").map(String::as_str), &mut fields);
@@ -118,7 +106,6 @@ pub(crate) async fn remove(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     let id = parse_id(&id, "prompt")?;
     changed(state.store()?.delete_prompt(id, &principal.actor()).await?)?;
     Ok(StatusCode::NO_CONTENT)

