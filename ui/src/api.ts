@@ -59,6 +59,9 @@ export interface CountryHours {
   window: WeeklyWindow;
 }
 
+/** Outcome → {delay_secs} or null (never retried); missing outcomes take Herald's default. */
+export type RetryRules = Record<string, { delay_secs: number } | null>;
+
 export interface Campaign {
   id: number;
   name: string;
@@ -78,8 +81,7 @@ export interface Campaign {
   concurrency_cap: number | null;
   timezone: string;
   calling_window: CallingWindow;
-  /** Outcome → {delay_secs} or null (never retried); missing outcomes take Herald's default. */
-  retry_rules: Record<string, { delay_secs: number } | null>;
+  retry_rules: RetryRules;
   whitelist_only: boolean;
   /** Cron expressions read in the campaign's time zone; the Scheduler follows them. */
   schedule_start_cron: string | null;

@@ -2,7 +2,7 @@
 // caller ID, dialling limits and calling hours.
 import { getList, usesCountryDefaults, type CountryHours } from "../../api";
 import { h } from "../../dom";
-import { describeCallingHours, describeDefaults } from "../campaignForm";
+import { describeCallingHours, describeDefaults } from "../campaignForm/callingHours";
 import { groupLink, poolLink } from "./links";
 import type { CampaignPage } from "./page";
 

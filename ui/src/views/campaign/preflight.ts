@@ -5,7 +5,7 @@
 import { get, type Preflight, type PreflightTrunk } from "../../api";
 import { formatNumber, formatTime, h, label, replace, type Child } from "../../dom";
 import { errorBanner } from "../../forms";
-import { describeCallingHours } from "../campaignForm";
+import { describeCallingHours } from "../campaignForm/callingHours";
 import { groupLink, poolLink } from "./links";
 import type { CampaignPage } from "./page";
 
