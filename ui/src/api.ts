@@ -1,41 +1,68 @@
 // Herald's REST API (/api/v1): types, fetch with the session's CSRF token,
 // errors as ApiError, and uploads with progress.
+//
+// The types are the OpenAPI document's schemas (ui/openapi.json, what
+// `herald openapi` prints), generated into api.gen.ts by `npm run generate`
+// and named here for the rest of the UI. Written by hand are only what the
+// document does not describe: the live event stream's ticks, and the shape
+// of the fields it leaves as any JSON (calling hours, retry rules, a call
+// script's body), read through the `as…` functions below.
+import type { components } from "./api.gen";
 
 export const API = "/api/v1";
 
-export type Role = "admin" | "manager" | "viewer";
+type Schemas = components["schemas"];
 
-export interface User {
-  id: number;
-  email: string;
-  display_name: string | null;
-  role: Role;
-  disabled: boolean;
-  created_at: string;
+export type Role = Schemas["Role"];
+export type User = Schemas["User"];
+export type LoginResponse = Schemas["LoginResponse"];
+export type MeResponse = Schemas["MeResponse"];
+export type Trunk = Schemas["Trunk"];
+export type Prompt = Schemas["PromptInfo"];
+export type Campaign = Schemas["Campaign"];
+export type CountryHours = Schemas["CountryHours"];
+export type Summary = Schemas["CampaignSummary"];
+export type Outcomes = Summary["outcomes"];
+/** A trunk as the preflight sees it, with the Talkers' last OPTIONS probe. */
+export type PreflightTrunk = Schemas["PreflightTrunk"];
+export type Preflight = Schemas["Preflight"];
+export type Import = Schemas["Import"];
+export type Attempt = Schemas["AttemptRow"];
+export type AttemptPage = Schemas["AttemptPage"];
+export type Report = Schemas["CampaignReport"];
+/** A call script: what a campaign plays to each person who answers (its body: `asScriptBody`). */
+export type Script = Schemas["CallScript"];
+export type NumberList = Schemas["NumberList"];
+/** The answer to a list's CSV upload. */
+export type ListUpload = Schemas["ListUpload"];
+export type ListEntry = Schemas["ListEntry"];
+export type EntryPage = Schemas["EntryPage"];
+export type CallerIdPool = Schemas["CallerIdPool"];
+export type CallerId = Schemas["CallerId"];
+export type CallerIdPoolDetail = Schemas["CallerIdPoolDetail"];
+export type TrunkGroup = Schemas["TrunkGroup"];
+export type TrunkGroupMember = Schemas["TrunkGroupMember"];
+export type TrunkGroupDetail = Schemas["TrunkGroupDetail"];
+export type Dashboard = Schemas["Dashboard"];
+export type Webhook = Schemas["Webhook"];
+/** One delivery of an attempt to a webhook. */
+export type WebhookDelivery = Schemas["WebhookDelivery"];
+/** The answer to creating a webhook: the secret is never shown again. */
+export type CreatedWebhook = Schemas["CreatedWebhook"];
+
+/**
+ * A list answer. The document names one schema per item type (`Items`,
+ * `Items2`, …); they all have this shape.
+ */
+export interface Items<T> {
+  items: T[];
 }
 
-export interface Trunk {
-  id: number;
-  name: string;
-  host: string;
-  port: number;
-  transport: "udp" | "tcp";
-  auth_username: string | null;
-  cps_limit: number;
-  max_lines: number;
-  enabled: boolean;
-}
+// ---------------------------------------------------------------- what the document leaves as any JSON
 
-export interface Prompt {
-  id: number;
-  name: string;
-  filename: string;
-  content_type: string;
-  duration_ms: number;
-  created_at: string;
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-
-export type CampaignStatus = "draft" | "scheduled" | "running" | "paused" | "completed" | "stopped" | "archived";
 
 /** The same local hours for every number: weekday keys ("mon"…"sun") → ["HH:MM-HH:MM", …], plus "blackout_dates"; {} means any time. */
 export type WeeklyWindow = Record<string, string[]>;
@@ -49,159 +76,31 @@ export interface CountryDefaultsWindow {
 /** A campaign's local calling hours: any time ({}), one weekly window, or each number's country default. */
 export type CallingWindow = WeeklyWindow | CountryDefaultsWindow;
 
-export function usesCountryDefaults(window: CallingWindow | null | undefined): window is CountryDefaultsWindow {
-  return (window as CountryDefaultsWindow | null | undefined)?.country_defaults === true;
+/** `Campaign.calling_window` (any JSON in the document); anything but an object reads as any time. */
+export function asCallingWindow(value: unknown): CallingWindow {
+  return isObject(value) ? (value as CallingWindow) : {};
 }
 
-/** One country's default hours; country_code 0: every country without hours of its own. */
-export interface CountryHours {
-  country_code: number;
-  window: WeeklyWindow;
+/** `CountryHours.window` (any JSON in the document): a weekly window. */
+export function asWeeklyWindow(value: unknown): WeeklyWindow {
+  return isObject(value) ? (value as WeeklyWindow) : {};
+}
+
+export function usesCountryDefaults(window: CallingWindow | null | undefined): window is CountryDefaultsWindow {
+  return (window as CountryDefaultsWindow | null | undefined)?.country_defaults === true;
 }
 
 /** Outcome → {delay_secs} or null (never retried); missing outcomes take Herald's default. */
 export type RetryRules = Record<string, { delay_secs: number } | null>;
 
-export interface Campaign {
-  id: number;
-  name: string;
-  status: CampaignStatus;
-  trunk_id: number | null;
-  /** Route through this trunk group instead of `trunk_id`. */
-  trunk_group_id: number | null;
-  prompt_id: number | null;
-  /** Play this call script instead of `prompt_id`; null: play the prompt. */
-  script_id: number | null;
-  caller_id: string | null;
-  /** Present a number from this pool (by its strategy) instead of `caller_id`. */
-  caller_id_pool_id: number | null;
-  max_attempts: number;
-  ring_timeout_secs: number;
-  cps_cap: number | null;
-  concurrency_cap: number | null;
-  timezone: string;
-  calling_window: CallingWindow;
-  retry_rules: RetryRules;
-  whitelist_only: boolean;
-  /** Cron expressions read in the campaign's time zone; the Scheduler follows them. */
-  schedule_start_cron: string | null;
-  schedule_stop_cron: string | null;
-  starts_at: string | null;
-  ends_at: string | null;
-  started_at: string | null;
-  completed_at: string | null;
-  created_at: string;
+/** `Campaign.retry_rules` (any JSON in the document). */
+export function asRetryRules(value: unknown): RetryRules {
+  return isObject(value) ? (value as RetryRules) : {};
 }
 
-export type Outcomes = Record<string, number>;
-
-export interface Summary {
-  campaign_id: number;
-  status: CampaignStatus;
-  contacts: number;
-  queued: number;
-  leased: number;
-  done: number;
-  outcomes: Outcomes;
-  attempts: number;
-  first_invite_at: string | null;
-  last_ended_at: string | null;
-}
-
-/** A trunk as the preflight sees it, with the Talkers' last OPTIONS probe. */
-export interface PreflightTrunk {
-  id: number;
-  name: string;
-  enabled: boolean;
-  cps_limit: number;
-  max_lines: number;
-  /** The Talkers' last OPTIONS probe of the trunk; null: not probed lately. */
-  answers_options: boolean | null;
-  /** What that probe saw, how long ago, from which node. */
-  probe: string | null;
-}
-
-export interface Preflight {
-  campaign_id: number;
-  status: CampaignStatus;
-  trunk: PreflightTrunk | null;
-  /** The campaign's trunk group with each of its trunks (in routing order); null: not routed through a group. */
-  trunk_group: { id: number; name: string; strategy: TrunkGroupStrategy; trunks: PreflightTrunk[] } | null;
-  has_prompt: boolean;
-  caller_id: string | null;
-  /** The campaign's caller-ID pool as it stands today. */
-  caller_ids: {
-    pool_id: number;
-    name: string;
-    numbers: number;
-    /** Enabled, not resting and under their daily cap: presentable now. */
-    available: number;
-    resting: number;
-    at_daily_cap: number;
-  } | null;
-  /** Local calling hours are set. */
-  calling_window: boolean;
-  queued: number;
-  due_now: number;
-  /** Contacts becoming due in each of the next 24 hours (hour: UTC start). */
-  due_by_hour: { hour: string; contacts: number }[];
-  /** Why contacts were not dialed in the last hour, by reason. */
-  recent_decisions: Record<string, number>;
-  /** What stops the campaign from dialing right now. */
-  blockers: string[];
-}
-
-export interface Import {
-  id: number;
-  campaign_id: number;
-  state: "waiting" | "running" | "done" | "failed";
-  bytes_read: number;
-  rows_read: number;
-  imported: number;
-  duplicates: number;
-  rejected: number;
-  error: string | null;
-  created_at: string;
-  finished_at: string | null;
-}
-
-export interface Attempt {
-  id: number;
-  contact_id: number;
-  phone: string;
-  attempt_no: number;
-  outcome: string | null;
-  sip_code: number | null;
-  sip_reason: string | null;
-  q850_cause: number | null;
-  trunk_id: number | null;
-  caller_id: string | null;
-  invite_at: string | null;
-  answered_at: string | null;
-  ended_at: string | null;
-  talk_ms: number | null;
-  dtmf: string | null;
-  amd_verdict: string | null;
-  early_media: boolean | null;
-  /** Keys collected by the call script's menus, by menu name (`{"confirm": "1"}`). */
-  answers?: Record<string, string> | null;
-  /** The person opted out at the script's opt-out step. */
-  opted_out?: boolean;
-  /** The script left its voicemail after a machine's beep. */
-  voicemail_left?: boolean;
-}
-
-export interface Report {
-  outcomes: Outcomes;
-  by_minute: { minute: string; outcomes: Outcomes }[];
-  sip_codes: Record<string, number>;
-  average_talk_ms: number | null;
-  /** Keys pressed at the script's gather steps: the gather's name, the digits, how many calls. */
-  answers?: { name: string; value: string; count: number }[];
-  /** Attempts on which the person opted out (at the script's opt_out step). */
-  opted_out?: number;
-  /** Attempts on which the script left a voicemail after a machine's beep. */
-  voicemails_left?: number;
+/** Keys collected by the call script's menus on an attempt, by menu name (`{"confirm": "1"}`); `AttemptRow.answers` is any JSON in the document. */
+export function asAnswers(value: unknown): Record<string, string> {
+  return isObject(value) ? (value as Record<string, string>) : {};
 }
 
 /** What a call script does when an answering machine picks up. */
@@ -238,105 +137,15 @@ export interface ScriptBody {
   steps: ScriptStep[];
 }
 
-/** A call script: what a campaign plays to each person who answers. */
-export interface Script {
-  id: number;
-  name: string;
-  body: ScriptBody;
-  created_at: string;
-  updated_at: string;
+/**
+ * `CallScript.body` (any JSON in the document). Not checked here: the
+ * editor reads its steps and says what it cannot read.
+ */
+export function asScriptBody(value: unknown): ScriptBody | null {
+  return isObject(value) ? (value as unknown as ScriptBody) : null;
 }
 
-export interface NumberList {
-  id: number;
-  name: string;
-  kind: "black" | "white";
-  /** null: applies to every campaign. */
-  campaign_id: number | null;
-  created_at: string;
-}
-
-/** The answer to a list's CSV upload. */
-export interface ListUpload {
-  written: number;
-  /** The first 1,000 refused lines. */
-  rejected: { line: number; message: string }[];
-  rejected_count: number;
-}
-
-export interface ListEntry {
-  pattern: string;
-  is_prefix: boolean;
-  reason: string | null;
-  expires_at: string | null;
-  created_at: string;
-}
-
-export type CallerIdStrategy = "fixed" | "round_robin" | "local_presence" | "least_used";
-
-export interface CallerIdPool {
-  id: number;
-  name: string;
-  strategy: CallerIdStrategy;
-  created_at: string;
-}
-
-export interface CallerId {
-  id: number;
-  pool_id: number;
-  number: string;
-  /** Calls per day; null: no cap. */
-  daily_cap: number | null;
-  /** Not presented until then (its answer rate collapsed); past or null: available. */
-  rested_until: string | null;
-  enabled: boolean;
-  /** Calls presenting it today (UTC). */
-  used_today: number;
-}
-
-export interface CallerIdPoolDetail extends CallerIdPool {
-  numbers: CallerId[];
-}
-
-export type TrunkGroupStrategy = "ordered" | "weighted";
-
-export interface TrunkGroup {
-  id: number;
-  name: string;
-  strategy: TrunkGroupStrategy;
-  created_at: string;
-}
-
-export interface TrunkGroupMember {
-  trunk_id: number;
-  /** Ordered groups try lower positions first. */
-  position: number;
-  /** Weighted groups share calls in proportion to it (≥ 1). */
-  weight: number;
-  /** E.164 beginnings ("+4930"); empty: every number. */
-  prefixes: string[];
-}
-
-export interface TrunkGroupDetail extends TrunkGroup {
-  members: TrunkGroupMember[];
-}
-
-export interface Dashboard {
-  campaigns: {
-    id: number;
-    name: string;
-    status: CampaignStatus;
-    trunk_id: number | null;
-    contacts: number;
-    queued: number;
-    leased: number;
-    done: number;
-    outcomes: Outcomes;
-    started_at: string | null;
-  }[];
-  /** lines_in_use is null when Redis does not answer. */
-  trunks: { id: number; name: string; cps_limit: number; max_lines: number; enabled: boolean; lines_in_use: number | null }[];
-}
+// ---------------------------------------------------------------- the live event stream (not in the document)
 
 /** One attempt as the live event stream carries it. */
 export interface LiveAttempt {
@@ -361,48 +170,6 @@ export interface Tick {
   active_calls: { total: number; by_trunk: Record<string, number>; by_campaign: Record<string, number> };
   dialed_by_trunk: Record<string, number>;
   attempts: LiveAttempt[];
-}
-
-export interface Webhook {
-  id: number;
-  url: string;
-  /** null: every campaign. */
-  campaign_id: number | null;
-  enabled: boolean;
-  created_at: string;
-  /** Deliveries waiting for their (next) try. */
-  pending: number;
-  /** Deliveries given up on after every retry. */
-  failed: number;
-  delivered: number;
-  last_error: string | null;
-}
-
-/** One delivery of an attempt to a webhook. */
-export interface WebhookDelivery {
-  id: number;
-  attempt_id: number;
-  /** Tries made since it was queued (or last retried by hand). */
-  tries: number;
-  /** The HTTP status the endpoint last answered; null: no answer yet (see last_error). */
-  last_status: number | null;
-  last_error: string | null;
-  delivered_at: string | null;
-  /** Given up after every retry. */
-  failed: boolean;
-  /** When it is tried next; null once delivered or given up. */
-  next_try_at: string | null;
-}
-
-/** The answer to creating a webhook: the secret is never shown again. */
-export interface CreatedWebhook {
-  id: number;
-  secret: string;
-}
-
-export interface Items<T> {
-  items: T[];
-  next?: string | null;
 }
 
 /** An error answer from the API: `{"error": {code, message, fields}}`. */
@@ -564,17 +331,4 @@ export function uploadWithProgress<T>(
     };
     request.send(file);
   });
-}
-
-/** Every page of a paged list (`next` cursors), up to `limit` items. */
-export async function getAll<T>(path: string, limit = 10_000): Promise<T[]> {
-  const items: T[] = [];
-  let after: string | null | undefined = undefined;
-  do {
-    const separator = path.includes("?") ? "&" : "?";
-    const page: Items<T> = await get<Items<T>>(after ? `${path}${separator}after=${encodeURIComponent(after)}` : path);
-    items.push(...page.items);
-    after = page.next;
-  } while (after && items.length < limit);
-  return items;
 }

@@ -1,6 +1,6 @@
 // Herald's web UI: the shell (navigation, sign-in state) and the routes.
 import "./style.css";
-import { ApiError, get, post, setCsrfToken, setUnauthenticatedHandler, type User } from "./api";
+import { ApiError, get, post, setCsrfToken, setUnauthenticatedHandler, type MeResponse, type User } from "./api";
 import { h, replace } from "./dom";
 import { currentPath, match, navigate, route, type Cleanup } from "./router";
 import { canWrite, isAdmin, setUser, user } from "./session";
@@ -170,9 +170,9 @@ async function start(): Promise<void> {
     if (user()) void render();
   });
   try {
-    const me = await get<{ user: User; via: string; csrf_token: string | null }>("/auth/me");
+    const me = await get<MeResponse>("/auth/me");
     setUser(me.user);
-    setCsrfToken(me.csrf_token);
+    setCsrfToken(me.csrf_token ?? null);
     await render();
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {

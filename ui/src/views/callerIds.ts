@@ -1,13 +1,13 @@
 // Caller-ID pools: the numbers a campaign presents instead of its fixed
 // caller ID, one per call by the pool's strategy, each with an optional
 // daily cap; Herald rests a number whose answer rate collapses.
-import { ApiError, del, get, patch, post, put, type CallerId, type CallerIdPool, type CallerIdPoolDetail, type CallerIdStrategy, type Items } from "../api";
+import { ApiError, del, get, patch, post, put, type CallerId, type CallerIdPool, type CallerIdPoolDetail, type Items } from "../api";
 import { formatNumber, formatTime, h, replace } from "../dom";
 import { busy, conflictOn, errorBanner, field, flash, formAlert, input, showErrors, strategyField, values } from "../forms";
 import { canWrite } from "../session";
 
-/** Each strategy: its name and how it picks the number for a call. */
-export const STRATEGIES: Record<CallerIdStrategy, { text: string; explanation: string }> = {
+/** Each strategy Herald knows (the API's `strategy` is a string): its name and how it picks the number for a call. */
+export const STRATEGIES: Record<string, { text: string; explanation: string }> = {
   fixed: { text: "Fixed", explanation: "The first available number; the others stand by." },
   round_robin: { text: "Round robin", explanation: "Each number in turn." },
   local_presence: { text: "Local presence", explanation: "The number sharing the longest prefix with the callee, e.g. the same area code." },
@@ -15,11 +15,11 @@ export const STRATEGIES: Record<CallerIdStrategy, { text: string; explanation: s
 };
 
 export function strategyText(strategy: string): string {
-  return STRATEGIES[strategy as CallerIdStrategy]?.text ?? strategy;
+  return STRATEGIES[strategy]?.text ?? strategy;
 }
 
 function explanation(strategy: string): string {
-  return STRATEGIES[strategy as CallerIdStrategy]?.explanation ?? "";
+  return STRATEGIES[strategy]?.explanation ?? "";
 }
 
 /** A positive whole number, null for "", or a field error for `name`. */
@@ -116,7 +116,7 @@ export async function callerIdPoolView(main: HTMLElement, params: Record<string,
   }
 
   function resting(number: CallerId): boolean {
-    return number.rested_until !== null && new Date(number.rested_until).getTime() > Date.now();
+    return number.rested_until != null && new Date(number.rested_until).getTime() > Date.now();
   }
 
   function renderNumbers(): void {
@@ -137,8 +137,8 @@ export async function callerIdPoolView(main: HTMLElement, params: Record<string,
             const capCell = h(
               "td",
               { class: "num", "data-testid": "usage" },
-              `${formatNumber(number.used_today)} / ${number.daily_cap === null ? "no cap" : formatNumber(number.daily_cap)}`,
-              number.daily_cap !== null && number.used_today >= number.daily_cap ? [" ", h("span", { class: "badge off" }, "cap reached")] : null,
+              `${formatNumber(number.used_today)} / ${number.daily_cap == null ? "no cap" : formatNumber(number.daily_cap)}`,
+              number.daily_cap != null && number.used_today >= number.daily_cap ? [" ", h("span", { class: "badge off" }, "cap reached")] : null,
             );
             return h(
               "tr",

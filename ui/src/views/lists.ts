@@ -1,6 +1,6 @@
 // Black and white lists: numbers or prefixes never (black) or only (white)
 // called, globally or for one campaign, with optional expiry.
-import { api, del, get, patch, post, type Campaign, type Items, type ListEntry, type ListUpload, type NumberList } from "../api";
+import { api, del, get, patch, post, type Campaign, type EntryPage, type Items, type ListEntry, type ListUpload, type NumberList } from "../api";
 import { formatTime, h, replace } from "../dom";
 import { busy, campaignScope, errorBanner, field, flash, formAlert, input, select, showErrors, values } from "../forms";
 import { navigate } from "../router";
@@ -111,9 +111,9 @@ export async function listView(main: HTMLElement, params: Record<string, string>
     if (search.value.trim()) query.set("search", search.value.trim());
     const cursor = cursors[cursors.length - 1];
     if (cursor) query.set("after", cursor);
-    let page: Items<ListEntry>;
+    let page: EntryPage;
     try {
-      page = await get<Items<ListEntry>>(`/lists/${id}/entries?${query}`);
+      page = await get<EntryPage>(`/lists/${id}/entries?${query}`);
     } catch (error) {
       errorBanner(entriesError, error);
       return;

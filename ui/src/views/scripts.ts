@@ -2,7 +2,7 @@
 // text with the contact's details, recorded prompts, keypress menus,
 // opt-out, and what to do on an answering machine. The list, and one
 // script's editor (new or existing).
-import { ApiError, del, get, getList, patch, post, type Campaign, type Prompt, type Script } from "../api";
+import { ApiError, asScriptBody, del, get, getList, patch, post, type Campaign, type Prompt, type Script } from "../api";
 import { formatTime, h, replace } from "../dom";
 import { busy, clearErrors, conflictOn, errorBanner, field, flash, formAlert, input, showErrors } from "../forms";
 import { navigate } from "../router";
@@ -32,17 +32,19 @@ export async function scriptsView(main: HTMLElement) {
         h(
           "tbody",
           null,
-          rows.map((script) =>
-            h(
+          rows.map((script) => {
+            const body = asScriptBody(script.body);
+            const machine = body?.on_machine;
+            return h(
               "tr",
               { "data-script": script.id },
               h("th", { scope: "row" }, h("a", { href: `#/scripts/${script.id}` }, script.name)),
-              h("td", { class: "num" }, stepCount(script.body)),
-              h("td", null, ON_MACHINE[script.body?.on_machine] ?? script.body?.on_machine ?? "–"),
-              h("td", null, script.body?.voice ?? h("span", { class: "muted" }, "default")),
+              h("td", { class: "num" }, stepCount(body)),
+              h("td", null, (machine && ON_MACHINE[machine]) ?? machine ?? "–"),
+              h("td", null, body?.voice ?? h("span", { class: "muted" }, "default")),
               h("td", null, formatTime(script.updated_at)),
-            ),
-          ),
+            );
+          }),
         ),
       )
     : h("p", { class: "muted" }, "No scripts yet.", canWrite() ? [" ", h("a", { href: "#/scripts/new" }, "Write the first one"), "."] : null);
@@ -69,7 +71,7 @@ async function scriptScreen(main: HTMLElement, id: number | null) {
     replace(main, h("h1", { tabindex: "-1" }, "New script"), h("p", { class: "muted" }, "Only managers and admins write scripts."));
     return;
   }
-  const editor = scriptEditor(script?.body ?? emptyScript(), prompts, !writable);
+  const editor = scriptEditor(asScriptBody(script?.body) ?? emptyScript(), prompts, !writable);
   const name = input("name", { required: true, value: script?.name ?? "", autocomplete: "off", disabled: !writable });
   const submit = h("button", { type: "submit", class: "primary" }, script ? "Save script" : "Create script");
   const updated = h("p", { class: "hint", "data-testid": "script-updated" }, script ? `Created ${formatTime(script.created_at)} · updated ${formatTime(script.updated_at)}` : "");

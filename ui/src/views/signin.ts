@@ -1,5 +1,5 @@
 // Sign-in: email and password; keeps the answer's CSRF token in memory.
-import { post, type User } from "../api";
+import { post, type LoginResponse, type User } from "../api";
 import { h, replace } from "../dom";
 import { busy, field, formAlert, input, showErrors } from "../forms";
 
@@ -20,7 +20,7 @@ export function signInView(app: HTMLElement, signedIn: (user: User, csrf: string
     event.preventDefault();
     try {
       const answer = await busy(submit, () =>
-        post<{ user: User; csrf_token: string; expires_at: string }>("/auth/login", { email: email.value.trim(), password: password.value }),
+        post<LoginResponse>("/auth/login", { email: email.value.trim(), password: password.value }),
       );
       signedIn(answer.user, answer.csrf_token);
     } catch (error) {

@@ -1,23 +1,23 @@
 // Trunk groups: the trunks a campaign's calls may use instead of a single
 // trunk, tried by number prefix, then by position (ordered) or weight
 // (weighted), with failover to the next trunk and a circuit breaker.
-import { ApiError, del, get, patch, post, put, type Items, type Trunk, type TrunkGroup, type TrunkGroupDetail, type TrunkGroupMember, type TrunkGroupStrategy } from "../api";
+import { ApiError, del, get, patch, post, put, type Items, type Trunk, type TrunkGroup, type TrunkGroupDetail, type TrunkGroupMember } from "../api";
 import { formatNumber, formatTime, h, replace } from "../dom";
 import { busy, conflictOn, errorBanner, field, flash, formAlert, input, select, showErrors, strategyField, values } from "../forms";
 import { canWrite } from "../session";
 
-/** Each strategy: its name and how it picks the trunk for a call. */
-export const GROUP_STRATEGIES: Record<TrunkGroupStrategy, { text: string; explanation: string }> = {
+/** Each strategy Herald knows (the API's `strategy` is a string): its name and how it picks the trunk for a call. */
+export const GROUP_STRATEGIES: Record<string, { text: string; explanation: string }> = {
   ordered: { text: "Ordered", explanation: "Lower position first; the next trunk only when one fails." },
   weighted: { text: "Weighted", explanation: "Calls shared among the trunks in proportion to their weights." },
 };
 
 export function groupStrategyText(strategy: string): string {
-  return GROUP_STRATEGIES[strategy as TrunkGroupStrategy]?.text ?? strategy;
+  return GROUP_STRATEGIES[strategy]?.text ?? strategy;
 }
 
 function explanation(strategy: string): string {
-  return GROUP_STRATEGIES[strategy as TrunkGroupStrategy]?.explanation ?? "";
+  return GROUP_STRATEGIES[strategy]?.explanation ?? "";
 }
 
 /** How a group routes a call, as Herald's Talkers do it. */

@@ -1,6 +1,6 @@
 // A campaign's status badge, the actions its status allows (start, pause,
 // stop, clone, …) and, for a draft, what to do next.
-import { post, type Campaign, type CampaignStatus } from "../../api";
+import { post, type Campaign } from "../../api";
 import { h, replace } from "../../dom";
 import { busy, errorBanner, flash } from "../../forms";
 import { navigate } from "../../router";
@@ -9,8 +9,8 @@ import type { CampaignPage } from "./page";
 
 type Action = "start" | "schedule" | "pause" | "resume" | "stop" | "clone" | "archive";
 
-/** What a campaign in each status can do next (as Herald's store allows). */
-const ACTIONS: Record<CampaignStatus, Action[]> = {
+/** What a campaign in each status can do next (as Herald's store allows); the API's `status` is a string. */
+const ACTIONS: Record<string, Action[]> = {
   draft: ["start", "schedule", "clone", "archive"],
   scheduled: ["start", "stop", "clone"],
   running: ["pause", "stop", "clone"],
@@ -69,7 +69,7 @@ export function actionsPanel(page: CampaignPage, changed: () => void): ActionsPa
       return;
     }
     const hasSchedule = Boolean(campaign.schedule_start_cron || campaign.starts_at);
-    const buttons = ACTIONS[campaign.status]
+    const buttons = (ACTIONS[campaign.status] ?? [])
       .filter((action) => action !== "schedule" || hasSchedule)
       .map((action) =>
         h(

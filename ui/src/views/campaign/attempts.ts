@@ -1,6 +1,6 @@
 // A campaign's calls: filtered by outcome and phone, a page of 50 at a
 // time, exported as CSV.
-import { API, get, type Attempt, type Items, type Trunk } from "../../api";
+import { API, asAnswers, get, type Attempt, type AttemptPage, type Trunk } from "../../api";
 import { formatClock, formatTime, h, label, replaceKeepingFocus } from "../../dom";
 import { errorBanner, field, select } from "../../forms";
 import type { CampaignPage } from "./page";
@@ -45,9 +45,9 @@ export function attemptsPanel(page: CampaignPage): AttemptsPanel {
     if (phoneFilter.value.trim()) query.set("phone", phoneFilter.value.trim());
     const cursor = cursors[cursors.length - 1];
     if (cursor) query.set("after", cursor);
-    let attempts: Items<Attempt>;
+    let attempts: AttemptPage;
     try {
-      attempts = await get<Items<Attempt>>(`/campaigns/${id}/attempts?${query}`);
+      attempts = await get<AttemptPage>(`/campaigns/${id}/attempts?${query}`);
     } catch (error) {
       errorBanner(table, error);
       return;
@@ -77,7 +77,7 @@ export function attemptsPanel(page: CampaignPage): AttemptsPanel {
 
 /** What the call script collected on an attempt: "confirm=1 · opted out · voicemail left". */
 function scriptResult(attempt: Attempt): string {
-  const parts = Object.entries(attempt.answers ?? {}).map(([name, value]) => `${name}=${value}`);
+  const parts = Object.entries(asAnswers(attempt.answers)).map(([name, value]) => `${name}=${value}`);
   if (attempt.opted_out) parts.push("opted out");
   if (attempt.voicemail_left) parts.push("voicemail left");
   return parts.join(" · ");

@@ -1,6 +1,6 @@
 // The line under a campaign's title: route, what answered calls hear,
 // caller ID, dialling limits and calling hours.
-import { getList, usesCountryDefaults, type CountryHours } from "../../api";
+import { asCallingWindow, getList, usesCountryDefaults, type CountryHours } from "../../api";
 import { h } from "../../dom";
 import { describeCallingHours, describeDefaults } from "../campaignForm/callingHours";
 import { groupLink, poolLink } from "./links";
@@ -17,7 +17,7 @@ export function campaignFacts(page: CampaignPage): HTMLElement {
     " · Caller ID: ",
     campaign.caller_id_pool_id != null ? poolLink(page) : campaign.caller_id ?? "–",
     ` · up to ${campaign.max_attempts} attempt${campaign.max_attempts === 1 ? "" : "s"}, ring ${campaign.ring_timeout_secs} s · CPS cap ${campaign.cps_cap ?? "trunk's"} · concurrency cap ${campaign.concurrency_cap ?? "trunk's"} · ${campaign.timezone} · calling hours: `,
-    h("span", { "data-testid": "calling-hours" }, describeCallingHours(campaign.calling_window)),
+    h("span", { "data-testid": "calling-hours" }, describeCallingHours(asCallingWindow(campaign.calling_window))),
     countryDefaultHours(page),
   );
 }
@@ -36,7 +36,7 @@ function message(page: CampaignPage): (HTMLElement | string)[] {
 /** Country defaults: what they are, once Herald lists them. */
 function countryDefaultHours(page: CampaignPage): HTMLElement {
   const shown = h("span", { class: "muted", "data-testid": "calling-hours-defaults" });
-  if (usesCountryDefaults(page.campaign.calling_window)) {
+  if (usesCountryDefaults(asCallingWindow(page.campaign.calling_window))) {
     getList<CountryHours>("/calling-hours/defaults").then(
       (defaults) => (shown.textContent = ` (${describeDefaults(defaults)})`),
       () => {},

@@ -2,7 +2,7 @@
 // /campaigns/{id}/preflight), its route's trunks with their OPTIONS probes,
 // its caller IDs, calling hours, contacts due, and why contacts were not
 // dialled in the last hour.
-import { get, type Preflight, type PreflightTrunk } from "../../api";
+import { asCallingWindow, get, type Preflight, type PreflightTrunk } from "../../api";
 import { formatNumber, formatTime, h, label, replace, type Child } from "../../dom";
 import { errorBanner } from "../../forms";
 import { describeCallingHours } from "../campaignForm/callingHours";
@@ -80,7 +80,7 @@ function details(page: CampaignPage, preflight: Preflight): HTMLElement {
           ),
         ]
       : null,
-    h("dt", null, "Calling hours"), h("dd", null, preflight.calling_window ? `${describeCallingHours(campaign.calling_window)} (local to each contact)` : "any time"),
+    h("dt", null, "Calling hours"), h("dd", null, preflight.calling_window ? `${describeCallingHours(asCallingWindow(campaign.calling_window))} (local to each contact)` : "any time"),
     h("dt", null, "Waiting to be called"), h("dd", null, formatNumber(preflight.queued)),
     h("dt", null, "Due now"), h("dd", null, formatNumber(preflight.due_now)),
   );

@@ -1,6 +1,6 @@
 // The campaign form's folded section: retry delays by outcome, the
 // Scheduler's crons and bounds, and whitelist-only dialling.
-import type { Campaign, RetryRules } from "../../api";
+import { asRetryRules, type Campaign, type RetryRules } from "../../api";
 import { h } from "../../dom";
 import { field, input } from "../../forms";
 
@@ -21,7 +21,7 @@ function localInput(value: string | null | undefined): string {
 }
 
 export function advanced(campaign: Campaign | null): HTMLElement {
-  const retryRules = campaign?.retry_rules ?? {};
+  const retryRules = asRetryRules(campaign?.retry_rules);
   const set = Boolean(Object.keys(retryRules).length || campaign?.whitelist_only || campaign?.schedule_start_cron || campaign?.schedule_stop_cron || campaign?.starts_at || campaign?.ends_at);
   return h(
     "details",

@@ -1,7 +1,7 @@
 // A campaign's local calling hours in words (any time; one weekly window of
 // weekday × "HH:MM-HH:MM" ranges; or each number's country default), plus
 // blackout dates; and Herald's country default hours.
-import { getList, usesCountryDefaults, type CallingWindow, type CountryHours, type WeeklyWindow } from "../../api";
+import { asWeeklyWindow, getList, usesCountryDefaults, type CallingWindow, type CountryHours, type WeeklyWindow } from "../../api";
 import { h } from "../../dom";
 
 export const WEEKDAYS: [string, string][] = [
@@ -52,7 +52,7 @@ export function countryText(code: number): string {
 
 /** Each country's default hours as one line: "+1: Mon–Sat 09:00–20:00; +7: …; every other country: …". */
 export function describeDefaults(defaults: CountryHours[]): string {
-  return defaults.map((entry) => `${countryText(entry.country_code)}: ${describeWeek(entry.window)}`).join("; ");
+  return defaults.map((entry) => `${countryText(entry.country_code)}: ${describeWeek(asWeeklyWindow(entry.window))}`).join("; ");
 }
 
 /** The campaign's calling hours in words: which mode, the hours of a weekly window, the blackout dates. */
@@ -75,7 +75,7 @@ export function defaultsTable(defaults: CountryHours[]): HTMLElement {
     h(
       "tbody",
       null,
-      defaults.map((entry) => h("tr", null, h("th", { scope: "row" }, countryText(entry.country_code)), h("td", null, describeWeek(entry.window)))),
+      defaults.map((entry) => h("tr", null, h("th", { scope: "row" }, countryText(entry.country_code)), h("td", null, describeWeek(asWeeklyWindow(entry.window))))),
     ),
   );
 }

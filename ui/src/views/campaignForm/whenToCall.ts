@@ -1,7 +1,7 @@
 // The campaign form's "When to call": its time zone and the local calling
 // hours (any time, the same weekly hours for every number, or each
 // number's country default), with blackout dates.
-import { ApiError, type Campaign, type CallingWindow, type CountryHours, type WeeklyWindow } from "../../api";
+import { ApiError, asCallingWindow, type Campaign, type CallingWindow, type CountryHours, type WeeklyWindow } from "../../api";
 import { h } from "../../dom";
 import { field, input } from "../../forms";
 import { defaultsTable, hoursMode, WEEKDAYS, type HoursMode } from "./callingHours";
@@ -26,7 +26,7 @@ export function whenToCall(campaign: Campaign | null, defaults: CountryHours[] |
     h("legend", null, "When to call"),
     field("Time zone", input("timezone", { value: campaign?.timezone ?? "UTC", list: "timezones", autocomplete: "off" }), "For schedules; calling hours follow each contact's own zone."),
     zoneList,
-    callingHours(campaign?.calling_window ?? {}, defaults),
+    callingHours(asCallingWindow(campaign?.calling_window), defaults),
   );
 }
 

@@ -158,7 +158,7 @@ function deliveryRow(delivery: WebhookDelivery, retry: Retry): HTMLElement {
     h("td", { class: "num" }, `#${delivery.attempt_id}`),
     h("td", { "data-testid": "delivery-state" }, deliveryState(delivery)),
     h("td", { class: "num", "data-testid": "delivery-tries" }, formatNumber(delivery.tries)),
-    h("td", { class: "num" }, delivery.last_status === null ? h("span", { class: "muted" }, "none") : String(delivery.last_status)),
+    h("td", { class: "num" }, delivery.last_status == null ? h("span", { class: "muted" }, "none") : String(delivery.last_status)),
     h("td", null, delivery.last_error ? h("span", { class: "blockers" }, delivery.last_error) : h("span", { class: "muted" }, "none")),
     h("td", null, deliveryWhen(delivery)),
     h(

@@ -50,7 +50,7 @@ export function webhookList(initial: Webhook[], campaigns: Campaign[], hooks: We
 
   /** The campaigns a webhook hears: every one, or one (a link to it). */
   function scope(webhook: Webhook): HTMLElement | string {
-    if (webhook.campaign_id === null) return "every campaign";
+    if (webhook.campaign_id == null) return "every campaign";
     return h("a", { href: `#/campaigns/${webhook.campaign_id}` }, campaignNames.get(webhook.campaign_id) ?? `campaign #${webhook.campaign_id}`);
   }
 
@@ -157,10 +157,10 @@ function editForm(
 ): HTMLFormElement {
   const scopeSelect = campaignScope(campaigns);
   // An archived campaign is not offered for new webhooks, but this one may hear it still.
-  if (webhook.campaign_id !== null && ![...scopeSelect.options].some((option) => option.value === String(webhook.campaign_id))) {
+  if (webhook.campaign_id != null && ![...scopeSelect.options].some((option) => option.value === String(webhook.campaign_id))) {
     scopeSelect.append(h("option", { value: String(webhook.campaign_id) }, campaignNames.get(webhook.campaign_id) ?? `campaign #${webhook.campaign_id}`));
   }
-  scopeSelect.value = webhook.campaign_id === null ? "" : String(webhook.campaign_id);
+  scopeSelect.value = webhook.campaign_id == null ? "" : String(webhook.campaign_id);
   const urlInput = input("url", { type: "url", required: true, value: webhook.url, autocomplete: "off" });
   const save = h("button", { type: "submit", class: "primary" }, "Save");
   const form = h(
@@ -175,7 +175,7 @@ function editForm(
     const data = values(form);
     try {
       const changed = await busy(save, () => patch<Webhook>(`/webhooks/${webhook.id}`, { url: data.url, campaign_id: data.campaign_id ? Number(data.campaign_id) : null }));
-      flash(`Webhook to ${changed.url} saved: ${changed.campaign_id === null ? "every campaign" : `the attempts of ${campaignNames.get(changed.campaign_id) ?? `campaign #${changed.campaign_id}`}`}.`);
+      flash(`Webhook to ${changed.url} saved: ${changed.campaign_id == null ? "every campaign" : `the attempts of ${campaignNames.get(changed.campaign_id) ?? `campaign #${changed.campaign_id}`}`}.`);
       await done.saved();
     } catch (error) {
       // 409: the campaign is gone (deleted meanwhile).
