@@ -1594,9 +1594,17 @@ export interface components {
             /** Format: int64 */
             due_now: number;
             has_prompt: boolean;
+            /**
+             * @description The most calls per second and at once the campaign can make, and
+             *     whose cap sets each.
+             */
+            limits: components["schemas"]["PreflightLimits"];
             /** Format: int64 */
             queued: number;
-            /** @description Why contacts were not dialed in the last hour, by reason. */
+            /**
+             * @description Why contacts were not dialed in the last hour, by reason (and why
+             *     dialed ones waited: `campaign_cps_cap`, `trunk_line_cap`, …).
+             */
             recent_decisions: {
                 [key: string]: number;
             };
@@ -1631,6 +1639,19 @@ export interface components {
             strategy: string;
             /** @description In the group's order. */
             trunks: components["schemas"]["PreflightTrunk"][];
+        };
+        /** @description The campaign's ceilings: the lower of its own caps and its trunks'. */
+        PreflightLimits: {
+            /** Format: int64 */
+            concurrent_calls?: number | null;
+            concurrent_calls_set_by?: string | null;
+            /**
+             * Format: double
+             * @description Calls per second at most (`None`: no enabled trunk and no cap).
+             */
+            cps?: number | null;
+            /** @description `campaign` or `trunks`: whose cap is the lower (the campaign's when equal). */
+            cps_set_by?: string | null;
         };
         PreflightTrunk: {
             /**
