@@ -1095,6 +1095,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description An entry of a list: a number, or with `is_prefix` every number
+         *     starting with it.
+         */
+        AddEntryRequest: {
+            /** Format: date-time */
+            expires_at?: string | null;
+            /** @default false */
+            is_prefix: boolean | null;
+            pattern: string;
+            reason?: string | null;
+        };
         AnswerCount: {
             /** Format: int64 */
             count: number;
@@ -1369,6 +1381,191 @@ export interface components {
             /** @description A calling window (`{"mon": ["09:00-20:00"], …}`). */
             window: unknown;
         };
+        /** @description A campaign's settings. */
+        CreateCampaignRequest: {
+            /** @description E.164. */
+            caller_id?: string | null;
+            /**
+             * Format: int64
+             * @description Present numbers from this pool (its strategy) instead of `caller_id`.
+             */
+            caller_id_pool_id?: number | null;
+            /**
+             * @description Local calling hours: `{"mon": ["09:00-17:00"], …, "blackout_dates":
+             *     ["2026-12-25"]}`; `{"country_defaults": true, "blackout_dates": […]}`:
+             *     each number's country default (`GET /calling-hours/defaults`); `{}`:
+             *     any time.
+             * @default {}
+             */
+            calling_window: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: int32
+             * @description Concurrent calls for this campaign, across the cluster.
+             */
+            concurrency_cap?: number | null;
+            /**
+             * Format: double
+             * @description Calls per second for this campaign, across the cluster.
+             */
+            cps_cap?: number | null;
+            /** Format: date-time */
+            ends_at?: string | null;
+            /**
+             * Format: int32
+             * @default 1
+             */
+            max_attempts: number;
+            name: string;
+            /** Format: int64 */
+            prompt_id?: number | null;
+            /**
+             * @description `{"busy": {"delay_secs": 300, "max_attempts": 3}, "no_answer": …}`.
+             * @default {}
+             */
+            retry_rules: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: int32
+             * @default 30
+             */
+            ring_timeout_secs: number;
+            /** @description Cron in the campaign's zone. */
+            schedule_start_cron?: string | null;
+            schedule_stop_cron?: string | null;
+            /**
+             * Format: int64
+             * @description Play this call script instead of `prompt_id`.
+             */
+            script_id?: number | null;
+            /** Format: date-time */
+            starts_at?: string | null;
+            /**
+             * @description IANA zone of the schedule.
+             * @default UTC
+             */
+            timezone: string;
+            /**
+             * Format: int64
+             * @description Route through this group (with failover) instead of `trunk_id`.
+             */
+            trunk_group_id?: number | null;
+            /** Format: int64 */
+            trunk_id?: number | null;
+            /** @default false */
+            whitelist_only: boolean;
+        };
+        /** @description A new trunk group. */
+        CreateGroupRequest: {
+            name: string;
+            /**
+             * @description `ordered`: the first trunk that admits the call; `weighted`: first
+             *     tries shared by weight.
+             * @default ordered
+             * @enum {string|null}
+             */
+            strategy: "ordered" | "weighted" | null;
+        };
+        /** @description A contact import's column mapping (its file follows). */
+        CreateImportRequest: {
+            /** @description The header of the phone number column. */
+            phone_column: string;
+            /** @description Null: every other column is a tag. */
+            tag_columns?: string[] | null;
+            timezone_column?: string | null;
+        };
+        /** @description A new black or white list. */
+        CreateListRequest: {
+            /**
+             * Format: int64
+             * @description Null: every campaign.
+             */
+            campaign_id?: number | null;
+            /** @enum {string} */
+            kind: "black" | "white";
+            name: string;
+        };
+        /** @description A new caller-ID pool. */
+        CreatePoolRequest: {
+            name: string;
+            /**
+             * @description How a call's caller ID is picked from the pool.
+             * @default round_robin
+             * @enum {string|null}
+             */
+            strategy: "fixed" | "round_robin" | "local_presence" | "least_used" | null;
+        };
+        /** @description A call script: its name and its steps. */
+        CreateScriptRequest: {
+            body: components["schemas"]["Script"];
+            name: string;
+        };
+        /** @description A new API token. */
+        CreateTokenRequest: {
+            name: string;
+            /**
+             * Format: int64
+             * @description Whose token (admins only; default: the caller's).
+             */
+            user_id?: number | null;
+        };
+        /** @description A carrier's SIP trunk. */
+        CreateTrunkRequest: {
+            auth_password?: string | null;
+            /** @description Environment variable of the Talkers holding the password. */
+            auth_password_env?: string | null;
+            auth_username?: string | null;
+            /**
+             * Format: double
+             * @description Calls per second (INVITEs sent).
+             * @default 10
+             */
+            cps_limit: number;
+            /** @default true */
+            enabled: boolean;
+            from_domain?: string | null;
+            /** @description Host name or IP address. */
+            host: string;
+            /**
+             * Format: int32
+             * @description Concurrent calls.
+             * @default 100
+             */
+            max_lines: number;
+            name: string;
+            /**
+             * Format: int32
+             * @default 5060
+             */
+            port: number;
+            /**
+             * @default udp
+             * @enum {string}
+             */
+            transport: "udp" | "tcp";
+        };
+        /** @description A new user. */
+        CreateUserRequest: {
+            display_name?: string | null;
+            /** Format: email */
+            email: string;
+            password: string;
+            role: components["schemas"]["Role"];
+        };
+        /** @description A new webhook. */
+        CreateWebhookRequest: {
+            /**
+             * Format: int64
+             * @description Only this campaign's attempts; null: all.
+             */
+            campaign_id?: number | null;
+            /** @description Made (and returned once) when left out. */
+            secret?: string | null;
+            /** Format: uri */
+            url: string;
+        };
         CreatedToken: {
             /** @description The bearer secret. Shown once: only its hash is kept. */
             secret: string;
@@ -1540,6 +1737,11 @@ export interface components {
             /** Format: uint64 */
             written: number;
         };
+        /** @description Sign-in: a user's email address and password. */
+        LoginRequest: {
+            email: string;
+            password: string;
+        };
         LoginResponse: {
             csrf_token: string;
             /** Format: date-time */
@@ -1575,6 +1777,12 @@ export interface components {
             /** @description black or white. */
             kind: string;
             name: string;
+        };
+        OnMachine: "continue" | "hangup" | "leave_message";
+        /** @description A number never to call again. */
+        OptOutRequest: {
+            phone: string;
+            reason?: string | null;
         };
         /** @description "Why is nothing dialing?" — what a campaign needs to dial, checked now. */
         Preflight: {
@@ -1682,6 +1890,39 @@ export interface components {
             id: number;
             name: string;
         };
+        /** @description A trunk's place in a group. */
+        PutMemberRequest: {
+            /**
+             * Format: int32
+             * @description Lower first (ordered).
+             * @default 0
+             */
+            position: number | null;
+            /**
+             * @description Only numbers starting with one of these; empty: all.
+             * @default []
+             */
+            prefixes: string[] | null;
+            /**
+             * Format: int32
+             * @description Share of first tries (weighted).
+             * @default 1
+             */
+            weight: number | null;
+        };
+        /**
+         * @description A number of a caller-ID pool: the fields sent change, the others keep
+         *     their values (a new number: no cap, enabled).
+         */
+        PutNumberRequest: {
+            /**
+             * Format: int32
+             * @description Calls per day (UTC); null: no cap.
+             */
+            daily_cap?: number | null;
+            /** @default true */
+            enabled: boolean;
+        };
         RejectedLine: {
             /** Format: uint64 */
             line: number;
@@ -1689,6 +1930,89 @@ export interface components {
         };
         /** @description What a user may do. Ordered: every role may do what the roles below it may. */
         Role: "viewer" | "manager" | "admin";
+        /** @description A call script: its steps, and what to do when a machine answers. */
+        Script: {
+            /**
+             * @description What to do when answering-machine detection says a machine answered.
+             * @default continue
+             */
+            on_machine: components["schemas"]["OnMachine"];
+            /** @description What an answering person hears, in order; the call ends after the last. */
+            steps: components["schemas"]["Step"][];
+            /**
+             * @description Text-to-speech voice for `say` steps (an espeak-ng voice such as
+             *     `en-us`, or the HTTP engine's voice); `None`: the node's default.
+             * @default null
+             */
+            voice: string | null;
+            /**
+             * @description Played after the machine's beep when `on_machine` is `leave_message`.
+             * @default []
+             */
+            voicemail: components["schemas"]["Step"][];
+        };
+        /** @description Text to hear as a call would carry it. */
+        SpeechPreviewRequest: {
+            /** @description `{{tags}}` are left for the call to fill. */
+            text: string;
+            /** @description Null: the node's default voice. */
+            voice?: string | null;
+        };
+        /** @description One step of a script. */
+        Step: {
+            /** Format: int64 */
+            prompt_id: number;
+            /** @constant */
+            type: "play";
+        } | {
+            text: string;
+            /** @constant */
+            type: "say";
+        } | {
+            /** Format: uint32 */
+            ms: number;
+            /** @constant */
+            type: "pause";
+        } | {
+            /**
+             * Format: uint8
+             * @default 2
+             */
+            attempts: number;
+            /** @default {} */
+            branches: {
+                [key: string]: components["schemas"]["Step"][];
+            };
+            /**
+             * @description A key that ends the input early (not kept), e.g. `#`.
+             * @default null
+             */
+            finish_on_key: string | null;
+            /**
+             * Format: uint8
+             * @default 1
+             */
+            max_digits: number;
+            name: string;
+            /** @default [] */
+            otherwise: components["schemas"]["Step"][];
+            /** @default [] */
+            prompt: components["schemas"]["Step"][];
+            /**
+             * Format: uint32
+             * @description Waiting after the prompt, and between keys.
+             * @default 5
+             */
+            timeout_secs: number;
+            /** @constant */
+            type: "gather";
+        } | {
+            /** @constant */
+            type: "opt_out";
+        } | {
+            /** @constant */
+            type: "hangup";
+        };
         /** @description A carrier SIP trunk as stored. */
         Trunk: {
             auth_password?: string | null;
@@ -1736,6 +2060,134 @@ export interface components {
             trunk_id: number;
             /** Format: int32 */
             weight: number;
+        };
+        /** @description Any of these fields; those left out keep their values. */
+        UpdateCampaignRequest: {
+            /** @description E.164. */
+            caller_id?: string | null;
+            /**
+             * Format: int64
+             * @description Present numbers from this pool (its strategy) instead of `caller_id`.
+             */
+            caller_id_pool_id?: number | null;
+            /**
+             * @description Local calling hours: `{"mon": ["09:00-17:00"], …, "blackout_dates":
+             *     ["2026-12-25"]}`; `{"country_defaults": true, "blackout_dates": […]}`:
+             *     each number's country default (`GET /calling-hours/defaults`); `{}`:
+             *     any time.
+             */
+            calling_window?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: int32
+             * @description Concurrent calls for this campaign, across the cluster.
+             */
+            concurrency_cap?: number | null;
+            /**
+             * Format: double
+             * @description Calls per second for this campaign, across the cluster.
+             */
+            cps_cap?: number | null;
+            /** Format: date-time */
+            ends_at?: string | null;
+            /** Format: int32 */
+            max_attempts?: number;
+            name?: string;
+            /** Format: int64 */
+            prompt_id?: number | null;
+            /** @description `{"busy": {"delay_secs": 300, "max_attempts": 3}, "no_answer": …}`. */
+            retry_rules?: {
+                [key: string]: unknown;
+            };
+            /** Format: int32 */
+            ring_timeout_secs?: number;
+            /** @description Cron in the campaign's zone. */
+            schedule_start_cron?: string | null;
+            schedule_stop_cron?: string | null;
+            /**
+             * Format: int64
+             * @description Play this call script instead of `prompt_id`.
+             */
+            script_id?: number | null;
+            /** Format: date-time */
+            starts_at?: string | null;
+            /** @description IANA zone of the schedule. */
+            timezone?: string;
+            /**
+             * Format: int64
+             * @description Route through this group (with failover) instead of `trunk_id`.
+             */
+            trunk_group_id?: number | null;
+            /** Format: int64 */
+            trunk_id?: number | null;
+            whitelist_only?: boolean;
+        };
+        /** @description Any of these fields; those left out keep their values. */
+        UpdateGroupRequest: {
+            name?: string;
+            /** @enum {string} */
+            strategy?: "ordered" | "weighted";
+        };
+        /** @description Any of these fields; those left out keep their values. */
+        UpdateListRequest: {
+            name?: string;
+        };
+        /** @description Any of these fields; those left out keep their values. */
+        UpdatePoolRequest: {
+            name?: string;
+            /** @enum {string} */
+            strategy?: "fixed" | "round_robin" | "local_presence" | "least_used";
+        };
+        /** @description Any of these fields; those left out keep their values. */
+        UpdateScriptRequest: {
+            body?: components["schemas"]["Script"];
+            name?: string;
+        };
+        /** @description Any of these fields; those left out keep their values. */
+        UpdateTrunkRequest: {
+            auth_password?: string | null;
+            /** @description Environment variable of the Talkers holding the password. */
+            auth_password_env?: string | null;
+            auth_username?: string | null;
+            /**
+             * Format: double
+             * @description Calls per second (INVITEs sent).
+             */
+            cps_limit?: number;
+            enabled?: boolean;
+            from_domain?: string | null;
+            /** @description Host name or IP address. */
+            host?: string;
+            /**
+             * Format: int32
+             * @description Concurrent calls.
+             */
+            max_lines?: number;
+            name?: string;
+            /** Format: int32 */
+            port?: number;
+            /** @enum {string} */
+            transport?: "udp" | "tcp";
+        };
+        /** @description Changes to a user: any of these fields. */
+        UpdateUserRequest: {
+            disabled?: boolean | null;
+            display_name?: string | null;
+            password?: string | null;
+            role?: components["schemas"]["Role"] | null;
+        };
+        /** @description Any of these fields; those left out keep their values. */
+        UpdateWebhookRequest: {
+            /**
+             * Format: int64
+             * @description Only this campaign's attempts; null: all.
+             */
+            campaign_id?: number | null;
+            /** @description False: nothing is queued, and what is queued waits. */
+            enabled?: boolean;
+            /** Format: uri */
+            url?: string;
         };
         /** @description A user as the API shows it: no password hash. */
         User: {
@@ -1885,10 +2337,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    email: string;
-                    password: string;
-                };
+                "application/json": components["schemas"]["LoginRequest"];
             };
         };
         responses: {
@@ -2078,14 +2527,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    /**
-                     * @default round_robin
-                     * @enum {unknown}
-                     */
-                    strategy?: "fixed" | "round_robin" | "local_presence" | "least_used";
-                };
+                "application/json": components["schemas"]["CreatePoolRequest"];
             };
         };
         responses: {
@@ -2270,11 +2712,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name?: string;
-                    /** @enum {unknown} */
-                    strategy?: "fixed" | "round_robin" | "local_presence" | "least_used";
-                };
+                "application/json": components["schemas"]["UpdatePoolRequest"];
             };
         };
         responses: {
@@ -2346,12 +2784,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description calls per day (UTC); null: no cap */
-                    daily_cap?: number | null;
-                    /** @default true */
-                    enabled?: boolean;
-                };
+                "application/json": components["schemas"]["PutNumberRequest"];
             };
         };
         responses: {
@@ -2581,43 +3014,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description E.164 */
-                    caller_id?: string | null;
-                    /** @description present numbers from this pool (its strategy) instead of caller_id */
-                    caller_id_pool_id?: number | null;
-                    /** @description local calling hours: {"mon": ["09:00-17:00"], …, "blackout_dates": ["2026-12-25"]}; {"country_defaults": true, "blackout_dates": […]}: each number's country default (GET /calling-hours/defaults); {} = any time */
-                    calling_window?: Record<string, never>;
-                    concurrency_cap?: number | null;
-                    cps_cap?: number | null;
-                    /** Format: date-time */
-                    ends_at?: string | null;
-                    /** @default 1 */
-                    max_attempts?: number;
-                    name: string;
-                    prompt_id?: number | null;
-                    /** @description {"busy": {"delay_secs": 300, "max_attempts": 3}, "no_answer": …} */
-                    retry_rules?: Record<string, never>;
-                    /** @default 30 */
-                    ring_timeout_secs?: number;
-                    /** @description cron in the campaign's zone */
-                    schedule_start_cron?: string | null;
-                    schedule_stop_cron?: string | null;
-                    /** @description play this call script instead of prompt_id */
-                    script_id?: number | null;
-                    /** Format: date-time */
-                    starts_at?: string | null;
-                    /**
-                     * @description IANA zone of the schedule
-                     * @default UTC
-                     */
-                    timezone?: string;
-                    /** @description route through this group (with failover) instead of trunk_id */
-                    trunk_group_id?: number | null;
-                    trunk_id?: number | null;
-                    /** @default false */
-                    whitelist_only?: boolean;
-                };
+                "application/json": components["schemas"]["CreateCampaignRequest"];
             };
         };
         responses: {
@@ -2737,43 +3134,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description E.164 */
-                    caller_id?: string | null;
-                    /** @description present numbers from this pool (its strategy) instead of caller_id */
-                    caller_id_pool_id?: number | null;
-                    /** @description local calling hours: {"mon": ["09:00-17:00"], …, "blackout_dates": ["2026-12-25"]}; {"country_defaults": true, "blackout_dates": […]}: each number's country default (GET /calling-hours/defaults); {} = any time */
-                    calling_window?: Record<string, never>;
-                    concurrency_cap?: number | null;
-                    cps_cap?: number | null;
-                    /** Format: date-time */
-                    ends_at?: string | null;
-                    /** @default 1 */
-                    max_attempts?: number;
-                    name: string;
-                    prompt_id?: number | null;
-                    /** @description {"busy": {"delay_secs": 300, "max_attempts": 3}, "no_answer": …} */
-                    retry_rules?: Record<string, never>;
-                    /** @default 30 */
-                    ring_timeout_secs?: number;
-                    /** @description cron in the campaign's zone */
-                    schedule_start_cron?: string | null;
-                    schedule_stop_cron?: string | null;
-                    /** @description play this call script instead of prompt_id */
-                    script_id?: number | null;
-                    /** Format: date-time */
-                    starts_at?: string | null;
-                    /**
-                     * @description IANA zone of the schedule
-                     * @default UTC
-                     */
-                    timezone?: string;
-                    /** @description route through this group (with failover) instead of trunk_id */
-                    trunk_group_id?: number | null;
-                    trunk_id?: number | null;
-                    /** @default false */
-                    whitelist_only?: boolean;
-                };
+                "application/json": components["schemas"]["UpdateCampaignRequest"];
             };
         };
         responses: {
@@ -3099,13 +3460,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description the header of the phone number column */
-                    phone_column: string;
-                    /** @description null: every other column is a tag */
-                    tag_columns?: string[] | null;
-                    timezone_column?: string | null;
-                };
+                "application/json": components["schemas"]["CreateImportRequest"];
             };
         };
         responses: {
@@ -3805,13 +4160,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description null: every campaign */
-                    campaign_id?: number | null;
-                    /** @enum {unknown} */
-                    kind: "black" | "white";
-                    name: string;
-                };
+                "application/json": components["schemas"]["CreateListRequest"];
             };
         };
         responses: {
@@ -3996,9 +4345,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name?: string;
-                };
+                "application/json": components["schemas"]["UpdateListRequest"];
             };
         };
         responses: {
@@ -4205,14 +4552,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** Format: date-time */
-                    expires_at?: string | null;
-                    /** @default false */
-                    is_prefix?: boolean;
-                    pattern: string;
-                    reason?: string | null;
-                };
+                "application/json": components["schemas"]["AddEntryRequest"];
             };
         };
         responses: {
@@ -4345,10 +4685,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    phone: string;
-                    reason?: string | null;
-                };
+                "application/json": components["schemas"]["OptOutRequest"];
             };
         };
         responses: {
@@ -4750,27 +5087,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    body: {
-                        /**
-                         * @default continue
-                         * @enum {unknown}
-                         */
-                        on_machine?: "continue" | "hangup" | "leave_message";
-                        steps: {
-                            /** @enum {unknown} */
-                            type: "play" | "say" | "pause" | "gather" | "opt_out" | "hangup";
-                        }[];
-                        /** @description text-to-speech voice; null: the node's default */
-                        voice?: string | null;
-                        /** @description played after the beep (leave_message) */
-                        voicemail?: {
-                            /** @enum {unknown} */
-                            type: "play" | "say" | "pause" | "gather" | "opt_out" | "hangup";
-                        }[];
-                    };
-                    name: string;
-                };
+                "application/json": components["schemas"]["CreateScriptRequest"];
             };
         };
         responses: {
@@ -4955,27 +5272,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    body: {
-                        /**
-                         * @default continue
-                         * @enum {unknown}
-                         */
-                        on_machine?: "continue" | "hangup" | "leave_message";
-                        steps: {
-                            /** @enum {unknown} */
-                            type: "play" | "say" | "pause" | "gather" | "opt_out" | "hangup";
-                        }[];
-                        /** @description text-to-speech voice; null: the node's default */
-                        voice?: string | null;
-                        /** @description played after the beep (leave_message) */
-                        voicemail?: {
-                            /** @enum {unknown} */
-                            type: "play" | "say" | "pause" | "gather" | "opt_out" | "hangup";
-                        }[];
-                    };
-                    name: string;
-                };
+                "application/json": components["schemas"]["UpdateScriptRequest"];
             };
         };
         responses: {
@@ -5044,10 +5341,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    text: string;
-                    voice?: string | null;
-                };
+                "application/json": components["schemas"]["SpeechPreviewRequest"];
             };
         };
         responses: {
@@ -5157,11 +5451,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    /** @description admins only */
-                    user_id?: number;
-                };
+                "application/json": components["schemas"]["CreateTokenRequest"];
             };
         };
         responses: {
@@ -5333,14 +5623,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    /**
-                     * @default ordered
-                     * @enum {unknown}
-                     */
-                    strategy?: "ordered" | "weighted";
-                };
+                "application/json": components["schemas"]["CreateGroupRequest"];
             };
         };
         responses: {
@@ -5525,14 +5808,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    /**
-                     * @default ordered
-                     * @enum {unknown}
-                     */
-                    strategy?: "ordered" | "weighted";
-                };
+                "application/json": components["schemas"]["UpdateGroupRequest"];
             };
         };
         responses: {
@@ -5604,20 +5880,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description lower first (ordered)
-                     * @default 0
-                     */
-                    position?: number;
-                    /** @description only numbers starting with one of these; empty: all */
-                    prefixes?: string[];
-                    /**
-                     * @description share of first tries (weighted)
-                     * @default 1
-                     */
-                    weight?: number;
-                };
+                "application/json": components["schemas"]["PutMemberRequest"];
             };
         };
         responses: {
@@ -5797,29 +6060,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    auth_password?: string | null;
-                    /** @description environment variable of the Talkers holding the password */
-                    auth_password_env?: string | null;
-                    auth_username?: string | null;
-                    /** @default 10 */
-                    cps_limit?: number;
-                    /** @default true */
-                    enabled?: boolean;
-                    from_domain?: string | null;
-                    /** @description host name or IP address */
-                    host: string;
-                    /** @default 100 */
-                    max_lines?: number;
-                    name: string;
-                    /** @default 5060 */
-                    port?: number;
-                    /**
-                     * @default udp
-                     * @enum {unknown}
-                     */
-                    transport?: "udp" | "tcp";
-                };
+                "application/json": components["schemas"]["CreateTrunkRequest"];
             };
         };
         responses: {
@@ -6004,29 +6245,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    auth_password?: string | null;
-                    /** @description environment variable of the Talkers holding the password */
-                    auth_password_env?: string | null;
-                    auth_username?: string | null;
-                    /** @default 10 */
-                    cps_limit?: number;
-                    /** @default true */
-                    enabled?: boolean;
-                    from_domain?: string | null;
-                    /** @description host name or IP address */
-                    host: string;
-                    /** @default 100 */
-                    max_lines?: number;
-                    name: string;
-                    /** @default 5060 */
-                    port?: number;
-                    /**
-                     * @default udp
-                     * @enum {unknown}
-                     */
-                    transport?: "udp" | "tcp";
-                };
+                "application/json": components["schemas"]["UpdateTrunkRequest"];
             };
         };
         responses: {
@@ -6142,14 +6361,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    display_name?: string;
-                    /** Format: email */
-                    email: string;
-                    password: string;
-                    /** @enum {unknown} */
-                    role: "admin" | "manager" | "viewer";
-                };
+                "application/json": components["schemas"]["CreateUserRequest"];
             };
         };
         responses: {
@@ -6269,13 +6481,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    disabled?: boolean;
-                    display_name?: string;
-                    password?: string;
-                    /** @enum {unknown} */
-                    role?: "admin" | "manager" | "viewer";
-                };
+                "application/json": components["schemas"]["UpdateUserRequest"];
             };
         };
         responses: {
@@ -6391,14 +6597,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description only this campaign's attempts; null: all */
-                    campaign_id?: number | null;
-                    /** @description made (and returned once) when left out */
-                    secret?: string;
-                    /** Format: uri */
-                    url: string;
-                };
+                "application/json": components["schemas"]["CreateWebhookRequest"];
             };
         };
         responses: {
@@ -6525,14 +6724,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description only this campaign's attempts; null: all */
-                    campaign_id?: number | null;
-                    /** @description false: nothing is queued, and what is queued waits */
-                    enabled?: boolean;
-                    /** Format: uri */
-                    url?: string;
-                };
+                "application/json": components["schemas"]["UpdateWebhookRequest"];
             };
         };
         responses: {
