@@ -5,8 +5,8 @@
 // `herald openapi` prints), generated into api.gen.ts by `npm run generate`
 // and named here for the rest of the UI. Written by hand are only what the
 // document does not describe: the live event stream's ticks, and the shape
-// of the fields it leaves as any JSON (calling hours, retry rules, a call
-// script's body), read through the `as…` functions below.
+// of the fields it leaves as any JSON (calling hours, retry rules; a call
+// script's body in replies), read through the `as…` functions below.
 import type { components } from "./api.gen";
 
 export const API = "/api/v1";
@@ -60,7 +60,8 @@ export interface Items<T> {
 
 // ---------------------------------------------------------------- what the document leaves as any JSON
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
@@ -104,42 +105,18 @@ export function asAnswers(value: unknown): Record<string, string> {
 }
 
 /** What a call script does when an answering machine picks up. */
-export type OnMachine = "continue" | "hangup" | "leave_message";
+export type OnMachine = Schemas["OnMachine"];
 
 /** One step of a call script; `gather` collects keys and branches on them. */
-export type ScriptStep =
-  | { type: "say"; text: string }
-  | { type: "play"; prompt_id: number | null }
-  | { type: "pause"; ms: number }
-  | {
-      type: "gather";
-      /** The answer's name in the report ("confirm"). */
-      name: string;
-      prompt: ScriptStep[];
-      max_digits: number;
-      timeout_secs: number;
-      attempts: number;
-      finish_on_key: string | null;
-      /** Keys pressed ("1", "12", "#") → the steps that follow them. */
-      branches: Record<string, ScriptStep[]>;
-      /** Played when no branch matches (or nothing was pressed). */
-      otherwise: ScriptStep[];
-    }
-  | { type: "opt_out" }
-  | { type: "hangup" };
+export type ScriptStep = Schemas["Step"];
 
-export interface ScriptBody {
-  /** An espeak-ng voice name ("en-us"); null: the server's default. */
-  voice: string | null;
-  on_machine: OnMachine;
-  /** Played after the beep when `on_machine` is "leave_message". */
-  voicemail: ScriptStep[];
-  steps: ScriptStep[];
-}
+/** A call script's body, as the API takes it (`CreateScriptRequest.body`). */
+export type ScriptBody = Schemas["Script"];
 
 /**
- * `CallScript.body` (any JSON in the document). Not checked here: the
- * editor reads its steps and says what it cannot read.
+ * `CallScript.body` (any JSON in the document's reply, a `Script` in its
+ * requests). Not checked here: the editor reads its steps and says what it
+ * cannot read.
  */
 export function asScriptBody(value: unknown): ScriptBody | null {
   return isObject(value) ? (value as unknown as ScriptBody) : null;

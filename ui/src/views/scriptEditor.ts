@@ -4,10 +4,10 @@
 // request ("body.steps[1].prompt_id"), so that the API's field errors land
 // next to what they are about. The cards, the drafts they edit, the paths
 // and the previews are modules of views/scriptEditor/.
-import { ApiError, type OnMachine, type Prompt, type ScriptBody } from "../api";
+import { ApiError, isObject, type OnMachine, type Prompt, type ScriptBody } from "../api";
 import { h, replace, uid } from "../dom";
 import { field, input, select } from "../forms";
-import { fromDrafts, isObject, SPOKEN_STEPS, toDrafts, TOP_STEPS, unfinished, unknownKeys } from "./scriptEditor/drafts";
+import { fromDrafts, SPOKEN_STEPS, toDrafts, TOP_STEPS, unfinished, unknownKeys } from "./scriptEditor/drafts";
 import type { FocusTarget, StepEditing } from "./scriptEditor/editing";
 import { errorSummary, placeErrors } from "./scriptEditor/errors";
 import { focusAfterRender, stepList } from "./scriptEditor/stepCards";

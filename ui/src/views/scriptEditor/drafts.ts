@@ -1,7 +1,7 @@
 // A call script's steps as the editor holds them ("drafts"): the API's
 // steps, with a keypress menu's branches as an ordered list of keys; read
 // from and written back to the body the API takes.
-import type { Prompt, ScriptBody, ScriptStep } from "../../api";
+import { isObject, type Prompt, type ScriptBody, type ScriptStep } from "../../api";
 
 /** A step as the editor holds it: the API's step, with a gather's branches as an ordered list. */
 export type Draft = { type: string; [key: string]: unknown };
@@ -17,10 +17,6 @@ export type StepType = "say" | "play" | "pause" | "gather" | "opt_out" | "hangup
 export const TOP_STEPS: StepType[] = ["say", "play", "pause", "gather", "opt_out", "hangup"];
 export const BRANCH_STEPS: StepType[] = ["say", "play", "pause", "opt_out", "hangup"];
 export const SPOKEN_STEPS: StepType[] = ["say", "play", "pause"];
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 export function toDrafts(raw: unknown, where: string): Draft[] {
   if (raw === undefined || raw === null) return [];
