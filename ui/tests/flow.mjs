@@ -579,6 +579,10 @@ try {
     log(`  bad row reported on line ${lines.join(", ")}`);
     await until("the summary to count the contacts", async () => numberIn(await page.getByTestId("summary-contacts").innerText()) === expectedContacts, 10_000);
     log(`  preflight: ${(await page.getByTestId("blockers").innerText()).replace(/\s+/g, " ")}`);
+    // The campaign has no caps of its own: its trunk's set its ceilings.
+    const limits = await page.getByTestId("preflight-limits").innerText();
+    check(/calls per second \(its trunks' caps\)/.test(limits) && /calls at once \(its trunks' caps\)/.test(limits), `the preflight's ceilings: ${limits}`);
+    log(`  preflight ceilings: ${limits}`);
   });
 
   await step(on, "blacklist one contact", async () => {

@@ -80,10 +80,21 @@ function details(page: CampaignPage, preflight: Preflight): HTMLElement {
           ),
         ]
       : null,
+    h("dt", null, "At most"), h("dd", { "data-testid": "preflight-limits" }, ceilings(preflight)),
     h("dt", null, "Calling hours"), h("dd", null, preflight.calling_window ? `${describeCallingHours(asCallingWindow(campaign.calling_window))} (local to each contact)` : "any time"),
     h("dt", null, "Waiting to be called"), h("dd", null, formatNumber(preflight.queued)),
     h("dt", null, "Due now"), h("dd", null, formatNumber(preflight.due_now)),
   );
+}
+
+/** The campaign's ceilings: the lower of its own caps and its trunks', and whose each is. */
+function ceilings(preflight: Preflight): string {
+  const { limits } = preflight;
+  const whose = (setBy: string | null | undefined) => (setBy === "campaign" ? "the campaign's cap" : "its trunks' caps");
+  const parts: string[] = [];
+  if (limits.cps != null) parts.push(`${formatNumber(limits.cps, Number.isInteger(limits.cps) ? 0 : 1)} calls per second (${whose(limits.cps_set_by)})`);
+  if (limits.concurrent_calls != null) parts.push(`${formatNumber(limits.concurrent_calls)} calls at once (${whose(limits.concurrent_calls_set_by)})`);
+  return parts.length ? parts.join(" · ") : "no trunk to dial through";
 }
 
 /** Contacts becoming due in each of the coming hours (those with any). */
@@ -103,14 +114,14 @@ function dueByHour(preflight: Preflight): Child {
   );
 }
 
-/** Why contacts were not dialled in the last hour, by reason. */
+/** Why contacts were not dialled, or waited for a cap before they were, in the last hour, by reason. */
 function recentDecisions(preflight: Preflight): Child {
   const decisions = Object.entries(preflight.recent_decisions ?? {});
   if (!decisions.length) return null;
   return h(
     "details",
     { open: true },
-    h("summary", null, "Not dialed in the last hour, by reason"),
+    h("summary", null, "Not dialed, or held back by a cap, in the last hour"),
     h("table", { class: "compact" }, h("tbody", null, decisions.map(([reason, count]) => h("tr", null, h("td", null, label(reason)), h("td", { class: "num" }, formatNumber(count)))))),
   );
 }
