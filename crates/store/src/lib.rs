@@ -8,20 +8,45 @@
 //! only through the indexes made for it.
 //!
 //! This crate knows nothing of SIP, Redis or HTTP.
+//!
+//! # Layout
+//!
+//! One module per entity, each with its model and its queries; every change
+//! a manager makes is audited in the transaction that makes it.
+//!
+//! - `trunks`, `trunk_groups`, `caller_ids`: what calls go out through, and
+//!   as whom.
+//! - `prompts`, `scripts`: what calls play.
+//! - `campaigns`: the campaign model and every status write;
+//!   `campaigns::lifecycle` defines the statuses and the moves between them,
+//!   once, for the store, the Scheduler and the API.
+//! - `contacts`: adding contacts in bulk.
+//! - `dispatch`: the dialing path (claim, renew, finish, reap), the hot path.
+//! - `lists`: black and white lists, their verdicts and the opt-out list.
+//! - `imports`: contact uploads and their progress.
+//! - `reports`, `preflight`: what managers read back (summary, attempts,
+//!   report, dashboard; why nothing is dialing).
+//! - `webhooks`: subscriptions and their delivery queue.
+//! - `users`, `sessions`, `tokens`: who may use the API.
+//! - `audit`: the audit log; `changes`: the refusable change and the audited
+//!   delete the entities share.
 
 mod audit;
 mod caller_ids;
 mod campaigns;
+mod changes;
+mod contacts;
 mod dispatch;
 mod imports;
 mod lists;
-mod manage;
-mod models;
+mod preflight;
+mod prompts;
+mod reports;
 mod scripts;
 mod sessions;
-mod setup;
 mod tokens;
 mod trunk_groups;
+mod trunks;
 mod users;
 mod webhooks;
 
@@ -32,18 +57,24 @@ use sqlx::postgres::PgPoolOptions;
 
 pub use audit::{Actor, AuditEntry, AuditQuery};
 pub use caller_ids::{CallerId, CallerIdPool, CallerIdPoolDetail};
+pub use campaigns::lifecycle::{CampaignAction, CampaignStatus};
+pub use campaigns::{ActionRefused, Campaign, CampaignFields, DialPlan, NewCampaign, ScheduledCampaign};
+pub use changes::Change;
+pub use contacts::NewContact;
 pub use dispatch::{AttemptRecord, ClaimedAttempt, ContactEvent, ContactNext, FinishResult};
-pub use imports::{
-    AnswerCount, AttemptQuery, AttemptRow, CampaignReport, Dashboard, DashboardCampaign, DashboardTrunk, Import,
-    ImportMapping, ImportProgress, MinuteOutcomes,
+pub use imports::{Import, ImportMapping, ImportProgress};
+pub use lists::{ListEntry, ListVerdict, NewListEntry, NumberList, OPT_OUT_LIST};
+pub use preflight::{DueInHour, Preflight, PreflightCallerIds, PreflightGroup, PreflightLimits, PreflightTrunk};
+pub use prompts::{NewPrompt, PromptAudio, PromptInfo};
+pub use reports::{
+    AnswerCount, AttemptQuery, AttemptRow, CampaignReport, CampaignSummary, Dashboard, DashboardCampaign,
+    DashboardTrunk, MinuteOutcomes,
 };
-pub use lists::{ListEntry, NumberList, OPT_OUT_LIST};
-pub use manage::{ActionRefused, CampaignAction, CampaignFields, Change, PromptInfo, TrunkFields};
-pub use models::*;
 pub use scripts::CallScript;
 pub use sessions::{LiveSession, NewSession};
 pub use tokens::{ApiToken, LiveToken, RevokeToken};
 pub use trunk_groups::{TrunkGroup, TrunkGroupDetail, TrunkGroupMember};
+pub use trunks::{NewTrunk, Trunk, TrunkFields};
 pub use users::{CreateUser, NewUser, Role, UnknownRole, UpdateUser, User, UserChanges, UserCredentials};
 pub use webhooks::{DueDelivery, Webhook, WebhookDelivery};
 

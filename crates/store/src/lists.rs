@@ -1,12 +1,14 @@
-//! Black and white lists as managers see them: the lists, their entries a
-//! page at a time, changes (audited), and the global opt-out list.
+//! Black and white lists: the lists and their entries (a page at a time,
+//! changes audited), the verdicts Talkers ask for a claimed batch of numbers,
+//! and the global opt-out list. It never decides what a verdict means for a
+//! call (the policy crate does).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::audit::{self, Actor};
-use crate::manage::{Change, refused};
-use crate::{NewListEntry, Result, Store};
+use crate::changes::{Change, refused};
+use crate::{Result, Store};
 
 /// The global blacklist that opt-outs go to.
 pub const OPT_OUT_LIST: &str = "opt-out";
@@ -29,6 +31,25 @@ pub struct ListEntry {
     pub reason: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+}
+
+/// What the black and white lists say about one number in one campaign.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct ListVerdict {
+    /// On a global or campaign blacklist (number or prefix, not expired).
+    pub blacklisted: bool,
+    /// On one of the campaign's (or a global) whitelists.
+    pub whitelisted: bool,
+}
+
+/// One entry to put on a list.
+#[derive(Debug, Clone)]
+pub struct NewListEntry {
+    /// An E.164 number (`+4930123456`) or, with `is_prefix`, its beginning (`+4930`).
+    pub pattern: String,
+    pub is_prefix: bool,
+    pub reason: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -175,5 +196,80 @@ impl Store {
             Some((id,)) => Ok(id),
             None => self.create_list(OPT_OUT_LIST, "black", None).await,
         }
+    }
+
+    /// Creates a black (`kind = "black"`) or white list, global when
+    /// `campaign_id` is `None`.
+    pub async fn create_list(&self, name: &str, kind: &str, campaign_id: Option<i64>) -> Result<i64> {
+        let (id,): (i64,) =
+            sqlx::query_as("INSERT INTO lists (name, kind, campaign_id) VALUES ($1, $2, $3) RETURNING id")
+                .bind(name)
+                .bind(kind)
+                .bind(campaign_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(id)
+    }
+
+    /// Adds entries in one statement; an entry already on the list is
+    /// updated (reason, expiry). Returns how many rows were written.
+    pub async fn add_list_entries(&self, list_id: i64, entries: &[NewListEntry]) -> Result<u64> {
+        let patterns: Vec<&str> = entries.iter().map(|entry| entry.pattern.as_str()).collect();
+        let prefixes: Vec<bool> = entries.iter().map(|entry| entry.is_prefix).collect();
+        let reasons: Vec<Option<&str>> = entries.iter().map(|entry| entry.reason.as_deref()).collect();
+        let expiries: Vec<Option<chrono::DateTime<chrono::Utc>>> =
+            entries.iter().map(|entry| entry.expires_at).collect();
+        let written = sqlx::query(
+            "INSERT INTO list_entries (list_id, pattern, is_prefix, reason, expires_at) \
+             SELECT $1, pattern, is_prefix, reason, expires_at \
+             FROM UNNEST($2::text[], $3::bool[], $4::text[], $5::timestamptz[]) \
+                  AS input(pattern, is_prefix, reason, expires_at) \
+             ON CONFLICT (pattern, list_id) DO UPDATE \
+             SET is_prefix = EXCLUDED.is_prefix, reason = EXCLUDED.reason, expires_at = EXCLUDED.expires_at",
+        )
+        .bind(list_id)
+        .bind(&patterns)
+        .bind(&prefixes)
+        .bind(&reasons)
+        .bind(&expiries)
+        .execute(&self.pool)
+        .await?;
+        Ok(written.rows_affected())
+    }
+
+    /// What the global and the campaign's lists say about `phone` (E.164).
+    /// One index probe per prefix of the number (`list_entries`' primary key
+    /// starts with the pattern), so it stays fast at tens of millions of
+    /// entries.
+    pub async fn list_verdict(&self, campaign_id: i64, phone: &str) -> Result<ListVerdict> {
+        let verdicts = self.list_verdicts(campaign_id, &[phone]).await?;
+        Ok(verdicts.first().copied().unwrap_or_default())
+    }
+
+    /// [`Store::list_verdict`] for many numbers in one round trip (a
+    /// Talker's claimed batch), in the order of `phones`.
+    pub async fn list_verdicts(&self, campaign_id: i64, phones: &[&str]) -> Result<Vec<ListVerdict>> {
+        if phones.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Per number, its prefixes "+4", "+49", …, "+4930123456" probe the
+        // index, exactly as for one number.
+        let rows: Vec<(bool, bool)> = sqlx::query_as(
+            "SELECT coalesce(v.black, false), coalesce(v.white, false) \
+             FROM unnest($1::text[]) WITH ORDINALITY AS p(phone, ord) \
+             LEFT JOIN LATERAL ( \
+                 SELECT bool_or(l.kind = 'black') AS black, bool_or(l.kind = 'white') AS white \
+                 FROM list_entries e JOIN lists l ON l.id = e.list_id \
+                 WHERE e.pattern = ANY(ARRAY(SELECT left(p.phone, n) FROM generate_series(2, length(p.phone)) n)) \
+                   AND (e.is_prefix OR e.pattern = p.phone) \
+                   AND (e.expires_at IS NULL OR e.expires_at > now()) \
+                   AND (l.campaign_id IS NULL OR l.campaign_id = $2)) v ON true \
+             ORDER BY p.ord",
+        )
+        .bind(phones)
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(blacklisted, whitelisted)| ListVerdict { blacklisted, whitelisted }).collect())
     }
 }

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::audit::{self, Actor};
-use crate::manage::{Change, refused};
+use crate::changes::{Change, refused};
 use crate::{Result, Store};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
@@ -79,12 +79,5 @@ impl Store {
     /// Deletes a script no campaign plays, audited.
     pub async fn delete_call_script(&self, script_id: i64, actor: &Actor) -> Result<Change<()>> {
         self.delete_row("call_scripts", "call script", script_id, actor, "a campaign plays this call script").await
-    }
-
-    /// Which of `prompt_ids` name stored prompts.
-    pub async fn existing_prompts(&self, prompt_ids: &[i64]) -> Result<Vec<i64>> {
-        let rows: Vec<(i64,)> =
-            sqlx::query_as("SELECT id FROM prompts WHERE id = ANY($1)").bind(prompt_ids).fetch_all(&self.pool).await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::audit::{self, Actor};
-use crate::manage::{Change, refused};
+use crate::changes::{Change, refused};
 use crate::{AttemptRow, Result, Store};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
@@ -240,7 +240,7 @@ impl Store {
                               ORDER BY d.next_try_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED) \
                  RETURNING id, webhook_id, tries, attempt_id) \
              SELECT t.id AS delivery_id, t.webhook_id, t.tries, w.url, w.secret, ",
-            crate::imports::attempt_row_columns!(),
+            crate::reports::attempt_row_columns!(),
             " FROM taken t JOIN webhooks w ON w.id = t.webhook_id JOIN attempts a ON a.id = t.attempt_id"
         ))
         .bind(limit)
