@@ -1107,6 +1107,8 @@ export interface components {
             pattern: string;
             reason?: string | null;
         };
+        /** @description The actions a manager may take on a campaign now, from its status. */
+        AllowedActions: components["schemas"]["CampaignAction"][];
         AnswerCount: {
             /** Format: int64 */
             count: number;
@@ -1253,6 +1255,11 @@ export interface components {
         };
         /** @description A campaign as managers see and edit it. */
         Campaign: {
+            /**
+             * @description What a manager may do next from `status` (the lifecycle's table; a
+             *     start or schedule may still be refused for a missing trunk or prompt).
+             */
+            allowed_actions: components["schemas"]["AllowedActions"];
             caller_id?: string | null;
             /**
              * Format: int64
@@ -1305,6 +1312,8 @@ export interface components {
             updated_at: string;
             whitelist_only: boolean;
         };
+        /** @description A manager's lifecycle action on a campaign. */
+        CampaignAction: "start" | "schedule" | "pause" | "resume" | "stop" | "archive";
         /** @description A campaign's outcomes, counted. */
         CampaignReport: {
             /** @description Keys collected by the call script's menus, counted by menu and value. */

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use herald_config::SchedulerConfig;
 use herald_policy::{CampaignSchedule, ScheduleVerdict};
-use herald_store::{CampaignStatus, Store};
+use herald_store::{CampaignAction, CampaignStatus, Store};
 use sqlx::Postgres;
 use sqlx::pool::PoolConnection;
 use tokio_util::sync::CancellationToken;
@@ -159,11 +159,17 @@ impl Scheduler {
                     continue;
                 }
             };
-            let target = match (schedule.verdict(campaign.schedule_override_at, now), campaign.status.as_str()) {
-                (Some(ScheduleVerdict::Run), "scheduled" | "paused") => CampaignStatus::Running,
-                (Some(ScheduleVerdict::Pause), "running") => CampaignStatus::Paused,
-                (Some(ScheduleVerdict::End), _) => CampaignStatus::Stopped,
-                _ => continue,
+            // A schedule moves a campaign with a manager's actions, by the lifecycle's table.
+            let actions: &[CampaignAction] = match schedule.verdict(campaign.schedule_override_at, now) {
+                Some(ScheduleVerdict::Run) => &[CampaignAction::Start, CampaignAction::Resume],
+                Some(ScheduleVerdict::Pause) => &[CampaignAction::Pause],
+                Some(ScheduleVerdict::End) => &[CampaignAction::Stop],
+                None => continue,
+            };
+            let status = CampaignStatus::parse(&campaign.status);
+            let Some(target) = status.and_then(|status| actions.iter().find_map(|action| action.target_from(status)))
+            else {
+                continue;
             };
             if self.store.apply_schedule(campaign.id, &campaign.status, target, &self.node_id).await? {
                 info!(campaign = campaign.id, from = %campaign.status, to = target.as_str(), "schedule applied");

@@ -57,7 +57,7 @@ use sqlx::postgres::PgPoolOptions;
 
 pub use audit::{Actor, AuditEntry, AuditQuery};
 pub use caller_ids::{CallerId, CallerIdPool, CallerIdPoolDetail};
-pub use campaigns::lifecycle::{CampaignAction, CampaignStatus};
+pub use campaigns::lifecycle::{AllowedActions, CampaignAction, CampaignStatus, UnknownStatus};
 pub use campaigns::{ActionRefused, Campaign, CampaignFields, DialPlan, NewCampaign, ScheduledCampaign};
 pub use changes::Change;
 pub use contacts::NewContact;

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use herald_store::{ActionRefused, Campaign, CampaignAction, CampaignFields, CampaignSummary, ContactEvent, Preflight};
+use herald_store::{
+    ActionRefused, Campaign, CampaignAction, CampaignFields, CampaignStatus, CampaignSummary, ContactEvent, Preflight,
+};
 use serde::Serialize;
 
 use crate::auth::Principal;
@@ -15,8 +17,6 @@ use crate::error::{AppError, FieldErrors, Result, changed};
 use crate::input::{JsonBody, parse_id};
 use crate::patch::Patch;
 use crate::{AppState, Items};
-
-const STATUSES: &[&str] = &["draft", "scheduled", "running", "paused", "completed", "stopped", "archived"];
 
 /// One country's default local calling hours.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -50,10 +50,11 @@ pub(crate) async fn list(
 ) -> Result<Json<Items<Campaign>>> {
     let status = query.get("status").map(String::as_str);
     if let Some(status) = status
-        && !STATUSES.contains(&status)
+        && CampaignStatus::parse(status).is_none()
     {
+        let statuses = CampaignStatus::ALL.map(CampaignStatus::as_str);
         let mut fields = FieldErrors::default();
-        fields.add("status", format!("must be one of {}", STATUSES.join(", ")));
+        fields.add("status", format!("must be one of {}", statuses.join(", ")));
         return Err(fields.into_error());
     }
     Ok(Json(Items { items: state.store()?.campaigns(status).await? }))
@@ -186,7 +187,7 @@ pub(crate) async fn update(
     }
     let store = state.store()?;
     let current = store.campaign(id).await?;
-    if current.status == "archived" {
+    if CampaignStatus::parse(&current.status).is_some_and(|status| !status.is_editable()) {
         return Err(AppError::Conflict("an archived campaign cannot be changed; clone it"));
     }
     let mut fields = CampaignFields::from(&current);
@@ -211,7 +212,7 @@ pub(crate) async fn action(
         Err(ActionRefused::FromStatus(status)) => Err(AppError::ConflictOwned(format!(
             "cannot {} a campaign that is {status} (allowed from: {})",
             action.as_str(),
-            action.transition().0.join(", ")
+            action.transition().0.iter().map(|status| status.as_str()).collect::<Vec<_>>().join(", ")
         ))),
         Err(ActionRefused::Missing(missing)) => Err(AppError::ConflictOwned(format!(
             "the campaign needs {} before it can {}",

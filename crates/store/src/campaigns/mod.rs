@@ -1,7 +1,9 @@
 //! Campaigns: the model as managers edit it and as Talkers and the
 //! Scheduler read it, their audited create, edit and clone, and every status
-//! write (managers' actions, the schedule, completion), each following
-//! [`lifecycle`]. It never touches a campaign's contacts or attempts.
+//! write (managers' actions, the schedule, completion). Which moves are
+//! allowed is [`lifecycle`]'s to say; status writes by an action or a
+//! schedule go through one statement ([`write_status`]). It never touches a
+//! campaign's contacts or attempts.
 
 pub(crate) mod lifecycle;
 
@@ -11,7 +13,7 @@ use sqlx::PgConnection;
 
 use crate::audit::{self, Actor};
 use crate::changes::{Change, refused};
-use crate::{CampaignAction, CampaignStatus, Result, Store};
+use crate::{AllowedActions, CampaignAction, CampaignStatus, Result, Store};
 
 /// What a Talker needs to know about a running campaign to dial it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -48,6 +50,10 @@ pub struct Campaign {
     pub id: i64,
     pub name: String,
     pub status: String,
+    /// What a manager may do next from `status` (the lifecycle's table; a
+    /// start or schedule may still be refused for a missing trunk or prompt).
+    #[sqlx(rename = "status", try_from = "String")]
+    pub allowed_actions: AllowedActions,
     pub prompt_id: Option<i64>,
     /// Play this call script instead of `prompt_id`.
     pub script_id: Option<i64>,
@@ -322,11 +328,11 @@ impl Store {
     ) -> Result<std::result::Result<Campaign, ActionRefused>> {
         let mut transaction = self.pool.begin().await?;
         let current = lock_campaign(&mut transaction, campaign_id).await?;
-        let (from, to) = action.transition();
-        if !from.contains(&current.status.as_str()) {
+        let target = CampaignStatus::parse(&current.status).and_then(|status| action.target_from(status));
+        let Some(to) = target else {
             return Ok(Err(ActionRefused::FromStatus(current.status)));
-        }
-        if to == "running" || to == "scheduled" {
+        };
+        if to == CampaignStatus::Running || to == CampaignStatus::Scheduled {
             let mut missing = Vec::new();
             if current.trunk_id.is_none() && current.trunk_group_id.is_none() {
                 missing.push("trunk_id");
@@ -338,18 +344,10 @@ impl Store {
                 return Ok(Err(ActionRefused::Missing(missing)));
             }
         }
-        let campaign = sqlx::query_as::<_, Campaign>(concat!(
-            "UPDATE campaigns SET status = $2, updated_at = now(), schedule_override_at = now(), \
-                 started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END, \
-                 completed_at = CASE WHEN $2 = 'stopped' THEN now() ELSE completed_at END \
-             WHERE id = $1 RETURNING ",
-            campaign_columns!()
-        ))
-        .bind(campaign_id)
-        .bind(to)
-        .fetch_one(&mut *transaction)
-        .await?;
-        let details = serde_json::json!({ "from": current.status, "to": to });
+        let campaign = write_status(&mut transaction, campaign_id, None, to, Mover::Person)
+            .await?
+            .ok_or(crate::Error::NotFound { entity: "campaign", id: campaign_id })?;
+        let details = serde_json::json!({ "from": current.status, "to": to.as_str() });
         audit::record(&mut transaction, actor, action.as_str(), "campaign", Some(campaign_id), details).await?;
         transaction.commit().await?;
         Ok(Ok(campaign))
@@ -361,19 +359,8 @@ impl Store {
     /// next event.
     pub async fn set_campaign_status(&self, campaign_id: i64, status: CampaignStatus, actor: &str) -> Result<()> {
         let mut transaction = self.pool.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE campaigns SET status = $2, updated_at = now(), \
-                 started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END, \
-                 completed_at = CASE WHEN $2 IN ('completed', 'stopped') THEN now() ELSE completed_at END, \
-                 schedule_override_at = CASE WHEN $3 LIKE 'system:%' THEN schedule_override_at ELSE now() END \
-             WHERE id = $1",
-        )
-        .bind(campaign_id)
-        .bind(status.as_str())
-        .bind(actor)
-        .execute(&mut *transaction)
-        .await?;
-        if updated.rows_affected() == 0 {
+        let mover = if actor.starts_with("system:") { Mover::System } else { Mover::Person };
+        if write_status(&mut transaction, campaign_id, None, status, mover).await?.is_none() {
             return Err(crate::Error::NotFound { entity: "campaign", id: campaign_id });
         }
         sqlx::query(
@@ -391,34 +378,14 @@ impl Store {
 
     /// Campaigns the Scheduler may move by their schedule.
     pub async fn scheduled_campaigns(&self) -> Result<Vec<ScheduledCampaign>> {
-        Ok(sqlx::query_as::<_, ScheduledCampaign>(
-            "SELECT id, status, schedule_start_cron, schedule_stop_cron, starts_at, ends_at, timezone, \
-                    schedule_override_at \
-             FROM campaigns \
-             WHERE status IN ('scheduled', 'running', 'paused') \
-               AND (schedule_start_cron IS NOT NULL OR schedule_stop_cron IS NOT NULL \
-                    OR starts_at IS NOT NULL OR ends_at IS NOT NULL)",
-        )
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(sqlx::query_as::<_, ScheduledCampaign>(SCHEDULED_CAMPAIGNS).fetch_all(&self.pool).await?)
     }
 
     /// Moves a campaign from `from` to `to` if it is still in `from` (a
     /// manager may have acted meanwhile), audited as the scheduler.
     pub async fn apply_schedule(&self, campaign_id: i64, from: &str, to: CampaignStatus, node: &str) -> Result<bool> {
         let mut transaction = self.pool.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE campaigns SET status = $3, updated_at = now(), \
-                 started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, now()) ELSE started_at END, \
-                 completed_at = CASE WHEN $3 IN ('completed', 'stopped') THEN now() ELSE completed_at END \
-             WHERE id = $1 AND status = $2",
-        )
-        .bind(campaign_id)
-        .bind(from)
-        .bind(to.as_str())
-        .execute(&mut *transaction)
-        .await?;
-        if updated.rows_affected() == 0 {
+        if write_status(&mut transaction, campaign_id, Some(from), to, Mover::Schedule).await?.is_none() {
             return Ok(false);
         }
         sqlx::query(
@@ -462,6 +429,54 @@ impl Store {
     }
 }
 
+/// The campaigns whose schedule the Scheduler follows: those in
+/// [`CampaignStatus::FOLLOWING_SCHEDULE`], spelled out so that the statement
+/// matches the partial index made for it (a test checks the two agree).
+const SCHEDULED_CAMPAIGNS: &str = "SELECT id, status, schedule_start_cron, schedule_stop_cron, starts_at, ends_at, \
+         timezone, schedule_override_at \
+     FROM campaigns \
+     WHERE status IN ('scheduled', 'running', 'paused') \
+       AND (schedule_start_cron IS NOT NULL OR schedule_stop_cron IS NOT NULL \
+            OR starts_at IS NOT NULL OR ends_at IS NOT NULL)";
+
+/// Who moves a campaign: a person's move overrides its schedule until the
+/// schedule's next event; Herald's own and the schedule's do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mover {
+    Person,
+    System,
+    Schedule,
+}
+
+/// The one statement that changes a campaign's status: it stamps
+/// `started_at` the first time the campaign dials, `completed_at` when it
+/// ends, and a person's move as the schedule's override. With `from`, only if
+/// the campaign is still in that status. `None`: no such campaign (in `from`).
+async fn write_status(
+    connection: &mut PgConnection,
+    campaign_id: i64,
+    from: Option<&str>,
+    to: CampaignStatus,
+    mover: Mover,
+) -> Result<Option<Campaign>> {
+    Ok(sqlx::query_as::<_, Campaign>(concat!(
+        "UPDATE campaigns SET status = $2, updated_at = now(), \
+             started_at = CASE WHEN $3 THEN coalesce(started_at, now()) ELSE started_at END, \
+             completed_at = CASE WHEN $4 THEN now() ELSE completed_at END, \
+             schedule_override_at = CASE WHEN $5 THEN now() ELSE schedule_override_at END \
+         WHERE id = $1 AND ($6::text IS NULL OR status = $6) RETURNING ",
+        campaign_columns!()
+    ))
+    .bind(campaign_id)
+    .bind(to.as_str())
+    .bind(to.is_dialing())
+    .bind(to.has_ended())
+    .bind(mover == Mover::Person)
+    .bind(from)
+    .fetch_optional(connection)
+    .await?)
+}
+
 /// The campaign, locked for the rest of the transaction.
 async fn lock_campaign(connection: &mut PgConnection, campaign_id: i64) -> Result<Campaign> {
     sqlx::query_as::<_, Campaign>(concat!("SELECT ", campaign_columns!(), " FROM campaigns WHERE id = $1 FOR UPDATE"))
@@ -469,4 +484,17 @@ async fn lock_campaign(connection: &mut PgConnection, campaign_id: i64) -> Resul
         .fetch_optional(connection)
         .await?
         .ok_or(crate::Error::NotFound { entity: "campaign", id: campaign_id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheduler_reads_the_statuses_the_lifecycle_says_it_follows() {
+        let statuses: Vec<String> =
+            CampaignStatus::FOLLOWING_SCHEDULE.iter().map(|status| format!("'{}'", status.as_str())).collect();
+        let condition = format!("status IN ({})", statuses.join(", "));
+        assert!(SCHEDULED_CAMPAIGNS.contains(&condition), "{SCHEDULED_CAMPAIGNS}");
+    }
 }
