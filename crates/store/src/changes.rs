@@ -4,7 +4,7 @@
 //! change is; each entity's module does.
 
 use crate::audit::{self, Actor};
-use crate::{Result, Store};
+use crate::{Error, Result, Store};
 
 /// The result of a change that a constraint may refuse.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +12,17 @@ pub enum Change<T> {
     Done(T),
     /// A unique name is taken, or the row is still in use: the message says which.
     Conflict(&'static str),
+}
+
+impl<T> Change<T> {
+    /// The change, its conflict as an [`Error::Conflict`]: for callers that
+    /// have no other way to say it.
+    pub(crate) fn done(self) -> Result<T> {
+        match self {
+            Change::Done(value) => Ok(value),
+            Change::Conflict(message) => Err(Error::Conflict(message)),
+        }
+    }
 }
 
 /// A statement's error as a change's result: a unique violation (`taken`)

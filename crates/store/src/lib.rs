@@ -89,6 +89,10 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{entity} {id} not found")]
     NotFound { entity: &'static str, id: i64 },
+    /// A change a constraint refused, for callers that do not take a
+    /// [`Change`] (e.g. a taken trunk name in [`Store::create_trunk`]).
+    #[error("refused: {0}")]
+    Conflict(&'static str),
     #[error("stored {field} is invalid: {message}")]
     Corrupt { field: &'static str, message: String },
 }

@@ -1,5 +1,6 @@
 //! Recorded prompts: their audio as uploaded, their listing without it, and
-//! their audited upload and delete. It never decodes audio (the media
+//! their audited upload ([`Store::add_prompt`], the one way a prompt is
+//! written) and delete. It never decodes audio (the media
 //! crate does, once, into its cache).
 
 use serde::Serialize;
@@ -40,20 +41,12 @@ pub struct PromptInfo {
 }
 
 impl Store {
+    /// Stores a prompt for Herald's own tools (`herald demo`, tests): an
+    /// [`Store::add_prompt`] by `system:setup`; a taken name is an
+    /// [`crate::Error::Conflict`]. Returns its id.
     pub async fn create_prompt(&self, prompt: &NewPrompt) -> Result<i64> {
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO prompts (name, filename, content_type, audio, duration_ms, sha256) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(&prompt.name)
-        .bind(&prompt.filename)
-        .bind(&prompt.content_type)
-        .bind(&prompt.audio)
-        .bind(prompt.duration_ms)
-        .bind(&prompt.sha256)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(id)
+        let created = self.add_prompt(prompt, &Actor::system("setup")).await?.done()?;
+        Ok(created.id)
     }
 
     pub async fn prompt_audio(&self, prompt_id: i64) -> Result<PromptAudio> {
@@ -92,7 +85,7 @@ impl Store {
     }
 
     /// Stores an uploaded prompt, audited.
-    pub async fn add_prompt(&self, prompt: &crate::NewPrompt, actor: &Actor) -> Result<Change<PromptInfo>> {
+    pub async fn add_prompt(&self, prompt: &NewPrompt, actor: &Actor) -> Result<Change<PromptInfo>> {
         let mut transaction = self.pool.begin().await?;
         let created = sqlx::query_as::<_, PromptInfo>(
             "INSERT INTO prompts (name, filename, content_type, audio, duration_ms, sha256) \

@@ -1,12 +1,21 @@
-//! Carrier SIP trunks: the model, its reads and its writes. It never talks
-//! SIP and never holds a trunk's live state (lines in use, probes: Redis has
-//! those).
+//! Carrier SIP trunks: the model, its reads, and the one way a trunk is
+//! written, audited: [`Store::save_trunk`] ([`Store::create_trunk`] is a
+//! shorthand over it for Herald's own tools). It never talks SIP and never
+//! holds a trunk's live state (lines in use, probes: Redis has those).
 
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
 use crate::changes::{Change, refused};
 use crate::{Result, Store};
+
+/// Every column of [`Trunk`], for `SELECT` and `RETURNING`.
+macro_rules! trunk_columns {
+    () => {
+        "id, name, host, port, transport, auth_username, auth_password, auth_password_env, from_domain, cps_limit, \
+         max_lines, enabled"
+    };
+}
 
 /// A carrier SIP trunk as stored.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, schemars::JsonSchema)]
@@ -100,6 +109,25 @@ impl From<&Trunk> for TrunkFields {
     }
 }
 
+/// A new trunk as Herald's own tools describe it: enabled, no From domain.
+impl From<&NewTrunk> for TrunkFields {
+    fn from(trunk: &NewTrunk) -> TrunkFields {
+        TrunkFields {
+            name: trunk.name.clone(),
+            host: trunk.host.clone(),
+            port: trunk.port,
+            transport: trunk.transport.clone(),
+            auth_username: trunk.auth_username.clone(),
+            auth_password: trunk.auth_password.clone(),
+            auth_password_env: trunk.auth_password_env.clone(),
+            from_domain: None,
+            cps_limit: trunk.cps_limit,
+            max_lines: trunk.max_lines,
+            enabled: true,
+        }
+    }
+}
+
 /// What the audit log keeps of a trunk: never its password.
 fn trunk_details(fields: &TrunkFields) -> serde_json::Value {
     serde_json::json!({
@@ -110,47 +138,26 @@ fn trunk_details(fields: &TrunkFields) -> serde_json::Value {
 }
 
 impl Store {
+    /// Creates a trunk for Herald's own tools (`herald demo`, tests): a
+    /// [`Store::save_trunk`] by `system:setup`, enabled; a taken name is an
+    /// [`crate::Error::Conflict`].
     pub async fn create_trunk(&self, trunk: &NewTrunk) -> Result<Trunk> {
-        let created = sqlx::query_as::<_, Trunk>(
-            "INSERT INTO trunks (name, host, port, transport, auth_username, auth_password, auth_password_env, \
-                                 cps_limit, max_lines) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             RETURNING id, name, host, port, transport, auth_username, auth_password, auth_password_env, \
-                       from_domain, cps_limit, max_lines, enabled",
-        )
-        .bind(&trunk.name)
-        .bind(&trunk.host)
-        .bind(trunk.port)
-        .bind(&trunk.transport)
-        .bind(&trunk.auth_username)
-        .bind(&trunk.auth_password)
-        .bind(&trunk.auth_password_env)
-        .bind(trunk.cps_limit)
-        .bind(trunk.max_lines)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(created)
+        let fields = TrunkFields::from(trunk);
+        self.save_trunk(None, &fields, &Actor::system("setup")).await?.done()
     }
 
     pub async fn trunks(&self) -> Result<Vec<Trunk>> {
-        Ok(sqlx::query_as::<_, Trunk>(
-            "SELECT id, name, host, port, transport, auth_username, auth_password, auth_password_env, \
-                    from_domain, cps_limit, max_lines, enabled \
-             FROM trunks ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(sqlx::query_as::<_, Trunk>(concat!("SELECT ", trunk_columns!(), " FROM trunks ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     pub async fn trunk(&self, trunk_id: i64) -> Result<Trunk> {
-        sqlx::query_as::<_, Trunk>(
-            "SELECT id, name, host, port, transport, auth_username, auth_password, auth_password_env, \
-                    from_domain, cps_limit, max_lines, enabled FROM trunks WHERE id = $1",
-        )
-        .bind(trunk_id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(crate::Error::NotFound { entity: "trunk", id: trunk_id })
+        sqlx::query_as::<_, Trunk>(concat!("SELECT ", trunk_columns!(), " FROM trunks WHERE id = $1"))
+            .bind(trunk_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(crate::Error::NotFound { entity: "trunk", id: trunk_id })
     }
 
     /// Creates (`trunk_id` `None`) or replaces a trunk's fields, audited.
@@ -162,21 +169,19 @@ impl Store {
     ) -> Result<Change<Trunk>> {
         let mut transaction = self.pool.begin().await?;
         let query = match trunk_id {
-            None => {
+            None => concat!(
                 "INSERT INTO trunks (name, host, port, transport, auth_username, auth_password, auth_password_env, \
                                      from_domain, cps_limit, max_lines, enabled) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                 RETURNING id, name, host, port, transport, auth_username, auth_password, auth_password_env, \
-                           from_domain, cps_limit, max_lines, enabled"
-            }
-            Some(_) => {
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ",
+                trunk_columns!()
+            ),
+            Some(_) => concat!(
                 "UPDATE trunks SET name = $1, host = $2, port = $3, transport = $4, auth_username = $5, \
                      auth_password = $6, auth_password_env = $7, from_domain = $8, cps_limit = $9, \
                      max_lines = $10, enabled = $11, updated_at = now() \
-                 WHERE id = $12 \
-                 RETURNING id, name, host, port, transport, auth_username, auth_password, auth_password_env, \
-                           from_domain, cps_limit, max_lines, enabled"
-            }
+                 WHERE id = $12 RETURNING ",
+                trunk_columns!()
+            ),
         };
         let saved = sqlx::query_as::<_, Trunk>(query)
             .bind(&fields.name)
