@@ -1,6 +1,8 @@
 //! The audit log: who changed what, when. Every function in this crate that
-//! changes users, sessions or tokens writes its row here in the same
-//! transaction as the change, so a change and its record commit together.
+//! makes a change for a person or a tool (trunks, prompts, campaigns, lists,
+//! users, sessions, tokens, …) writes its row here in the same transaction as
+//! the change, so a change and its record commit together. It never decides
+//! who may change what (the UI service's roles do).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

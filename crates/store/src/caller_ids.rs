@@ -1,5 +1,6 @@
 //! Caller-ID (ANI) pools: the numbers a campaign presents, how much each was
-//! used today, and resting the numbers whose answer rate collapsed.
+//! used today, and resting the numbers whose answer rate collapsed. It never
+//! picks the number for a call (the Talker does, by the pool's strategy).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

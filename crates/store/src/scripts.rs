@@ -1,7 +1,7 @@
 //! Call scripts as stored: a name and the script's JSON body (checked by
 //! `herald_scenario` before it is saved). A script a campaign plays cannot
 //! be deleted; a prompt a script plays cannot either (a trigger, see the
-//! migration).
+//! migration). It never checks or runs a script (the scenario crate does).
 
 use serde::Serialize;
 

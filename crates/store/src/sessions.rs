@@ -1,5 +1,6 @@
 //! Cookie sessions for people. Only the SHA-256 of a session's secret is
-//! stored; the secret itself lives in the browser's cookie.
+//! stored; the secret itself lives in the browser's cookie, and this module
+//! never sees it.
 
 use chrono::{DateTime, Utc};
 

@@ -1,5 +1,6 @@
 //! Bearer API tokens for machines. Only the SHA-256 of a token is stored;
-//! its plaintext is shown once, when it is made.
+//! its plaintext is shown once, when it is made, and never reaches this
+//! module.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

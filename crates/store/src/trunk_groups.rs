@@ -1,5 +1,6 @@
 //! Trunk groups: the trunks a campaign's calls may use, in order or by
-//! weight, optionally only for some number prefixes.
+//! weight, optionally only for some number prefixes. It never picks the trunk
+//! for a call (the Talker does, by the group's strategy).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -1,5 +1,6 @@
 //! Webhooks on attempt outcomes: their configuration and the delivery
-//! queue that `finish_attempt` fills (see the migration).
+//! queue that `finish_attempt` fills (see the migration). It never makes an
+//! HTTP request (the webhook sender does).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
