@@ -15,6 +15,7 @@ type Schemas = components["schemas"];
 
 export type Role = Schemas["Role"];
 export type User = Schemas["User"];
+export type CampaignAction = Schemas["CampaignAction"];
 export type LoginResponse = Schemas["LoginResponse"];
 export type MeResponse = Schemas["MeResponse"];
 export type Trunk = Schemas["Trunk"];

@@ -1,24 +1,17 @@
 // A campaign's status badge, the actions its status allows (start, pause,
 // stop, clone, …) and, for a draft, what to do next.
-import { post, type Campaign } from "../../api";
+import { post, type Campaign, type CampaignAction } from "../../api";
 import { h, replace } from "../../dom";
 import { busy, errorBanner, flash } from "../../forms";
 import { navigate } from "../../router";
 import { canWrite } from "../../session";
 import type { CampaignPage } from "./page";
 
-type Action = "start" | "schedule" | "pause" | "resume" | "stop" | "clone" | "archive";
+/** A move of the campaign's lifecycle (the store's one table says which its status allows), or a clone. */
+type Action = CampaignAction | "clone";
 
-/** What a campaign in each status can do next (as Herald's store allows); the API's `status` is a string. */
-const ACTIONS: Record<string, Action[]> = {
-  draft: ["start", "schedule", "clone", "archive"],
-  scheduled: ["start", "stop", "clone"],
-  running: ["pause", "stop", "clone"],
-  paused: ["resume", "stop", "clone"],
-  completed: ["clone", "archive"],
-  stopped: ["clone", "archive"],
-  archived: ["clone"],
-};
+/** The buttons' order. */
+const ORDER: Action[] = ["start", "schedule", "pause", "resume", "stop", "clone", "archive"];
 
 const ACTION_TEXT: Record<Action, string> = {
   start: "Start",
@@ -69,7 +62,9 @@ export function actionsPanel(page: CampaignPage, changed: () => void): ActionsPa
       return;
     }
     const hasSchedule = Boolean(campaign.schedule_start_cron || campaign.starts_at);
-    const buttons = (ACTIONS[campaign.status] ?? [])
+    // The moves its status allows, from the API (`allowed_actions`); a clone is always allowed.
+    const allowed = new Set<Action>([...campaign.allowed_actions, "clone"]);
+    const buttons = ORDER.filter((action) => allowed.has(action))
       .filter((action) => action !== "schedule" || hasSchedule)
       .map((action) =>
         h(
