@@ -202,13 +202,7 @@ impl Gates {
         cancel: &CancellationToken,
     ) -> Result<Admission, Aborted> {
         let releases = self.releases.lock().expect("releases poisoned").clone();
-        let mut admission = Admission {
-            attempt_id,
-            held: Vec::with_capacity(2),
-            releases,
-            context: Arc::clone(&self.context),
-            waited: None,
-        };
+        let mut admission = Admission { attempt_id, held: Vec::with_capacity(2), releases, waited: None };
         let mut waits = Waits::default();
         let caps = campaign.map(|gate| (gate, gate.caps()));
         if let Some((gate, CampaignCaps { lines: Some(max_lines), .. })) = caps {
@@ -372,7 +366,6 @@ pub(crate) struct Admission {
     attempt_id: i64,
     held: Vec<Arc<LineLeases>>,
     releases: Option<mpsc::Sender<Release>>,
-    context: Arc<Context>,
     /// The cap that held the call back, when it was long enough to go in
     /// the decision log.
     pub(crate) waited: Option<Cap>,
@@ -384,10 +377,7 @@ impl Drop for Admission {
             if !lines.forget(self.attempt_id) {
                 continue;
             }
-            if !self.context.redis.configured() {
-                lines.freed();
-                continue;
-            }
+            // Without Redis the give-back task only wakes the waiting calls.
             let release = Release { lines, attempt_id: self.attempt_id };
             let Some(releases) = &self.releases else {
                 // The node is stopping: its next start (or its lease's TTL) frees it.
