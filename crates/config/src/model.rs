@@ -42,6 +42,14 @@ pub struct DatabaseConfig {
     pub url: String,
     pub max_connections: u32,
     pub connect_timeout_secs: u64,
+    /// The server ends any statement running longer (Postgres's
+    /// `statement_timeout`, set on every connection); a transaction left
+    /// idle this long is ended too.
+    pub statement_timeout_secs: u64,
+    /// How long the dialing path and the Scheduler wait for any one answer
+    /// from Postgres before treating it as unreachable (a blackholed network
+    /// answers nothing, and TCP alone would wait for many minutes).
+    pub deadline_ms: u64,
     /// Apply pending migrations when a service starts (under an advisory lock,
     /// so nodes starting together are safe).
     pub migrate_on_start: bool,
@@ -53,6 +61,8 @@ impl Default for DatabaseConfig {
             url: "postgres://postgres@127.0.0.1:5432/herald".to_owned(),
             max_connections: 16,
             connect_timeout_secs: 5,
+            statement_timeout_secs: 30,
+            deadline_ms: 5000,
             migrate_on_start: true,
         }
     }
@@ -165,6 +175,11 @@ pub struct TalkerConfig {
     /// At most this many calls to one number in any 24 hours, across all
     /// campaigns; 0 means no cap.
     pub max_calls_per_number_per_day: u32,
+    /// Where terminal records and opt-outs that Postgres could not take are
+    /// kept (appended and fsync'd) until they are replayed. Put it on a disk
+    /// that outlives the process (a persistent volume): a node restarted on
+    /// it replays what its predecessor left.
+    pub journal_dir: String,
 }
 
 impl Default for TalkerConfig {
@@ -188,6 +203,7 @@ impl Default for TalkerConfig {
             trunk_probe_secs: 30,
             overload_lateness_ms: 50,
             max_calls_per_number_per_day: 0,
+            journal_dir: "/var/tmp/herald/journal".to_owned(),
         }
     }
 }
@@ -227,11 +243,27 @@ pub struct SchedulerConfig {
     pub caller_id_rest_below: f64,
     /// How long a caller ID rests.
     pub caller_id_rest_secs: u64,
+    /// The leader's lease: when the leader stops renewing it (a crash, a
+    /// vanished host, a partition), a standby leads this long after.
+    pub leader_lease_secs: u64,
+    /// After a Scheduler becomes leader, or reaches Postgres again after
+    /// losing it, it waits this long before re-queueing expired leases:
+    /// leases that expired while the database was away belong to Talkers
+    /// that may now renew them or replay their records. At least the
+    /// Talkers' `lease_secs` / 3 (one renewal round).
+    pub reap_grace_secs: u64,
 }
 
 impl Default for SchedulerConfig {
     fn default() -> Self {
-        Self { tick_ms: 1000, caller_id_rest_min_calls: 50, caller_id_rest_below: 0.05, caller_id_rest_secs: 86_400 }
+        Self {
+            tick_ms: 1000,
+            caller_id_rest_min_calls: 50,
+            caller_id_rest_below: 0.05,
+            caller_id_rest_secs: 86_400,
+            leader_lease_secs: 10,
+            reap_grace_secs: 30,
+        }
     }
 }
 
@@ -340,6 +372,10 @@ impl Config {
         }
         positive("database.max_connections", u64::from(database.max_connections))?;
         positive("database.connect_timeout_secs", database.connect_timeout_secs)?;
+        positive("database.statement_timeout_secs", database.statement_timeout_secs)?;
+        if database.deadline_ms < 100 {
+            return Err(Error::invalid("database.deadline_ms", "must be at least 100"));
+        }
 
         let redis = &self.redis;
         if redis.sentinels.is_empty() {
@@ -380,6 +416,9 @@ impl Config {
             return Err(Error::invalid("talker.lease_secs", "must be at least 3 (leases renew every third)"));
         }
         positive("talker.ring_timeout_secs", talker.ring_timeout_secs)?;
+        if talker.journal_dir.trim().is_empty() {
+            return Err(Error::invalid("talker.journal_dir", "name a directory for the record journal"));
+        }
         positive("talker.max_call_secs", talker.max_call_secs)?;
         positive("talker.overload_lateness_ms", talker.overload_lateness_ms)?;
 
@@ -391,6 +430,19 @@ impl Config {
         positive("scheduler.caller_id_rest_secs", self.scheduler.caller_id_rest_secs)?;
         if !(0.0..=1.0).contains(&self.scheduler.caller_id_rest_below) {
             return Err(Error::invalid("scheduler.caller_id_rest_below", "must be an answer rate from 0 to 1"));
+        }
+        if self.scheduler.leader_lease_secs < 3 || self.scheduler.leader_lease_secs * 1000 < 3 * self.scheduler.tick_ms
+        {
+            return Err(Error::invalid(
+                "scheduler.leader_lease_secs",
+                "must be at least 3 and at least three scheduler ticks (the leader renews it every tick)",
+            ));
+        }
+        if self.scheduler.reap_grace_secs < talker.lease_secs / 3 {
+            return Err(Error::invalid(
+                "scheduler.reap_grace_secs",
+                "must be at least talker.lease_secs / 3 (one lease renewal round)",
+            ));
         }
         let speech = &self.speech;
         if speech.voice.trim().is_empty() {

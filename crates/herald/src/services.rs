@@ -122,48 +122,87 @@ pub(crate) async fn run(config: Config, services: Services) -> anyhow::Result<Ex
     };
     let router = if services.ui { herald_ui::app(state) } else { herald_ui::ops_router(state) };
 
-    let mut tasks = JoinSet::new();
-    tasks.spawn(wait_for_signal(shutdown.clone()));
+    // Every service reports how it ended: a service that fails, or ends
+    // while nobody asked it to, stops the node and makes the process exit
+    // non-zero, so that a restart policy restarts it.
+    let mut tasks: JoinSet<Result<(), String>> = JoinSet::new();
+    let signal = shutdown.clone();
+    tasks.spawn(async move {
+        wait_for_signal(signal).await;
+        Ok(())
+    });
     let http_shutdown = shutdown.clone();
     tasks.spawn(async move {
-        if let Err(error) = herald_ui::serve(listener, router, http_shutdown).await {
-            warn!(%error, "http server failed");
-        }
+        herald_ui::serve(listener, router, http_shutdown.clone())
+            .await
+            .map_err(|error| format!("http server: {error}"))?;
+        ended_as_asked("http server", &http_shutdown)
     });
     let max_calls = if services.talker { config.talker.max_calls as u64 } else { 0 };
     let heartbeat_node = Heartbeat { node_id: node_id.clone(), services: services.names(), max_calls, calls_active };
-    tasks.spawn(heartbeat(coord.clone(), heartbeat_node, shutdown.clone()));
+    let heartbeat_shutdown = shutdown.clone();
+    tasks.spawn(async move {
+        heartbeat(coord.clone(), heartbeat_node, heartbeat_shutdown).await;
+        Ok(())
+    });
     if let Some(talker) = talker {
         let talker_shutdown = shutdown.clone();
         tasks.spawn(async move {
-            if let Err(error) = talker.run(talker_shutdown).await {
-                warn!(%error, "talker failed");
-            }
+            talker.run(talker_shutdown.clone()).await.map_err(|error| format!("talker: {error}"))?;
+            ended_as_asked("talker", &talker_shutdown)
         });
     }
     if services.ui {
         // Webhook deliveries: every UI node takes its share of the queue.
-        tasks.spawn(
-            herald_webhooks::Deliverer::new(store.clone(), config.ui.webhook_private_targets).run(shutdown.clone()),
-        );
+        let deliverer = herald_webhooks::Deliverer::new(store.clone(), config.ui.webhook_private_targets);
+        let deliverer_shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            deliverer.run(deliverer_shutdown.clone()).await;
+            ended_as_asked("webhook deliverer", &deliverer_shutdown)
+        });
     }
     if services.scheduler {
         let scheduler = herald_scheduler::Scheduler::new(node_id.clone(), config.scheduler.clone(), store.clone());
-        tasks.spawn(scheduler.run(shutdown.clone()));
+        let scheduler_shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            scheduler.run(scheduler_shutdown.clone()).await;
+            ended_as_asked("scheduler", &scheduler_shutdown)
+        });
     }
     if let Some(recipient) = recipient_sip {
         let recipient_shutdown = shutdown.clone();
         tasks.spawn(async move {
             recipient_shutdown.cancelled().await;
             recipient.shutdown().await;
+            Ok(())
         });
     }
-    while tasks.join_next().await.is_some() {
-        // Any service ending on its own ends the process (cleanly).
+    let mut failures = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let failure = match joined {
+            Ok(Ok(())) => None,
+            Ok(Err(failure)) => Some(failure),
+            // A service task that panicked.
+            Err(error) => Some(format!("a service task panicked: {error}")),
+        };
+        if let Some(failure) = failure {
+            tracing::error!(%failure, "service failed: stopping the node");
+            failures.push(failure);
+        }
+        // Any service ending ends the node: the others drain.
         shutdown.cancel();
+    }
+    if !failures.is_empty() {
+        tracing::error!(failures = ?failures, "herald stopped after a failure");
+        return Ok(ExitCode::FAILURE);
     }
     info!("herald stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// A service that returns while the node is not shutting down has failed.
+fn ended_as_asked(service: &str, shutdown: &CancellationToken) -> Result<(), String> {
+    if shutdown.is_cancelled() { Ok(()) } else { Err(format!("{service} ended on its own")) }
 }
 
 /// SIGTERM or SIGINT starts the drain.

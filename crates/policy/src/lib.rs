@@ -37,7 +37,7 @@ pub use eligibility::{first_eligible_at, next_eligible_at};
 pub use error::{Error, Result};
 pub use hours::CampaignHours;
 pub use lists::{ListMatcher, lists_allow};
-pub use retry::{NextStep, RetryRule, RetryRules, after_attempt};
+pub use retry::{MIN_LOST_ATTEMPT_WAIT_SECS, NextStep, RetryRule, RetryRules, after_attempt};
 pub use routing::{Breaker, OverloadRate, RouteMember, RouteStrategy, fails_over, route};
 pub use schedule::{CampaignSchedule, ScheduleVerdict};
 pub use window::{

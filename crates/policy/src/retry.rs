@@ -32,10 +32,33 @@ impl RetryRules {
             Outcome::Busy => 300,
             Outcome::NoAnswer => 900,
             Outcome::Failed => 120,
-            Outcome::LostWithNode => 0,
+            // Its INVITE may have gone out and been answered: wait as after
+            // a call nobody answered (see `lost_attempt_wait`).
+            Outcome::LostWithNode => return Some(RetryRule { delay_secs: self.lost_attempt_wait() }),
             Outcome::Answered | Outcome::Rejected | Outcome::Machine => return None,
         };
         Some(RetryRule { delay_secs })
+    }
+}
+
+/// The least a contact waits after an attempt whose outcome was lost, unless
+/// its campaign says otherwise: time for the node that placed it to replay
+/// its record from its journal.
+pub const MIN_LOST_ATTEMPT_WAIT_SECS: u64 = 60;
+
+impl RetryRules {
+    /// How long a contact waits after an attempt whose outcome was lost
+    /// (its Talker died, or lost Postgres past its lease). Its INVITE may
+    /// have gone out and the person may have answered, so it is never
+    /// re-dialed at once: the campaign's own rule for `lost_with_node` when
+    /// it sets one (a delay; `null` waits 15 min), else its no-answer delay
+    /// (15 min by default) but never less than [`MIN_LOST_ATTEMPT_WAIT_SECS`].
+    pub fn lost_attempt_wait(&self) -> u64 {
+        match self.by_outcome.get(Outcome::LostWithNode.as_str()) {
+            // The campaign's own choice.
+            Some(Some(rule)) => rule.delay_secs,
+            _ => self.rule_for(Outcome::NoAnswer).map_or(900, |rule| rule.delay_secs).max(MIN_LOST_ATTEMPT_WAIT_SECS),
+        }
     }
 }
 

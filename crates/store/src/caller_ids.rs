@@ -183,26 +183,37 @@ impl Store {
     /// least `min_calls` calls ended in the last 24 hours with an answer
     /// rate below `below` — the pattern of a number carriers label as spam.
     /// Returns the numbers rested.
-    pub async fn rest_collapsed_caller_ids(&self, min_calls: i64, below: f64, rest_secs: i64) -> Result<Vec<String>> {
-        let rested: Vec<(String,)> = sqlx::query_as(
-            "WITH rates AS ( \
-                 SELECT a.caller_id, count(*) AS calls, count(*) FILTER (WHERE a.outcome = 'answered') AS answered \
-                 FROM attempts a \
-                 WHERE a.created_at > now() - interval '24 hours' AND a.outcome IS NOT NULL \
-                   AND a.caller_id IN (SELECT number FROM caller_ids WHERE enabled) \
-                 GROUP BY a.caller_id) \
-             UPDATE caller_ids c SET rested_until = now() + make_interval(secs => $3) \
-             FROM rates r \
-             WHERE c.number = r.caller_id AND c.enabled \
-               AND (c.rested_until IS NULL OR c.rested_until < now()) \
-               AND r.calls >= $1 AND r.answered::double precision / r.calls < $2 \
-             RETURNING c.number",
-        )
-        .bind(min_calls)
-        .bind(below)
-        .bind(rest_secs as f64)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rested.into_iter().map(|(number,)| number).collect())
+    pub async fn rest_collapsed_caller_ids(
+        &self,
+        fence: &crate::LeaderFence,
+        min_calls: i64,
+        below: f64,
+        rest_secs: i64,
+    ) -> Result<Vec<String>> {
+        self.timed(async {
+            let mut transaction = self.begin_as_leader(fence).await?;
+            let rested: Vec<(String,)> = sqlx::query_as(
+                "WITH rates AS ( \
+                     SELECT a.caller_id, count(*) AS calls, count(*) FILTER (WHERE a.outcome = 'answered') AS answered \
+                     FROM attempts a \
+                     WHERE a.created_at > now() - interval '24 hours' AND a.outcome IS NOT NULL \
+                       AND a.caller_id IN (SELECT number FROM caller_ids WHERE enabled) \
+                     GROUP BY a.caller_id) \
+                 UPDATE caller_ids c SET rested_until = now() + make_interval(secs => $3) \
+                 FROM rates r \
+                 WHERE c.number = r.caller_id AND c.enabled \
+                   AND (c.rested_until IS NULL OR c.rested_until < now()) \
+                   AND r.calls >= $1 AND r.answered::double precision / r.calls < $2 \
+                 RETURNING c.number",
+            )
+            .bind(min_calls)
+            .bind(below)
+            .bind(rest_secs as f64)
+            .fetch_all(&mut *transaction)
+            .await?;
+            transaction.commit().await?;
+            Ok(rested.into_iter().map(|(number,)| number).collect())
+        })
+        .await
     }
 }

@@ -30,8 +30,9 @@ pub struct ClaimedAttempt {
     pub attempts_made: i32,
 }
 
-/// The terminal record of one attempt.
-#[derive(Debug, Clone)]
+/// The terminal record of one attempt (serialisable: a Talker that cannot
+/// reach Postgres keeps it in its journal until it can).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AttemptRecord {
     pub attempt_id: i64,
     pub contact_id: i64,
@@ -65,7 +66,7 @@ pub struct AttemptRecord {
     /// The call waited for a cap before its INVITE: when the wait
     /// began and which cap (`trunk_line_cap`, `trunk_cps_cap`, `campaign_line_cap`,
     /// `campaign_cps_cap`); kept in the decision log.
-    pub cap_wait: Option<(DateTime<Utc>, &'static str)>,
+    pub cap_wait: Option<(DateTime<Utc>, std::borrow::Cow<'static, str>)>,
 }
 
 impl AttemptRecord {
@@ -122,7 +123,7 @@ pub struct ContactEvent {
 }
 
 /// What becomes of the contact after the attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ContactNext {
     Done,
     RetryAt(DateTime<Utc>),
@@ -151,6 +152,7 @@ impl Store {
         limit: i64,
         lease_secs: u64,
     ) -> Result<Vec<ClaimedAttempt>> {
+        self.timed(async {
         Ok(sqlx::query_as::<_, ClaimedAttempt>(
             "WITH due AS ( \
                  SELECT id FROM contacts \
@@ -180,6 +182,8 @@ impl Store {
         .bind(lease_secs as f64)
         .fetch_all(&self.pool)
         .await?)
+        })
+        .await
     }
 
     /// Extends this node's leases on `contact_ids`; returns the ids whose
@@ -189,16 +193,20 @@ impl Store {
         if contact_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<(i64,)> = sqlx::query_as(
-            "UPDATE contacts SET lease_until = now() + make_interval(secs => $3) \
+        let rows: Vec<(i64,)> = self
+            .timed(async {
+                Ok(sqlx::query_as(
+                    "UPDATE contacts SET lease_until = now() + make_interval(secs => $3) \
              WHERE id = ANY($2) AND state = 'leased' AND lease_owner = $1 \
              RETURNING id",
-        )
-        .bind(node)
-        .bind(contact_ids)
-        .bind(lease_secs as f64)
-        .fetch_all(&self.pool)
-        .await?;
+                )
+                .bind(node)
+                .bind(contact_ids)
+                .bind(lease_secs as f64)
+                .fetch_all(&self.pool)
+                .await?)
+            })
+            .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
@@ -213,6 +221,14 @@ impl Store {
     /// only if the contact moved. A concurrent writer (the reaper, a late
     /// duplicate) serialises on the contact's row lock and, re-checking the
     /// lease, writes nothing.
+    ///
+    /// A late record — replayed from the Talker's journal after Postgres
+    /// was out of its reach — also replaces the `lost_with_node` the reaper
+    /// wrote in its place, as long as nobody has leased the contact since
+    /// (same epoch, no owner; the reaper made it wait a retry delay for
+    /// exactly this): the call's real outcome is kept, its contact moves on
+    /// by it (an answered person is not called again), and the lost attempt
+    /// no longer counts twice.
     pub async fn finish_attempt(&self, node: &str, record: &AttemptRecord, next: ContactNext) -> Result<FinishResult> {
         let results = self.finish_attempts(node, &[(record, next)]).await?;
         Ok(results.first().copied().unwrap_or(FinishResult::AlreadyFinal))
@@ -237,7 +253,8 @@ impl Store {
             finished.iter().map(|&(record, next)| value(record, next)).collect()
         }
         let attempt_ids = column(finished, |record, _| record.attempt_id);
-        let rows: Vec<(i64,)> = sqlx::query_as(
+        let rows: Vec<(i64,)> = self.timed(async {
+        Ok(sqlx::query_as(
             "WITH input AS ( \
                  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], \
                      $6::text[], $7::text[], $8::int[], $9::text[], $10::int[], $11::timestamptz[], \
@@ -250,12 +267,16 @@ impl Store {
                       next_eligible_at, answers, opted_out, voicemail_left, wait_began, wait_cap)), \
              moved AS ( \
                  UPDATE contacts c SET state = i.state, next_eligible_at = coalesce(i.next_eligible_at, c.next_eligible_at), \
-                     attempts_made = c.attempts_made + 1, last_outcome = i.outcome, lease_owner = NULL, \
-                     lease_until = NULL, updated_at = now() \
+                     attempts_made = c.attempts_made + CASE WHEN c.state = 'leased' THEN 1 ELSE 0 END, \
+                     lost_attempts = c.lost_attempts - CASE WHEN c.state = 'leased' THEN 0 ELSE 1 END, \
+                     last_outcome = i.outcome, lease_owner = NULL, lease_until = NULL, updated_at = now() \
                  FROM input i \
-                 WHERE c.id = i.contact_id AND c.lease_epoch = i.lease_epoch AND c.lease_owner = $29 \
-                   AND c.state = 'leased' \
-                   AND EXISTS (SELECT 1 FROM attempts a WHERE a.id = i.attempt_id AND a.outcome IS NULL) \
+                 WHERE c.id = i.contact_id AND c.lease_epoch = i.lease_epoch \
+                   AND ((c.state = 'leased' AND c.lease_owner = $29 \
+                         AND EXISTS (SELECT 1 FROM attempts a WHERE a.id = i.attempt_id AND a.outcome IS NULL)) \
+                     OR (c.state IN ('queued', 'done') AND c.lease_owner IS NULL AND c.last_outcome = 'lost_with_node' \
+                         AND EXISTS (SELECT 1 FROM attempts a WHERE a.id = i.attempt_id \
+                                       AND a.outcome = 'lost_with_node' AND a.node_id = $29))) \
                  RETURNING c.id), \
              written AS ( \
                  UPDATE attempts a SET outcome = i.outcome, trunk_id = i.trunk_id, caller_id = i.caller_id, \
@@ -267,7 +288,8 @@ impl Store {
                      recording_path = i.recording_path, answers = i.answers, opted_out = i.opted_out, \
                      voicemail_left = i.voicemail_left \
                  FROM input i \
-                 WHERE a.id = i.attempt_id AND a.outcome IS NULL AND i.contact_id IN (SELECT id FROM moved) \
+                 WHERE a.id = i.attempt_id AND (a.outcome IS NULL OR a.outcome = 'lost_with_node') \
+                   AND i.contact_id IN (SELECT id FROM moved) \
                  RETURNING a.id, a.campaign_id, i.contact_id, i.invite_at, i.wait_began, i.wait_cap), \
              hooked AS ( \
                  INSERT INTO webhook_deliveries (webhook_id, attempt_id) \
@@ -311,10 +333,12 @@ impl Store {
         .bind(column(finished, |record, _| record.answers.as_ref()))
         .bind(column(finished, |record, _| record.opted_out))
         .bind(column(finished, |record, _| record.voicemail_left))
-        .bind(column(finished, |record, _| record.cap_wait.map(|(began, _)| began)))
-        .bind(column(finished, |record, _| record.cap_wait.map(|(_, cap)| cap)))
+        .bind(column(finished, |record, _| record.cap_wait.as_ref().map(|(began, _)| *began)))
+        .bind(column(finished, |record, _| record.cap_wait.as_ref().map(|(_, cap)| cap.as_ref())))
         .bind(node)
         .fetch_all(&self.pool)
+        .await?)
+        })
         .await?;
         let written: std::collections::HashSet<i64> = rows.into_iter().map(|(id,)| id).collect();
         Ok(attempt_ids
@@ -354,42 +378,45 @@ impl Store {
             Undialed::Deferred { until, reason } => ("queued", Some(until), None, "deferred", reason),
             Undialed::Skipped { reason } => ("done", None, Some(reason), "skipped", reason),
         };
-        let mut transaction = self.pool.begin().await?;
-        let moved = sqlx::query(
-            "UPDATE contacts SET state = $4, next_eligible_at = coalesce($5, next_eligible_at), \
+        self.timed(async {
+            let mut transaction = self.pool.begin().await?;
+            let moved = sqlx::query(
+                "UPDATE contacts SET state = $4, next_eligible_at = coalesce($5, next_eligible_at), \
                  last_outcome = coalesce($6, last_outcome), lease_owner = NULL, lease_until = NULL, updated_at = now() \
              WHERE id = $1 AND lease_epoch = $2 AND lease_owner = $3 AND state = 'leased'",
-        )
-        .bind(claim.contact_id)
-        .bind(claim.lease_epoch)
-        .bind(node)
-        .bind(state)
-        .bind(next_eligible_at)
-        .bind(last_outcome)
-        .execute(&mut *transaction)
-        .await?;
-        if moved.rows_affected() == 0 {
-            transaction.rollback().await?;
-            return Ok(false);
-        }
-        sqlx::query("DELETE FROM attempts WHERE id = $1 AND outcome IS NULL")
-            .bind(claim.attempt_id)
+            )
+            .bind(claim.contact_id)
+            .bind(claim.lease_epoch)
+            .bind(node)
+            .bind(state)
+            .bind(next_eligible_at)
+            .bind(last_outcome)
             .execute(&mut *transaction)
             .await?;
-        sqlx::query(
-            "INSERT INTO decisions (contact_id, campaign_id, decision, reason, node_id, until) \
+            if moved.rows_affected() == 0 {
+                transaction.rollback().await?;
+                return Ok(false);
+            }
+            sqlx::query("DELETE FROM attempts WHERE id = $1 AND outcome IS NULL")
+                .bind(claim.attempt_id)
+                .execute(&mut *transaction)
+                .await?;
+            sqlx::query(
+                "INSERT INTO decisions (contact_id, campaign_id, decision, reason, node_id, until) \
              VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(claim.contact_id)
-        .bind(claim.campaign_id)
-        .bind(decision)
-        .bind(reason)
-        .bind(node)
-        .bind(next_eligible_at)
-        .execute(&mut *transaction)
-        .await?;
-        transaction.commit().await?;
-        Ok(true)
+            )
+            .bind(claim.contact_id)
+            .bind(claim.campaign_id)
+            .bind(decision)
+            .bind(reason)
+            .bind(node)
+            .bind(next_eligible_at)
+            .execute(&mut *transaction)
+            .await?;
+            transaction.commit().await?;
+            Ok(true)
+        })
+        .await
     }
 
     /// Attempts to `phone` in any campaign since `since`, other than
@@ -401,14 +428,17 @@ impl Store {
         since: DateTime<Utc>,
         except_attempt: i64,
     ) -> Result<(i64, Option<DateTime<Utc>>)> {
-        Ok(sqlx::query_as(
-            "SELECT count(*), min(created_at) FROM attempts WHERE phone = $1 AND created_at > $2 AND id <> $3",
-        )
-        .bind(phone)
-        .bind(since)
-        .bind(except_attempt)
-        .fetch_one(&self.pool)
-        .await?)
+        self.timed(async {
+            Ok(sqlx::query_as(
+                "SELECT count(*), min(created_at) FROM attempts WHERE phone = $1 AND created_at > $2 AND id <> $3",
+            )
+            .bind(phone)
+            .bind(since)
+            .bind(except_attempt)
+            .fetch_one(&self.pool)
+            .await?)
+        })
+        .await
     }
 
     /// Why a contact was or was not called, oldest first: every attempt
@@ -433,37 +463,88 @@ impl Store {
         .await?)
     }
 
+    /// The campaigns that have contacts whose lease expired, with their
+    /// retry rules (JSON): what the reaper needs to decide how long each
+    /// lost attempt's contact waits.
+    pub async fn campaigns_with_expired_leases(&self) -> Result<Vec<(i64, serde_json::Value)>> {
+        self.timed(async {
+            Ok(sqlx::query_as(
+                "SELECT k.id, k.retry_rules FROM campaigns k \
+                 WHERE EXISTS (SELECT 1 FROM contacts c \
+                               WHERE c.campaign_id = k.id AND c.state = 'leased' AND c.lease_until < now())",
+            )
+            .fetch_all(&self.pool)
+            .await?)
+        })
+        .await
+    }
+
     /// Re-queues contacts whose lease expired (their node died or lost
-    /// Postgres): the open attempt is recorded as `lost_with_node` and the
-    /// contact becomes due at once, unless it has been lost
-    /// `max_lost_attempts` times already. Returns how many were reaped.
-    pub async fn reap_expired_leases(&self, batch: i64, max_lost_attempts: i32) -> Result<u64> {
-        let reaped = sqlx::query(
-            "WITH expired AS ( \
-                 SELECT id, lease_epoch FROM contacts \
-                 WHERE state = 'leased' AND lease_until < now() \
-                 ORDER BY lease_until LIMIT $1 \
-                 FOR UPDATE SKIP LOCKED \
-             ), lost AS ( \
-                 UPDATE attempts a SET outcome = 'lost_with_node', ended_at = now() \
-                 FROM expired e \
-                 WHERE a.contact_id = e.id AND a.lease_epoch = e.lease_epoch AND a.outcome IS NULL \
-                 RETURNING a.id, a.contact_id, a.campaign_id \
-             ), hooked AS ( \
-                 INSERT INTO webhook_deliveries (webhook_id, attempt_id) \
-                 SELECT w.id, l.id FROM lost l JOIN webhooks w \
-                   ON w.enabled AND (w.campaign_id IS NULL OR w.campaign_id = l.campaign_id) \
-             ) \
-             UPDATE contacts c \
-             SET state = CASE WHEN c.lost_attempts + 1 >= $2 THEN 'done' ELSE 'queued' END, \
-                 lost_attempts = c.lost_attempts + 1, last_outcome = 'lost_with_node', \
-                 lease_owner = NULL, lease_until = NULL, next_eligible_at = now(), updated_at = now() \
-             FROM expired e WHERE c.id = e.id",
-        )
-        .bind(batch)
-        .bind(max_lost_attempts)
-        .execute(&self.pool)
-        .await?;
-        Ok(reaped.rows_affected())
+    /// Postgres), as the Scheduler leader `fence`: the open attempt is
+    /// recorded as `lost_with_node`. Its INVITE may have gone out and the
+    /// person may have answered, so it counts as one of the contact's
+    /// attempts and the contact waits `waits` seconds (by campaign id; the
+    /// campaign's retry delay) before it is due again — time for the node
+    /// that held it to replay its record, which then replaces the lost one
+    /// (see [`Store::finish_attempts`]). The decision log says so
+    /// (`deferred`, `lease_lost`). A contact that reached its campaign's
+    /// `max_attempts`, or was lost `max_lost_attempts` times, is done.
+    /// Returns how many were reaped.
+    pub async fn reap_expired_leases(
+        &self,
+        fence: &crate::LeaderFence,
+        batch: i64,
+        max_lost_attempts: i32,
+        waits: &[(i64, i64)],
+    ) -> Result<u64> {
+        let campaign_ids: Vec<i64> = waits.iter().map(|&(campaign, _)| campaign).collect();
+        let wait_secs: Vec<f64> = waits.iter().map(|&(_, secs)| secs as f64).collect();
+        self.timed(async {
+            let mut transaction = self.begin_as_leader(fence).await?;
+            let reaped = sqlx::query(
+                "WITH waits AS ( \
+                     SELECT * FROM unnest($3::bigint[], $4::float8[]) AS w(campaign_id, secs) \
+                 ), expired AS ( \
+                     SELECT c.id, c.lease_epoch FROM contacts c \
+                     WHERE c.state = 'leased' AND c.lease_until < now() \
+                     ORDER BY c.lease_until LIMIT $1 \
+                     FOR UPDATE SKIP LOCKED \
+                 ), lost AS ( \
+                     UPDATE attempts a SET outcome = 'lost_with_node', ended_at = now() \
+                     FROM expired e \
+                     WHERE a.contact_id = e.id AND a.lease_epoch = e.lease_epoch AND a.outcome IS NULL \
+                     RETURNING a.id, a.contact_id, a.campaign_id \
+                 ), hooked AS ( \
+                     INSERT INTO webhook_deliveries (webhook_id, attempt_id) \
+                     SELECT w.id, l.id FROM lost l JOIN webhooks w \
+                       ON w.enabled AND (w.campaign_id IS NULL OR w.campaign_id = l.campaign_id) \
+                 ), requeued AS ( \
+                     UPDATE contacts c \
+                     SET state = CASE WHEN c.lost_attempts + 1 >= $2 OR c.attempts_made + 1 >= k.max_attempts \
+                                      THEN 'done' ELSE 'queued' END, \
+                         attempts_made = c.attempts_made + 1, \
+                         lost_attempts = c.lost_attempts + 1, last_outcome = 'lost_with_node', \
+                         lease_owner = NULL, lease_until = NULL, \
+                         next_eligible_at = now() + make_interval(secs => coalesce(w.secs, 0)), updated_at = now() \
+                     FROM expired e, campaigns k LEFT JOIN waits w ON w.campaign_id = k.id \
+                     WHERE c.id = e.id AND k.id = c.campaign_id \
+                     RETURNING c.id, c.campaign_id, c.state, c.next_eligible_at \
+                 ) \
+                 INSERT INTO decisions (contact_id, campaign_id, decision, reason, node_id, until) \
+                 SELECT id, campaign_id, CASE WHEN state = 'done' THEN 'skipped' ELSE 'deferred' END, 'lease_lost', $5, \
+                        CASE WHEN state = 'done' THEN NULL ELSE next_eligible_at END \
+                 FROM requeued",
+            )
+            .bind(batch)
+            .bind(max_lost_attempts)
+            .bind(&campaign_ids)
+            .bind(&wait_secs)
+            .bind(&fence.holder)
+            .execute(&mut *transaction)
+            .await?;
+            transaction.commit().await?;
+            Ok(reaped.rows_affected())
+        })
+        .await
     }
 }

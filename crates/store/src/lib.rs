@@ -28,6 +28,7 @@
 //!   report, dashboard; why nothing is dialing).
 //! - `webhooks`: subscriptions and their delivery queue.
 //! - `users`, `sessions`, `tokens`: who may use the API.
+//! - `leadership`: the Scheduler's leader lease and its fencing epoch.
 //! - `audit`: the audit log; `changes`: the refusable change and the audited
 //!   delete the entities share.
 
@@ -38,6 +39,7 @@ mod changes;
 mod contacts;
 mod dispatch;
 mod imports;
+mod leadership;
 mod lists;
 mod preflight;
 mod prompts;
@@ -63,6 +65,7 @@ pub use changes::Change;
 pub use contacts::NewContact;
 pub use dispatch::{AttemptRecord, ClaimedAttempt, ContactEvent, ContactNext, FinishResult};
 pub use imports::{Import, ImportMapping, ImportProgress};
+pub use leadership::LeaderFence;
 pub use lists::{ListEntry, ListVerdict, NewListEntry, NumberList, OPT_OUT_LIST};
 pub use preflight::{DueInHour, Preflight, PreflightCallerIds, PreflightGroup, PreflightLimits, PreflightTrunk};
 pub use prompts::{NewPrompt, PromptAudio, PromptInfo};
@@ -95,6 +98,14 @@ pub enum Error {
     Conflict(&'static str),
     #[error("stored {field} is invalid: {message}")]
     Corrupt { field: &'static str, message: String },
+    /// Postgres did not answer within the store's deadline (a dark network,
+    /// a stuck server): treat it as unreachable.
+    #[error("database: no answer within {0:?}")]
+    Deadline(Duration),
+    /// A Scheduler action refused because its leadership lease has moved on
+    /// (see `leadership`).
+    #[error("no longer the scheduler leader")]
+    NotLeader,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -103,20 +114,70 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: PgPool,
+    /// How long the dialing path and the Scheduler wait for one answer.
+    deadline: Duration,
+}
+
+/// The deadline of a store made from a bare pool (tests, tools).
+const DEFAULT_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Server-side settings of every connection, so that Postgres itself ends
+/// what a vanished client left behind: a session whose client no longer
+/// answers TCP keepalives (or leaves data unacknowledged) is closed within
+/// about 15 s, releasing its locks, rather than after the kernel's two
+/// hours; a transaction left idle is rolled back.
+fn session_settings(config: &herald_config::DatabaseConfig) -> Vec<(&'static str, String)> {
+    let statement_ms = config.statement_timeout_secs.saturating_mul(1000);
+    vec![
+        ("statement_timeout", statement_ms.to_string()),
+        ("idle_in_transaction_session_timeout", statement_ms.to_string()),
+        ("tcp_keepalives_idle", "5".to_owned()),
+        ("tcp_keepalives_interval", "2".to_owned()),
+        ("tcp_keepalives_count", "3".to_owned()),
+        ("tcp_user_timeout", "15000".to_owned()),
+    ]
 }
 
 impl Store {
     pub async fn connect(config: &herald_config::DatabaseConfig) -> Result<Store> {
+        let options: sqlx::postgres::PgConnectOptions = config.url.parse()?;
+        let options = options.options(session_settings(config));
         let pool = PgPoolOptions::new()
             .max_connections(config.max_connections)
             .acquire_timeout(Duration::from_secs(config.connect_timeout_secs))
-            .connect(&config.url)
+            .connect_with(options)
             .await?;
-        Ok(Store { pool })
+        Ok(Store { pool, deadline: Duration::from_millis(config.deadline_ms) })
     }
 
     pub fn from_pool(pool: PgPool) -> Store {
-        Store { pool }
+        Store { pool, deadline: DEFAULT_DEADLINE }
+    }
+
+    /// The same store with another deadline for one answer.
+    pub fn with_deadline(mut self, deadline: Duration) -> Store {
+        self.deadline = deadline;
+        self
+    }
+
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// Runs one database operation within the store's deadline: what the
+    /// dialing path and the Scheduler call must fail, not hang, when
+    /// Postgres cannot be reached.
+    pub(crate) async fn timed<T>(&self, operation: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        self.within(self.deadline, operation).await
+    }
+
+    /// [`Store::timed`] with a deadline of its own.
+    pub(crate) async fn within<T>(
+        &self,
+        deadline: Duration,
+        operation: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        tokio::time::timeout(deadline, operation).await.unwrap_or(Err(Error::Deadline(deadline)))
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -130,9 +191,12 @@ impl Store {
         Ok(())
     }
 
-    /// Readiness: the database answers.
+    /// Readiness: the database answers, within the deadline.
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
+        self.timed(async {
+            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            Ok(())
+        })
+        .await
     }
 }

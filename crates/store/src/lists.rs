@@ -173,15 +173,18 @@ impl Store {
     /// Puts a number on the global opt-out blacklist (again: its reason is
     /// updated), audited.
     pub async fn opt_out(&self, phone: &str, reason: &str, actor: &Actor) -> Result<()> {
-        let list_id = self.opt_out_list().await?;
-        let entry = NewListEntry {
-            pattern: phone.to_owned(),
-            is_prefix: false,
-            reason: Some(reason.to_owned()),
-            expires_at: None,
-        };
-        self.add_list_entries_audited(list_id, &[entry], actor).await?;
-        Ok(())
+        self.timed(async {
+            let list_id = self.opt_out_list().await?;
+            let entry = NewListEntry {
+                pattern: phone.to_owned(),
+                is_prefix: false,
+                reason: Some(reason.to_owned()),
+                expires_at: None,
+            };
+            self.add_list_entries_audited(list_id, &[entry], actor).await?;
+            Ok(())
+        })
+        .await
     }
 
     /// The global opt-out blacklist, made on first use.
@@ -254,8 +257,10 @@ impl Store {
         }
         // Per number, its prefixes "+4", "+49", …, "+4930123456" probe the
         // index, exactly as for one number.
-        let rows: Vec<(bool, bool)> = sqlx::query_as(
-            "SELECT coalesce(v.black, false), coalesce(v.white, false) \
+        let rows: Vec<(bool, bool)> = self
+            .timed(async {
+                Ok(sqlx::query_as(
+                    "SELECT coalesce(v.black, false), coalesce(v.white, false) \
              FROM unnest($1::text[]) WITH ORDINALITY AS p(phone, ord) \
              LEFT JOIN LATERAL ( \
                  SELECT bool_or(l.kind = 'black') AS black, bool_or(l.kind = 'white') AS white \
@@ -265,11 +270,13 @@ impl Store {
                    AND (e.expires_at IS NULL OR e.expires_at > now()) \
                    AND (l.campaign_id IS NULL OR l.campaign_id = $2)) v ON true \
              ORDER BY p.ord",
-        )
-        .bind(phones)
-        .bind(campaign_id)
-        .fetch_all(&self.pool)
-        .await?;
+                )
+                .bind(phones)
+                .bind(campaign_id)
+                .fetch_all(&self.pool)
+                .await?)
+            })
+            .await?;
         Ok(rows.into_iter().map(|(blacklisted, whitelisted)| ListVerdict { blacklisted, whitelisted }).collect())
     }
 }

@@ -52,7 +52,7 @@ async fn numbers_whose_answer_rate_collapsed_rest(pool: PgPool) {
         .await
         .unwrap();
     }
-    let rested = store.rest_collapsed_caller_ids(50, 0.05, 3600).await.unwrap();
+    let rested = store.rest_collapsed_caller_ids(&leader(&store).await, 50, 0.05, 3600).await.unwrap();
     assert_eq!(rested, ["+4930111111"]);
     let detail = store.caller_id_pool(caller_pool.id).await.unwrap();
     let resting: Vec<(&str, bool, i64)> = detail
@@ -62,5 +62,10 @@ async fn numbers_whose_answer_rate_collapsed_rest(pool: PgPool) {
         .collect();
     assert_eq!(resting, [("+4930111111", true, 60), ("+4930222222", false, 60), ("+4930333333", false, 10)]);
     // Already resting: not rested again.
-    assert!(store.rest_collapsed_caller_ids(50, 0.05, 3600).await.unwrap().is_empty());
+    assert!(store.rest_collapsed_caller_ids(&leader(&store).await, 50, 0.05, 3600).await.unwrap().is_empty());
+}
+
+/// The Scheduler's leadership, for calling its actions.
+async fn leader(store: &Store) -> herald_store::LeaderFence {
+    store.hold_leadership("test-scheduler", std::time::Duration::from_secs(60)).await.unwrap().expect("leader")
 }

@@ -42,8 +42,8 @@ async fn every_status_write_follows_the_lifecycle(pool: PgPool) {
     assert!(running.started_at.is_some() && running.completed_at.is_none());
 
     // The schedule moves a campaign only from the status it saw.
-    assert!(!store.apply_schedule(draft.id, "paused", CampaignStatus::Stopped, "node-1").await.unwrap());
-    assert!(store.apply_schedule(draft.id, "running", CampaignStatus::Paused, "node-1").await.unwrap());
+    assert!(!store.apply_schedule(&leader(&store).await, draft.id, "paused", CampaignStatus::Stopped).await.unwrap());
+    assert!(store.apply_schedule(&leader(&store).await, draft.id, "running", CampaignStatus::Paused).await.unwrap());
     let paused = store.campaign(draft.id).await.unwrap();
     assert_eq!((paused.status.as_str(), paused.started_at), ("paused", running.started_at));
 
@@ -67,4 +67,9 @@ async fn a_campaign_starts_only_with_a_trunk_and_something_to_play(pool: PgPool)
         assert_eq!(refused.unwrap_err(), ActionRefused::Missing(vec!["trunk_id", "prompt_id or script_id"]));
     }
     assert_eq!(store.campaign(bare.id).await.unwrap().status, "draft");
+}
+
+/// The Scheduler's leadership, for calling its actions.
+async fn leader(store: &Store) -> herald_store::LeaderFence {
+    store.hold_leadership("test-scheduler", std::time::Duration::from_secs(60)).await.unwrap().expect("leader")
 }

@@ -152,26 +152,42 @@ async fn prepare_script(
     Ok(ScriptCall { program, audio })
 }
 
-/// Puts the number on the opt-out blacklist, retrying for a while: a person
-/// who asked not to be called again must not be.
+/// Puts the number on the opt-out blacklist: a person who asked not to be
+/// called again must not be. If Postgres cannot take it now, it goes to the
+/// journal, replayed before this node claims again.
 async fn record_opt_out(shared: &Shared, claim: &ClaimedAttempt) {
     let reason = format!("opted out by keypress (campaign {}, attempt {})", claim.campaign_id, claim.attempt_id);
     let actor = herald_store::Actor::system("talker");
-    let mut delay = Duration::from_millis(100);
-    for _ in 0..8 {
+    for retry in [true, false] {
         match shared.store.opt_out(&claim.phone, &reason, &actor).await {
             Ok(()) => {
                 info!("number opted out");
                 return;
             }
-            Err(error) => {
-                warn!(%error, "recording the opt-out failed: retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
+            Err(error) if retry => {
+                warn!(%error, "recording the opt-out failed: retrying once");
+                tokio::time::sleep(RETRY_ONCE_AFTER).await;
             }
+            Err(error) => warn!(%error, "recording the opt-out failed: journaling it"),
         }
     }
-    warn!("giving up recording the opt-out; it stays on the attempt (opted_out)");
+    journal(shared, crate::journal::Entry::OptOut { phone: claim.phone.clone(), reason }).await;
+}
+
+/// After a failed write to Postgres, the one retry waits this long before
+/// the entry goes to the journal.
+const RETRY_ONCE_AFTER: Duration = Duration::from_millis(250);
+
+/// Appends to the journal; if even that fails (the disk), says so loudly:
+/// the reaper then re-queues the contact after its retry delay.
+async fn journal(shared: &Shared, entry: crate::journal::Entry) {
+    match shared.journal.append(entry).await {
+        Ok(()) => {
+            shared.metrics.journaled.inc();
+            info!("journaled until postgres can take it");
+        }
+        Err(error) => tracing::error!(%error, "cannot write the record journal: this result is lost"),
+    }
 }
 
 /// How long to wait before trying a contact again when a dial-time check
@@ -300,11 +316,12 @@ fn next_step(rules: &CampaignRules, claim: &ClaimedAttempt, hours: &CallingHours
     }
 }
 
-/// Writes the record, retrying for a while if Postgres is unreachable (the
-/// lease keeps the contact ours meanwhile; past it the reaper takes over).
+/// Writes the record; if Postgres cannot take it (after one retry), it goes
+/// to the journal and is replayed before this node claims again (the lease
+/// keeps the contact ours meanwhile; past it the reaper makes the contact
+/// wait its retry delay, and the replayed record still wins).
 async fn record_outcome(shared: &Shared, claim: &ClaimedAttempt, record: &AttemptRecord, next: ContactNext) {
-    let mut delay = Duration::from_millis(100);
-    for _ in 0..8 {
+    for retry in [true, false] {
         match shared.recorder.finish(record, next).await {
             Ok(FinishResult::Recorded) => {
                 shared.live.recorded(record, claim.campaign_id, claim.contact_id, claim.phone.as_str());
@@ -321,14 +338,15 @@ async fn record_outcome(shared: &Shared, claim: &ClaimedAttempt, record: &Attemp
                 warn!(outcome = %record.outcome, "attempt already final (lease moved on): result dropped");
                 return;
             }
-            Err(error) => {
-                warn!(%error, "recording the attempt failed: retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
+            Err(error) if retry => {
+                warn!(%error, "recording the attempt failed: retrying once");
+                tokio::time::sleep(RETRY_ONCE_AFTER).await;
             }
+            Err(error) => warn!(%error, outcome = %record.outcome, "recording the attempt failed: journaling it"),
         }
     }
-    warn!("giving up recording the attempt: the reaper will re-queue the contact");
+    let entry = crate::journal::Entry::Record { node: shared.node_id.clone(), record: record.clone(), next };
+    journal(shared, entry).await;
 }
 
 async fn place_call(
@@ -420,7 +438,7 @@ async fn place_call(
         if let Some(cap) = admission.waited
             && record.cap_wait.is_none()
         {
-            record.cap_wait = Some((wait_began, cap.reason()));
+            record.cap_wait = Some((wait_began, cap.reason().into()));
         }
         drop(waiting.take());
         shared.metrics.invites_sent.inc();

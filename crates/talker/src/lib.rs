@@ -5,8 +5,11 @@
 //! lines, INVITE slots, back-off and breaker, shared by the cluster through
 //! Redis), plays each answered call its campaign's prompt or script through
 //! the shared media engine, and writes each attempt's outcome exactly once.
-//! While calls run it renews their leases; a call whose lease is lost is
-//! hung up, because another node may now own that contact.
+//! While calls run it renews their leases; a call whose lease is lost, or
+//! whose renewal has gone unanswered for two thirds of a lease (the lease
+//! guard, on its own timer), is hung up, because another node may own that
+//! contact by then. A record that cannot reach Postgres goes to the
+//! journal and is replayed before the node claims again.
 //!
 //! # Layout
 //!
@@ -19,6 +22,8 @@
 //! - `resources`: what calls read from Postgres and cache (trunks, prompts,
 //!   scripts, caller-ID pools, trunk groups);
 //! - `recorder`: terminal records, written in batches;
+//! - `journal`: records and opt-outs Postgres could not take, on local
+//!   disk until it can (the node claims nothing while any wait);
 //! - `live`: what the dashboards are told; `metrics`: Prometheus.
 //!
 //! On shutdown it drains: it stops claiming, lets calls finish for the grace
@@ -37,6 +42,7 @@ mod active;
 mod call;
 mod dial;
 mod gate;
+mod journal;
 mod live;
 mod metrics;
 mod recorder;
@@ -71,6 +77,8 @@ pub enum Error {
     Store(#[from] herald_store::Error),
     #[error("media: {0}")]
     Media(#[from] herald_media::MediaError),
+    #[error("record journal in {dir}: {error}")]
+    Journal { dir: String, error: std::io::Error },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -103,6 +111,8 @@ pub(crate) struct Shared {
     pub(crate) speech: Arc<herald_speech::Speech>,
     /// Writes the calls' terminal records, in batches.
     pub(crate) recorder: recorder::Recorder,
+    /// What Postgres could not take yet.
+    pub(crate) journal: Arc<journal::Journal>,
 }
 
 impl Talker {
@@ -120,6 +130,8 @@ impl Talker {
         coord: Option<Coord>,
         metrics: TalkerMetrics,
     ) -> Result<Talker> {
+        let journal = journal::Journal::open(std::path::Path::new(&config.journal_dir), &node_id)
+            .map_err(|error| Error::Journal { dir: config.journal_dir.clone(), error })?;
         let sip = SipAgent::start(
             SipConfig { listen: config.sip_listen, user_agent: format!("Herald/{}", env!("CARGO_PKG_VERSION")) },
             CancellationToken::new(),
@@ -147,6 +159,7 @@ impl Talker {
         let shared = Arc::new(Shared {
             node_id,
             recorder,
+            journal: Arc::new(journal),
             resources: resources::Resources::new(store.clone()),
             gates,
             coord,
@@ -184,6 +197,10 @@ impl Talker {
         let calls = TaskTracker::new();
         let hang_up_all = CancellationToken::new();
         let renewal = tokio::spawn(renew_leases(Arc::clone(&shared), hang_up_all.clone()));
+        let guard = tokio::spawn(guard_leases(Arc::clone(&shared), hang_up_all.clone()));
+        let stop_replay = CancellationToken::new();
+        let replay =
+            tokio::spawn(journal::replay_until(Arc::clone(&shared.journal), shared.store.clone(), stop_replay.clone()));
         let trunk_refresh = tokio::spawn(refresh_trunks(Arc::clone(&shared), hang_up_all.clone()));
         let trunk_probes = tokio::spawn(probe_trunks(Arc::clone(&shared), hang_up_all.clone()));
         let line_watch = tokio::spawn(reregister_lines_on_reconnect(Arc::clone(&shared), hang_up_all.clone()));
@@ -224,12 +241,16 @@ impl Talker {
         }
         hang_up_all.cancel();
         let _ = renewal.await;
+        let _ = guard.await;
         let _ = line_watch.await;
         let _ = breaker_watch.await;
         let _ = trunk_refresh.await;
         let _ = trunk_probes.await;
         stop_feed.cancel();
         let _ = feed.await;
+        // Last: what the calls could not record goes to Postgres if it can.
+        stop_replay.cancel();
+        let _ = replay.await;
         // Every call is over: their lines go back before the node stops.
         shared.gates.close().await;
         shared.sip.shutdown().await;
@@ -270,6 +291,10 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
     if room == 0 {
         return Ok(false);
     }
+    // The records of calls already made go to Postgres before new calls.
+    if !shared.journal.is_clear() {
+        return Ok(false);
+    }
     // Admission control: when the media loops fall behind their 20 ms tick,
     // take no new calls until they catch up, rather than degrade every call.
     let lateness_us = shared.media.stats().max_tick_lateness_us.swap(0, std::sync::atomic::Ordering::Relaxed);
@@ -307,6 +332,7 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
         if limit == 0 {
             continue;
         }
+        let leased = tokio::time::Instant::now();
         let claims = shared.store.claim_due(&shared.node_id, plan.id, limit, shared.config.lease_secs).await?;
         full |= claims.len() as i64 == shared.config.claim_batch;
         let lists = Box::pin(call::check_lists(shared, &plan, &claims)).await;
@@ -316,7 +342,7 @@ async fn claim_and_start(shared: &Arc<Shared>, calls: &TaskTracker, hang_up_all:
             let permit =
                 Arc::clone(&shared.capacity).try_acquire_owned().expect("claimed no more than the free permits");
             let cancel = hang_up_all.child_token();
-            let active = shared.active.enter(claim.contact_id, cancel.clone());
+            let active = shared.active.enter(claim.contact_id, cancel.clone(), leased);
             let span =
                 info_span!("call", attempt = claim.attempt_id, contact = claim.contact_id, campaign = plan.plan.id);
             // Counted on the plan's first trunk (a group's call may end up on another).
@@ -359,12 +385,14 @@ async fn reregister_lines_on_reconnect(shared: Arc<Shared>, stop: CancellationTo
 }
 
 /// Renews this node's leases every third of their length. A call whose
-/// lease could not be renewed is hung up: another node may own it now.
+/// lease is no longer this node's is hung up: another node may own it now.
+/// Each renewal is bounded by a third of a lease, so that one stuck on a
+/// dark network never delays the next; the lease guard (`guard_leases`)
+/// hangs up what stays unconfirmed.
 async fn renew_leases(shared: Arc<Shared>, stop: CancellationToken) {
     let lease = Duration::from_secs(shared.config.lease_secs);
     let mut ticker = tokio::time::interval(lease / 3);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_success = tokio::time::Instant::now();
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
@@ -373,24 +401,45 @@ async fn renew_leases(shared: Arc<Shared>, stop: CancellationToken) {
         shared.gates.renew_lines().await;
         let ids: Vec<i64> = shared.active.contact_ids();
         if ids.is_empty() {
-            last_success = tokio::time::Instant::now();
             continue;
         }
-        match shared.store.renew_leases(&shared.node_id, &ids, shared.config.lease_secs).await {
-            Ok(held) => {
-                last_success = tokio::time::Instant::now();
+        let sent = tokio::time::Instant::now();
+        let renewal = shared.store.renew_leases(&shared.node_id, &ids, shared.config.lease_secs);
+        match tokio::time::timeout(lease / 3, renewal).await {
+            Ok(Ok(held)) => {
+                shared.active.confirm(&held, sent);
                 let held: std::collections::HashSet<i64> = held.into_iter().collect();
                 let lost: Vec<i64> = ids.into_iter().filter(|id| !held.contains(id)).collect();
                 shared.active.hang_up(&lost);
             }
-            Err(error) => {
-                warn!(%error, "renewing leases failed");
-                // Past two thirds of a lease without renewal the reaper may
-                // soon hand these contacts to another node: hang up first.
-                if last_success.elapsed() > lease * 2 / 3 {
-                    shared.active.hang_up_all();
-                }
-            }
+            Ok(Err(error)) => warn!(%error, "renewing leases failed"),
+            Err(_) => warn!("renewing leases got no answer in a third of a lease"),
+        }
+    }
+}
+
+/// The share of a lease after which a call whose lease was not confirmed
+/// is hung up: the reaper may hand its contact to another node once the
+/// whole lease has passed, and the call must be gone well before.
+const LEASE_GUARD_SHARE: f64 = 2.0 / 3.0;
+
+/// The lease guard: on its own timer (a lease / 12, at most a second),
+/// hangs up every call whose lease has gone unconfirmed for two thirds of
+/// a lease, whatever the renewal task is stuck on.
+async fn guard_leases(shared: Arc<Shared>, stop: CancellationToken) {
+    let lease = Duration::from_secs(shared.config.lease_secs);
+    let limit = lease.mul_f64(LEASE_GUARD_SHARE);
+    let mut ticker = tokio::time::interval((lease / 12).min(Duration::from_secs(1)));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        let hung_up = shared.active.hang_up_unconfirmed(limit);
+        if hung_up > 0 {
+            shared.metrics.lease_guard_hangups.inc_by(hung_up as u64);
+            warn!(hung_up, "lease guard: leases unconfirmed for two thirds of a lease, calls hung up");
         }
     }
 }

@@ -28,6 +28,10 @@ pub struct TalkerMetrics {
     /// Claim rounds skipped because the media loops were behind.
     pub claims_refused_overload: Counter,
     pub stale_records: Counter,
+    /// Calls the lease guard hung up (their lease went unconfirmed).
+    pub lease_guard_hangups: Counter,
+    /// Records and opt-outs written to the local journal (Postgres away).
+    pub journaled: Counter,
 }
 
 impl TalkerMetrics {
@@ -48,6 +52,16 @@ impl TalkerMetrics {
             metrics.claims_refused_overload.clone(),
         );
         registry.register("trunk_up", "Whether the trunk answered its last OPTIONS probe", metrics.trunk_up.clone());
+        registry.register(
+            "lease_guard_hangups",
+            "Calls hung up because their lease went unconfirmed for two thirds of a lease",
+            metrics.lease_guard_hangups.clone(),
+        );
+        registry.register(
+            "journaled",
+            "Records and opt-outs kept in the local journal because Postgres could not take them",
+            metrics.journaled.clone(),
+        );
         registry.register(
             "stale_records",
             "Attempt results refused because the lease had moved on",

@@ -149,18 +149,30 @@ pub async fn serve(
         .await
 }
 
+/// Ready while not draining and while every dependency answers within its
+/// deadline: Postgres (the system of record) and Redis (the cluster's caps,
+/// heartbeats and live feed; a Talker keeps dialing on its local shares
+/// without it, but a node cut off from it is not one to send work to).
 async fn readyz(State(state): State<AppState>) -> Response {
     if state.draining.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "draining\n").into_response();
     }
+    let mut missing = Vec::new();
     if let Some(store) = &state.store
         && let Err(error) = store.ping().await
     {
         warn!(%error, "not ready: postgres");
-        return (StatusCode::SERVICE_UNAVAILABLE, "postgres unavailable\n").into_response();
+        missing.push("postgres unavailable");
     }
-    // Redis is not required for readiness: every service keeps working
-    // (on local shares of its caps) while it is away.
+    if let Some(coord) = &state.coord
+        && let Err(error) = coord.ping().await
+    {
+        warn!(%error, "not ready: redis");
+        missing.push("redis unavailable");
+    }
+    if !missing.is_empty() {
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("{}\n", missing.join("\n"))).into_response();
+    }
     "ready\n".into_response()
 }
 

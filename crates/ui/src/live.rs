@@ -18,7 +18,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use herald_coord::{Coord, StreamEntry, stream_id_key};
 use herald_store::Dashboard;
 use tokio::sync::broadcast;
@@ -125,7 +125,9 @@ pub(crate) async fn events(
         .filter(|id| stream_id_key(id).is_some())
         .map(str::to_owned);
     let feed = state.live.clone();
-    let stream = browser_stream(feed, resume, campaign);
+    // Every open stream ends when the node drains, or the HTTP server's
+    // graceful shutdown would wait for browsers forever.
+    let stream = browser_stream(feed, resume, campaign).take_until(state.draining.clone().cancelled_owned());
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

@@ -758,11 +758,23 @@ pub(crate) struct CampaignSpec<'a> {
     pub(crate) max_lines: i32,
     /// Digest credentials of the trunk: (username, password).
     pub(crate) auth: Option<(&'a str, &'a str)>,
+    pub(crate) max_attempts: i32,
+    pub(crate) retry_rules: serde_json::Value,
 }
 
 impl<'a> CampaignSpec<'a> {
     pub(crate) fn new(carrier: SocketAddr, contacts: usize, prompt: &'a TestPrompt) -> CampaignSpec<'a> {
-        CampaignSpec { carrier, contacts, prompt, ring_timeout_secs: 30, cps: 50.0, max_lines: 500, auth: None }
+        CampaignSpec {
+            carrier,
+            contacts,
+            prompt,
+            ring_timeout_secs: 30,
+            cps: 50.0,
+            max_lines: 500,
+            auth: None,
+            max_attempts: 1,
+            retry_rules: serde_json::json!({}),
+        }
     }
 }
 
@@ -775,8 +787,9 @@ pub(crate) fn test_phone(index: usize) -> E164 {
     E164::parse(&format!("+1202555{index:04}")).expect("valid test number")
 }
 
-/// Creates a trunk to the carrier, the prompt, a one-attempt campaign and its
-/// contacts, and sets the campaign running.
+/// Creates a trunk to the carrier, the prompt, a campaign (one attempt
+/// unless the spec says otherwise) and its contacts, and sets the campaign
+/// running.
 pub(crate) async fn running_campaign(store: &Store, spec: &CampaignSpec<'_>) -> TestCampaign {
     // Names are unique in the schema; a test may create several campaigns.
     static CREATED: AtomicU32 = AtomicU32::new(0);
@@ -807,9 +820,9 @@ pub(crate) async fn running_campaign(store: &Store, spec: &CampaignSpec<'_>) -> 
             prompt_id: Some(prompt_id),
             trunk_id: Some(trunk.id),
             caller_id: Some("+12025550100".into()),
-            max_attempts: 1,
+            max_attempts: spec.max_attempts,
             ring_timeout_secs: spec.ring_timeout_secs,
-            retry_rules: serde_json::json!({}),
+            retry_rules: spec.retry_rules.clone(),
         })
         .await
         .expect("creating the campaign");
@@ -843,8 +856,22 @@ pub(crate) fn test_talker_config() -> TalkerConfig {
         ring_timeout_secs: 30,
         max_call_secs: 60,
         drain_grace_secs: 5,
+        journal_dir: scratch_journal_dir(),
         ..TalkerConfig::default()
     }
+}
+
+/// A journal directory of its own for an in-process Talker (never another
+/// test's records).
+pub(crate) fn scratch_journal_dir() -> String {
+    static MADE: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "herald-test-journal-{}-{}",
+        std::process::id(),
+        MADE.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    dir.to_string_lossy().into_owned()
 }
 
 /// Starts Talkers in this process, named `{prefix}-0`, `{prefix}-1`, …,
@@ -1050,6 +1077,9 @@ impl HeraldProcess {
             .args(arguments)
             .current_dir(directory)
             .env_remove("HERALD_CONFIG")
+            // The test's own journal directory, shared by its processes (a
+            // killed Talker's journal is adopted by the next).
+            .env("HERALD__TALKER__JOURNAL_DIR", directory.join("journal"))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("cloning a file handle"))
             .stderr(log);

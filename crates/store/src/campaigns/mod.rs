@@ -378,32 +378,46 @@ impl Store {
 
     /// Campaigns the Scheduler may move by their schedule.
     pub async fn scheduled_campaigns(&self) -> Result<Vec<ScheduledCampaign>> {
-        Ok(sqlx::query_as::<_, ScheduledCampaign>(SCHEDULED_CAMPAIGNS).fetch_all(&self.pool).await?)
+        self.timed(async {
+            Ok(sqlx::query_as::<_, ScheduledCampaign>(SCHEDULED_CAMPAIGNS).fetch_all(&self.pool).await?)
+        })
+        .await
     }
 
     /// Moves a campaign from `from` to `to` if it is still in `from` (a
-    /// manager may have acted meanwhile), audited as the scheduler.
-    pub async fn apply_schedule(&self, campaign_id: i64, from: &str, to: CampaignStatus, node: &str) -> Result<bool> {
-        let mut transaction = self.pool.begin().await?;
-        if write_status(&mut transaction, campaign_id, Some(from), to, Mover::Schedule).await?.is_none() {
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO audit_log (actor, action, entity, entity_id, details) \
-             VALUES ($1, 'schedule', 'campaign', $2, jsonb_build_object('from', $3::text, 'to', $4::text))",
-        )
-        .bind(format!("system:scheduler:{node}"))
-        .bind(campaign_id)
-        .bind(from)
-        .bind(to.as_str())
-        .execute(&mut *transaction)
-        .await?;
-        transaction.commit().await?;
-        Ok(true)
+    /// manager may have acted meanwhile), audited as the scheduler, as the
+    /// Scheduler leader `fence`.
+    pub async fn apply_schedule(
+        &self,
+        fence: &crate::LeaderFence,
+        campaign_id: i64,
+        from: &str,
+        to: CampaignStatus,
+    ) -> Result<bool> {
+        self.timed(async {
+            let mut transaction = self.begin_as_leader(fence).await?;
+            if write_status(&mut transaction, campaign_id, Some(from), to, Mover::Schedule).await?.is_none() {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO audit_log (actor, action, entity, entity_id, details) \
+                 VALUES ($1, 'schedule', 'campaign', $2, jsonb_build_object('from', $3::text, 'to', $4::text))",
+            )
+            .bind(format!("system:scheduler:{}", fence.holder))
+            .bind(campaign_id)
+            .bind(from)
+            .bind(to.as_str())
+            .execute(&mut *transaction)
+            .await?;
+            transaction.commit().await?;
+            Ok(true)
+        })
+        .await
     }
 
     /// The campaigns Talkers should dial now, with what they need to dial them.
     pub async fn running_dial_plans(&self) -> Result<Vec<DialPlan>> {
+        self.timed(async {
         Ok(sqlx::query_as::<_, DialPlan>(
             "SELECT id, prompt_id, script_id, trunk_id, trunk_group_id, caller_id, caller_id_pool_id, max_attempts, ring_timeout_secs, \
                     retry_rules, calling_window, whitelist_only, cps_cap, concurrency_cap \
@@ -411,21 +425,33 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?)
+        })
+        .await
     }
 
-    /// Marks running campaigns with no queued or leased contact left as
-    /// completed; returns their ids.
-    pub async fn complete_finished_campaigns(&self) -> Result<Vec<i64>> {
-        let rows: Vec<(i64,)> = sqlx::query_as(
-            "UPDATE campaigns k SET status = 'completed', completed_at = now(), updated_at = now() \
-             WHERE k.status = 'running' \
-               AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.campaign_id = k.id AND c.state = 'queued') \
-               AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.campaign_id = k.id AND c.state = 'leased') \
-             RETURNING k.id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
+    /// Marks running campaigns with nothing left to dial as completed, as
+    /// the Scheduler leader `fence`; returns their ids. Nothing left means
+    /// no queued or leased contact and no import still loading contacts
+    /// (a campaign started while its upload streams in is not done when
+    /// the first rows are dialed).
+    pub async fn complete_finished_campaigns(&self, fence: &crate::LeaderFence) -> Result<Vec<i64>> {
+        self.timed(async {
+            let mut transaction = self.begin_as_leader(fence).await?;
+            let rows: Vec<(i64,)> = sqlx::query_as(
+                "UPDATE campaigns k SET status = 'completed', completed_at = now(), updated_at = now() \
+                 WHERE k.status = 'running' \
+                   AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.campaign_id = k.id AND c.state = 'queued') \
+                   AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.campaign_id = k.id AND c.state = 'leased') \
+                   AND NOT EXISTS (SELECT 1 FROM imports i WHERE i.campaign_id = k.id \
+                                   AND i.state IN ('waiting', 'running')) \
+                 RETURNING k.id",
+            )
+            .fetch_all(&mut *transaction)
+            .await?;
+            transaction.commit().await?;
+            Ok(rows.into_iter().map(|(id,)| id).collect())
+        })
+        .await
     }
 }
 
