@@ -125,13 +125,17 @@ pub enum MediaPriority {
     /// The default time-sharing priority.
     Normal,
     /// The highest time-sharing priority (nice -20): wins the CPU from other
-    /// threads as soon as it wakes. Needs CAP_SYS_NICE (or root); without
-    /// it the loops run at normal priority and say so in the log.
+    /// threads as soon as it wakes, but stays under the fair scheduler, so
+    /// it cannot starve the node's SIP, lease renewal or Postgres work. Needs
+    /// CAP_SYS_NICE (or root); without it the loops run at normal priority
+    /// and say so in the log. The default.
+    #[default]
     High,
     /// SCHED_FIFO (priority 10): preempts every time-sharing thread. Needs
-    /// CAP_SYS_NICE; the kernel's RT throttling still leaves 5 % of each
-    /// second to others. What the load test measured (loadtest/README.md).
-    #[default]
+    /// CAP_SYS_NICE; the kernel's RT throttling still leaves only 5 % of each
+    /// second to others, so a loop that had work without end would all but
+    /// stop the node (each tick's receive work is bounded for this reason).
+    /// What the load tests ask for (loadtest/README.md).
     Realtime,
 }
 
@@ -191,7 +195,7 @@ impl Default for TalkerConfig {
             rtp_port_max: 39999,
             media_shards: 0,
             media_mode: MediaMode::Shared,
-            media_priority: MediaPriority::Realtime,
+            media_priority: MediaPriority::High,
             recordings_dir: String::new(),
             max_calls: 3000,
             claim_batch: 200,

@@ -82,6 +82,8 @@ struct Shared {
     /// None until the first operation, and after one failed.
     current: Option<SharedConnection>,
     next_generation: u64,
+    /// When a shared connection replaced a failed one (not the first).
+    reconnected_at: Option<Instant>,
 }
 
 struct SharedConnection {
@@ -162,6 +164,12 @@ impl Coord {
         self.connections_made.load(Ordering::Relaxed)
     }
 
+    /// How long ago this node's connection to the master was last replaced
+    /// after failing (a failover, an outage); `None` if it never was.
+    pub fn since_reconnect(&self) -> Option<Duration> {
+        self.shared.lock().expect("shared connection poisoned").reconnected_at.map(|at| at.elapsed())
+    }
+
     async fn pooled(&self) -> Result<Connection> {
         // Boxed: the pool's future nests deeply enough that every caller's
         // future would otherwise need a raised recursion limit.
@@ -202,6 +210,9 @@ impl Coord {
         let mut shared = self.shared.lock().expect("shared connection poisoned");
         let generation = shared.next_generation;
         shared.next_generation += 1;
+        if generation > 0 {
+            shared.reconnected_at = Some(Instant::now());
+        }
         shared.current = Some(SharedConnection { connection: connection.clone(), checked: Instant::now(), generation });
         Ok((connection, generation))
     }

@@ -135,26 +135,44 @@ impl ReceiveBatch {
         ReceiveBatch { buffers: Box::new([[0; MAX_RECEIVE]; BATCH]), headers: MultiHeaders::preallocate(BATCH, None) }
     }
 
-    /// Drains the socket, handing each datagram and its source to `handle`.
-    /// Returns the number of `recvmmsg` calls made.
-    pub(crate) fn drain(&mut self, socket: &UdpSocket, mut handle: impl FnMut(SocketAddr, &[u8])) -> io::Result<u64> {
-        let mut syscalls = 0;
+    /// Drains the socket, handing each datagram and its source to `handle`,
+    /// but never more than `limit` datagrams: under a flood the rest waits
+    /// in the kernel's buffer (and overflows it) rather than taking the
+    /// media loop's whole tick, and with it the CPU other work needs.
+    pub(crate) fn drain(
+        &mut self,
+        socket: &UdpSocket,
+        limit: usize,
+        mut handle: impl FnMut(SocketAddr, &[u8]),
+    ) -> io::Result<Drained> {
+        let mut drained = Drained::default();
         loop {
+            let room = limit - drained.datagrams;
+            if room == 0 {
+                drained.capped = true;
+                return Ok(drained);
+            }
+            let wanted = room.min(BATCH);
             let mut slices: [[IoSliceMut<'_>; 1]; BATCH] = {
                 let mut buffers = self.buffers.iter_mut();
                 std::array::from_fn(|_| [IoSliceMut::new(buffers.next().expect("BATCH buffers"))])
             };
-            syscalls += 1;
-            let results =
-                match recvmmsg(socket.as_raw_fd(), &mut self.headers, &mut slices, MsgFlags::MSG_DONTWAIT, None) {
-                    Ok(results) => results,
-                    Err(Errno::EAGAIN) => return Ok(syscalls),
-                    Err(Errno::EINTR) => continue,
-                    // ICMP port unreachable for an earlier send surfaces
-                    // here on Linux: it is not about this socket's input.
-                    Err(Errno::ECONNREFUSED) => continue,
-                    Err(error) => return Err(error.into()),
-                };
+            drained.syscalls += 1;
+            let results = match recvmmsg(
+                socket.as_raw_fd(),
+                &mut self.headers,
+                slices.iter_mut().take(wanted),
+                MsgFlags::MSG_DONTWAIT,
+                None,
+            ) {
+                Ok(results) => results,
+                Err(Errno::EAGAIN) => return Ok(drained),
+                Err(Errno::EINTR) => continue,
+                // ICMP port unreachable for an earlier send surfaces
+                // here on Linux: it is not about this socket's input.
+                Err(Errno::ECONNREFUSED) => continue,
+                Err(error) => return Err(error.into()),
+            };
             let mut received = 0;
             for message in results {
                 received += 1;
@@ -162,11 +180,21 @@ impl ReceiveBatch {
                 let Some(data) = message.iovs().next() else { continue };
                 handle(source, data);
             }
-            if received < BATCH {
-                return Ok(syscalls);
+            drained.datagrams += received;
+            if received < wanted {
+                return Ok(drained);
             }
         }
     }
+}
+
+/// What one [`ReceiveBatch::drain`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Drained {
+    pub(crate) syscalls: u64,
+    pub(crate) datagrams: usize,
+    /// It stopped at its limit with datagrams possibly still waiting.
+    pub(crate) capped: bool,
 }
 
 pub(crate) fn to_socket_addr(storage: &SockaddrStorage) -> Option<SocketAddr> {
@@ -207,7 +235,7 @@ mod tests {
             // Loopback delivery is synchronous, but allow a moment anyway.
             for _ in 0..50 {
                 receive
-                    .drain(receiver, |source, data| {
+                    .drain(receiver, usize::MAX, |source, data| {
                         assert_eq!(source, sender_address);
                         seen.push(u32::from_be_bytes(data.try_into().unwrap()) as usize);
                     })
@@ -228,5 +256,27 @@ mod tests {
             let address: SocketAddr = address.parse().unwrap();
             assert_eq!(to_socket_addr(&to_storage(address)), Some(address));
         }
+    }
+
+    /// A flood is read a bounded amount per call: exactly `limit`
+    /// datagrams, the rest left in the socket for the next tick.
+    #[test]
+    fn a_drain_stops_at_its_limit() {
+        let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        receiver.set_nonblocking(true).unwrap();
+        // (Fewer than a default receive buffer holds.)
+        for round in 0..200_u32 {
+            sender.send_to(&round.to_be_bytes(), receiver.local_addr().unwrap()).unwrap();
+        }
+        let mut receive = ReceiveBatch::new();
+        let mut seen = Vec::new();
+        let drained =
+            receive.drain(&receiver, 100, |_, data| seen.push(u32::from_be_bytes(data.try_into().unwrap()))).unwrap();
+        assert_eq!((drained.datagrams, drained.capped), (100, true));
+        assert_eq!(seen, (0..100).collect::<Vec<u32>>());
+        assert_eq!(drained.syscalls, 2, "64 + 36: never a datagram more than asked");
+        let rest = receive.drain(&receiver, usize::MAX, |_, _| {}).unwrap();
+        assert_eq!((rest.datagrams, rest.capped), (100, false));
     }
 }

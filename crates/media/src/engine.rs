@@ -271,7 +271,22 @@ pub struct MediaStats {
     pub stray_packets: AtomicU64,
     /// Worst lateness of a tick, in microseconds, since the last read.
     pub max_tick_lateness_us: AtomicU64,
+    /// Ticks that stopped reading at their receive budget (a flood, or far
+    /// ends sending much more than one packet per tick): the rest waited.
+    pub receive_capped_ticks: AtomicU64,
 }
+
+/// The most datagrams a shard reads in one tick, for its calls: four per
+/// call (one RTP packet per tick is the norm; DTMF events and bursts after
+/// jitter come on top) and a floor for the first calls. A flood at the
+/// media ports costs at most this much work per tick; what is left waits in
+/// the kernel's buffer, which drops the excess.
+fn receive_budget(calls: usize) -> usize {
+    calls.saturating_mul(4).saturating_add(256)
+}
+
+/// RTCP datagrams read per tick (nothing is done with them but reading).
+const RTCP_BUDGET: usize = 64;
 
 #[derive(Debug)]
 struct PortPool {
@@ -548,6 +563,8 @@ struct TickCounts {
     received: u64,
     send_failures: u64,
     stray: u64,
+    /// A receive stopped at its budget.
+    capped: bool,
 }
 
 impl Shard {
@@ -696,12 +713,18 @@ impl Shard {
                 }
                 counts.send_failures += send.flush(&sockets.rtp).failed;
                 counts.sent -= counts.send_failures.min(counts.sent);
-                let _ = receive.drain(&sockets.rtp, |source, datagram| match by_remote.get(&source) {
+                let budget = receive_budget(calls.len());
+                let drained = receive.drain(&sockets.rtp, budget, |source, datagram| match by_remote.get(&source) {
                     Some(&index) => counts.received += on_datagram(&mut calls[index], datagram),
                     None => counts.stray += 1,
                 });
+                counts.capped |= drained.is_ok_and(|drained| drained.capped);
                 // Receiver reports and the like: read and let go.
-                while sockets.rtcp.recv_from(&mut rtcp_buffer[..]).is_ok() {}
+                for _ in 0..RTCP_BUDGET {
+                    if sockets.rtcp.recv_from(&mut rtcp_buffer[..]).is_err() {
+                        break;
+                    }
+                }
                 send_reports(calls, self.ticks, &sockets.rtcp, rtcp_buffer);
             }
             ShardIo::PerCall { send_buffer, receive_buffer } => {
@@ -714,7 +737,9 @@ impl Shard {
                         Ok(_) => counts.sent += 1,
                         Err(_) => counts.send_failures += 1,
                     }
-                    counts.received += receive_own(call, &socket, receive_buffer);
+                    let (received, capped) = receive_own(call, &socket, receive_buffer);
+                    counts.received += received;
+                    counts.capped |= capped;
                     call.own_socket = Some((socket, port));
                 }
             }
@@ -726,6 +751,9 @@ impl Shard {
         }
         if counts.stray > 0 {
             self.stats.stray_packets.fetch_add(counts.stray, Ordering::Relaxed);
+        }
+        if counts.capped {
+            self.stats.receive_capped_ticks.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -753,18 +781,25 @@ fn send_reports(calls: &mut [ActiveCall], tick: u64, socket: &UdpSocket, buffer:
     }
 }
 
-/// Drains a port-per-call socket; returns how many RTP packets arrived.
-fn receive_own(call: &mut ActiveCall, socket: &UdpSocket, buffer: &mut [u8; 2048]) -> u64 {
+/// Datagrams read per call per tick from its own socket (see
+/// [`receive_budget`]).
+const OWN_SOCKET_BUDGET: usize = 8;
+
+/// Drains a port-per-call socket, at most [`OWN_SOCKET_BUDGET`] datagrams;
+/// returns how many RTP packets arrived and whether it stopped at the
+/// budget.
+fn receive_own(call: &mut ActiveCall, socket: &UdpSocket, buffer: &mut [u8; 2048]) -> (u64, bool) {
     let mut received = 0;
-    loop {
+    for _ in 0..OWN_SOCKET_BUDGET {
         let length = match socket.recv_from(buffer) {
             Ok((length, _source)) => length,
-            Err(error) if error.kind() == ErrorKind::WouldBlock => return received,
+            Err(error) if error.kind() == ErrorKind::WouldBlock => return (received, false),
             // ICMP port unreachable surfaces here on Linux; keep going.
             Err(_) => continue,
         };
         received += on_datagram(call, &buffer[..length]);
     }
+    (received, true)
 }
 
 /// Handles one datagram from the call's far end; returns 1 if it was RTP.

@@ -345,7 +345,7 @@ async fn record_outcome(shared: &Shared, claim: &ClaimedAttempt, record: &Attemp
             Err(error) => warn!(%error, outcome = %record.outcome, "recording the attempt failed: journaling it"),
         }
     }
-    let entry = crate::journal::Entry::Record { node: shared.node_id.clone(), record: record.clone(), next };
+    let entry = crate::journal::Entry::Record { node: shared.node_id.clone(), record: Box::new(record.clone()), next };
     journal(shared, entry).await;
 }
 

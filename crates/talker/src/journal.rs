@@ -34,7 +34,7 @@ use tracing::{info, warn};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum Entry {
     /// An attempt's terminal record, as the node that held its lease wrote it.
-    Record { node: String, record: AttemptRecord, next: ContactNext },
+    Record { node: String, record: Box<AttemptRecord>, next: ContactNext },
     /// A number to put on the global opt-out list.
     OptOut { phone: String, reason: String },
 }
@@ -290,7 +290,7 @@ pub(crate) async fn replay_until(journal: Arc<Journal>, store: Store, stop: toki
             _ = ticker.tick() => {}
             () = stop.cancelled() => break,
         }
-        if !journal.is_clear() || round % ADOPT_EVERY == 0 {
+        if !journal.is_clear() || round.is_multiple_of(ADOPT_EVERY) {
             journal.replay(&store).await;
         }
         round = round.wrapping_add(1);

@@ -8,6 +8,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub(crate) mod proxy;
+
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
@@ -991,7 +993,7 @@ pub(crate) async fn contacts(pool: &PgPool, campaign_id: i64) -> Vec<ContactRow>
 }
 
 /// Every contact is `done`, and its attempts are exactly the ones it counted
-/// (`attempts_made` + `lost_attempts`), each with one terminal outcome and
+/// (`attempts_made`, the lost ones, `lost_attempts`, among them), each with one terminal outcome and
 /// an end, the last one matching the contact's `last_outcome`.
 pub(crate) async fn assert_every_contact_done_once(pool: &PgPool, campaign_id: i64) -> Vec<AttemptRow> {
     let contacts = contacts(pool, campaign_id).await;
@@ -1003,9 +1005,11 @@ pub(crate) async fn assert_every_contact_done_once(pool: &PgPool, campaign_id: i
         let own: Vec<&AttemptRow> = attempts.iter().filter(|attempt| attempt.contact_id == contact.id).collect();
         assert_eq!(
             own.len() as i32,
-            contact.attempts_made + contact.lost_attempts,
+            contact.attempts_made,
             "attempt rows and counters disagree for {contact:?}: {own:#?}"
         );
+        let lost = own.iter().filter(|attempt| attempt.outcome.as_deref() == Some("lost_with_node")).count();
+        assert_eq!(lost as i32, contact.lost_attempts, "lost attempts miscounted for {contact:?}");
         for attempt in &own {
             assert!(attempt.outcome.is_some(), "attempt without a terminal outcome: {attempt:?}");
             assert!(attempt.ended_at.is_some(), "attempt without an end: {attempt:?}");

@@ -12,6 +12,15 @@ use tracing::debug;
 
 use super::arithmetic::BREAKER_COOL_DOWN;
 
+/// After its connection to the Redis master was replaced (a Sentinel
+/// failover, an outage), a node takes no new line for this long. The new
+/// master may lack the last line leases the old one granted (replication
+/// is asynchronous); every node re-registers its own as soon as it
+/// reconnects (`Gates::renew_lines`), and until the slowest has, a line
+/// that looks free may not be. Measured without it: one or two calls over a
+/// line cap about 2 s after the master was killed (loadtest/README.md).
+const RECONNECT_SETTLE: Duration = Duration::from_millis(1500);
+
 pub(crate) struct SharedCaps {
     /// `None`: no Redis configured; every cap applies to this node alone.
     coord: Option<Coord>,
@@ -56,8 +65,13 @@ impl SharedCaps {
     }
 
     /// Takes one of the scope's `max_lines` for the attempt if one is free.
+    /// Just after this node reconnected (a failover, an outage) none is:
+    /// see [`RECONNECT_SETTLE`].
     pub(super) async fn acquire_line(&self, scope: CapScope, attempt_id: i64, max_lines: u32) -> Option<bool> {
         let coord = self.coord.as_ref()?;
+        if coord.since_reconnect().is_some_and(|since| since < RECONNECT_SETTLE) {
+            return Some(false);
+        }
         match coord.acquire_line(scope, &self.lease_id(attempt_id), max_lines, self.line_ttl).await {
             Ok(taken) => Some(taken),
             Err(error) => {
