@@ -110,6 +110,19 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+impl Error {
+    /// Postgres could not be reached (no answer within the deadline, no
+    /// connection to be had, the connection broke): the request may succeed
+    /// later, and says nothing about what was asked.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            Error::Deadline(_)
+                | Error::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+        )
+    }
+}
+
 /// A handle on the database; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {

@@ -90,6 +90,11 @@ impl From<herald_store::Error> for AppError {
     fn from(error: herald_store::Error) -> AppError {
         match error {
             herald_store::Error::NotFound { entity, .. } => AppError::NotFound(entity),
+            // Postgres is out of reach: something really is down (503, not 500).
+            error if error.is_unreachable() => {
+                warn!(%error, "store unreachable");
+                AppError::Unavailable("the database is unreachable; try again shortly")
+            }
             error => {
                 warn!(%error, "store request failed");
                 AppError::Internal

@@ -281,3 +281,23 @@ async fn every_operation_with_input_answers_bad_input_with_field_errors(pool: Pg
         }
     }
 }
+
+/// Postgres out of reach is "something really down": 503 `unavailable`,
+/// never a 500, for the API and for readiness.
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn an_unreachable_database_is_a_503(pool: PgPool) {
+    let api = Api::new(pool);
+    let admin = api.user("admin@example.org", Role::Admin).await;
+    let admin = api.token(&admin).await;
+    // The same service, its database on a port where nothing listens.
+    let gone = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_millis(500))
+        .connect_lazy("postgres://postgres@127.0.0.1:1/gone")
+        .unwrap();
+    let down = Api::new(gone);
+    for uri in ["/api/v1/campaigns", "/api/v1/trunks"] {
+        down.call(Method::GET, uri, &admin, None).await.expect(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    }
+    let ready = down.call(Method::GET, "/readyz", &Credentials::None, None).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+}
