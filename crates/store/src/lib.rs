@@ -121,6 +121,18 @@ impl Error {
                 | Error::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
         )
     }
+
+    /// The same request may succeed later: Postgres was unreachable, or
+    /// answered with an error of the moment (SQLSTATE classes 08 connection,
+    /// 40 serialization or deadlock, 53 resources, 57 cancelled or shutting
+    /// down, 58 system), not about the request itself.
+    pub fn is_transient(&self) -> bool {
+        if self.is_unreachable() {
+            return true;
+        }
+        let Error::Database(sqlx::Error::Database(error)) = self else { return false };
+        error.code().is_some_and(|code| ["08", "40", "53", "57", "58"].iter().any(|class| code.starts_with(class)))
+    }
 }
 
 /// A handle on the database; cheap to clone.

@@ -230,9 +230,14 @@ async fn replay_entries(store: &Store, entries: &[Entry]) -> (usize, bool) {
                     warn!(attempt = record.attempt_id, outcome = %record.outcome, "journaled record refused: the contact moved on");
                 }
             }
-            Err(error) => {
-                tracing::debug!(%error, "journal replay stopped: postgres unreachable");
+            Err(error) if error.is_transient() => {
+                tracing::debug!(%error, "journal replay stopped: postgres unreachable or busy");
                 return (index, false);
+            }
+            Err(error) => {
+                // Postgres answered and refused it: replaying again would
+                // be refused again and stop the node claiming for good.
+                tracing::error!(%error, ?entry, "journaled entry refused by postgres: dropped (it is in this log line)");
             }
         }
     }

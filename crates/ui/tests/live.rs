@@ -119,9 +119,8 @@ async fn open(router: &axum::Router, token: &str, query: &str, last_event_id: Op
     Events { body: response.into_body().into_data_stream(), buffer: String::new() }
 }
 
-#[sqlx::test(migrator = "herald_store::MIGRATOR")]
-async fn a_reconnecting_browser_gets_what_it_missed_then_the_live_ticks(pool: PgPool) {
-    let store = Store::from_pool(pool);
+/// A viewer's API token.
+async fn viewer_token(store: &Store) -> &'static str {
     let hash = herald_ui::passwords::hash_password("correct horse battery staple").unwrap();
     let new = NewUser {
         email: "viewer@example.org".into(),
@@ -132,21 +131,52 @@ async fn a_reconnecting_browser_gets_what_it_missed_then_the_live_ticks(pool: Pg
     let CreateUser::Created(viewer) = store.create_user(&new, &Actor::system("test")).await.unwrap() else { panic!() };
     let token = "herald_live_test_token";
     store.create_api_token(viewer.id, "test", &Sha256::digest(token.as_bytes()), &Actor::system("test")).await.unwrap();
+    token
+}
 
-    let coord = coord();
-    let shutdown = CancellationToken::new();
-    let live = herald_ui::live::LiveFeed::start(coord.clone(), Duration::from_millis(300), shutdown.clone());
-    let router = herald_ui::app(AppState {
+/// The UI service with its live feed; `draining` is the node's drain.
+fn live_router(store: &Store, coord: &Coord, draining: CancellationToken) -> axum::Router {
+    let live = herald_ui::live::LiveFeed::start(coord.clone(), Duration::from_millis(300), draining.clone());
+    herald_ui::app(AppState {
         store: Some(store.clone()),
         coord: Some(coord.clone()),
         registry: Arc::new(Registry::default()),
-        draining: CancellationToken::new(),
+        draining,
         auth: Arc::new(Auth::new(AuthSettings::default())),
         live: Some(live),
         static_dir: None,
         webhook_private_targets: false,
         speech: None,
-    });
+    })
+}
+
+/// On SIGTERM the node drains: every open live stream ends, so that the
+/// HTTP server's graceful shutdown (which waits for open responses) ends
+/// and the process exits.
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn open_live_streams_end_when_the_node_drains(pool: PgPool) {
+    let store = Store::from_pool(pool);
+    let token = viewer_token(&store).await;
+    let draining = CancellationToken::new();
+    let router = live_router(&store, &coord(), draining.clone());
+    let mut events = open(&router, token, "", None).await;
+    draining.cancel();
+    let end = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = events.body.next().await {
+            chunk.unwrap();
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "the stream stayed open after the drain began");
+}
+
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn a_reconnecting_browser_gets_what_it_missed_then_the_live_ticks(pool: PgPool) {
+    let store = Store::from_pool(pool);
+    let token = viewer_token(&store).await;
+    let coord = coord();
+    let shutdown = CancellationToken::new();
+    let router = live_router(&store, &coord, shutdown.clone());
 
     let mut events = open(&router, token, "", None).await;
     // The reader starts from the stream's end: wait until it follows.
