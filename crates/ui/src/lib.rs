@@ -217,4 +217,21 @@ mod tests {
         let response = app(state).oneshot(Request::get("/readyz").body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
+
+    /// A node cut off from Redis is not ready: the cluster's caps, its
+    /// heartbeats and the live feed go through it.
+    #[tokio::test]
+    async fn a_node_without_redis_is_not_ready() {
+        let mut state = state();
+        let redis = herald_config::RedisConfig {
+            sentinels: vec!["127.0.0.1:1".to_owned()],
+            timeout_ms: 200,
+            ..herald_config::RedisConfig::default()
+        };
+        state.coord = Some(Coord::new(&redis).unwrap());
+        let response = app(state).oneshot(Request::get("/readyz").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"redis unavailable\n");
+    }
 }
