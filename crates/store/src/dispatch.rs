@@ -15,7 +15,7 @@ use herald_types::Outcome;
 use crate::{Result, Store};
 
 /// A contact leased to this node for one attempt.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct ClaimedAttempt {
     pub attempt_id: i64,
     pub contact_id: i64,
@@ -380,10 +380,20 @@ impl Store {
         };
         self.timed(async {
             let mut transaction = self.pool.begin().await?;
+            // Also over the reaper's `lost_with_node`, if this node's lease was
+            // reaped while it could not reach Postgres and nobody has leased the
+            // contact since: the attempt never dialed is undone, not counted.
             let moved = sqlx::query(
                 "UPDATE contacts SET state = $4, next_eligible_at = coalesce($5, next_eligible_at), \
-                 last_outcome = coalesce($6, last_outcome), lease_owner = NULL, lease_until = NULL, updated_at = now() \
-             WHERE id = $1 AND lease_epoch = $2 AND lease_owner = $3 AND state = 'leased'",
+                     last_outcome = coalesce($6, CASE WHEN state = 'leased' THEN last_outcome END), \
+                     attempts_made = attempts_made - CASE WHEN state = 'leased' THEN 0 ELSE 1 END, \
+                     lost_attempts = lost_attempts - CASE WHEN state = 'leased' THEN 0 ELSE 1 END, \
+                     lease_owner = NULL, lease_until = NULL, updated_at = now() \
+                 WHERE id = $1 AND lease_epoch = $2 \
+                   AND ((lease_owner = $3 AND state = 'leased') \
+                     OR (state IN ('queued', 'done') AND lease_owner IS NULL AND last_outcome = 'lost_with_node' \
+                         AND EXISTS (SELECT 1 FROM attempts a WHERE a.id = $7 AND a.outcome = 'lost_with_node' \
+                                       AND a.node_id = $3)))",
             )
             .bind(claim.contact_id)
             .bind(claim.lease_epoch)
@@ -391,13 +401,14 @@ impl Store {
             .bind(state)
             .bind(next_eligible_at)
             .bind(last_outcome)
+            .bind(claim.attempt_id)
             .execute(&mut *transaction)
             .await?;
             if moved.rows_affected() == 0 {
                 transaction.rollback().await?;
                 return Ok(false);
             }
-            sqlx::query("DELETE FROM attempts WHERE id = $1 AND outcome IS NULL")
+            sqlx::query("DELETE FROM attempts WHERE id = $1 AND (outcome IS NULL OR outcome = 'lost_with_node')")
                 .bind(claim.attempt_id)
                 .execute(&mut *transaction)
                 .await?;

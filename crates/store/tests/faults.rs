@@ -207,3 +207,34 @@ async fn a_campaign_is_not_completed_while_its_import_streams(pool: PgPool) {
     store.finish_import(import.id, None).await.unwrap();
     assert_eq!(store.complete_finished_campaigns(&fence).await.unwrap(), vec![campaign]);
 }
+
+/// A Talker cut off from Postgres hangs up the calls it had claimed but
+/// not yet dialed, and journals them to be given back. If the reaper has
+/// closed them as lost meanwhile (their campaign allows one attempt), the
+/// replayed release undoes that: nobody was called, so nothing counts, and
+/// the contact is due again instead of closed uncalled.
+#[sqlx::test(migrator = "herald_store::MIGRATOR")]
+async fn a_claim_never_dialed_is_given_back_even_after_the_reaper_closed_it(pool: PgPool) {
+    let store = Store::from_pool(pool.clone());
+    let campaign = running_campaign(&store, 1, 1).await;
+    let fence = leader(&store, "scheduler").await.unwrap();
+    let claim = store.claim_due("cut-off", campaign, 10, 60).await.unwrap().remove(0);
+    expire_leases(&pool).await;
+    assert_eq!(store.reap_expired_leases(&fence, 100, 5, &[(campaign, 600)]).await.unwrap(), 1);
+    let state: (String,) = sqlx::query_as("SELECT state FROM contacts").fetch_one(&pool).await.unwrap();
+    assert_eq!(state.0, "done", "one attempt allowed: closed as lost");
+
+    // Only the node that held it may give it back.
+    assert!(!store.defer_claim("someone-else", &claim, Utc::now(), "hung_up_before_dialing").await.unwrap());
+    assert!(store.defer_claim("cut-off", &claim, Utc::now(), "hung_up_before_dialing").await.unwrap());
+    let (state, attempts_made, lost, last_outcome): (String, i32, i32, Option<String>) =
+        sqlx::query_as("SELECT state, attempts_made, lost_attempts, last_outcome FROM contacts")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((state.as_str(), attempts_made, lost, last_outcome), ("queued", 0, 0, None));
+    let attempts: (i64,) = sqlx::query_as("SELECT count(*) FROM attempts").fetch_one(&pool).await.unwrap();
+    assert_eq!(attempts.0, 0, "the attempt never dialed is gone");
+    assert_eq!(store.claim_due("other", campaign, 10, 60).await.unwrap().len(), 1, "due again: it will be called");
+    assert!(!store.defer_claim("cut-off", &claim, Utc::now(), "again").await.unwrap(), "given back once");
+}

@@ -107,7 +107,16 @@ pub(crate) async fn run_attempt(
                 }
             }
             (Ok(script), Ok(Some(caller))) => {
-                let record = Box::pin(place_call(shared, rules, &claim, caller, script, waiting, &cancel)).await;
+                let record = match Box::pin(place_call(shared, rules, &claim, caller, script, waiting, &cancel)).await {
+                    Placed::Dialed(record) => record,
+                    Placed::StoppedBeforeInvite(reason) => {
+                        // No INVITE went out: nobody was called, nothing to
+                        // count. The contact goes back, due at once.
+                        info!(reason, "stopped before the INVITE: the contact is given back");
+                        Box::pin(release_undialed(shared, &claim, reason)).await;
+                        return;
+                    }
+                };
                 if record.opted_out {
                     Box::pin(record_opt_out(shared, &claim)).await;
                 }
@@ -349,6 +358,35 @@ async fn record_outcome(shared: &Shared, claim: &ClaimedAttempt, record: &Attemp
     journal(shared, entry).await;
 }
 
+/// What became of a call placed through the gate.
+enum Placed {
+    /// It was tried (an INVITE went out, or it could not be placed at all):
+    /// its terminal record.
+    Dialed(AttemptRecord),
+    /// It was stopped (its lease unconfirmed, its node draining) before any
+    /// INVITE went out: why.
+    StoppedBeforeInvite(&'static str),
+}
+
+/// Gives a claimed contact that was never dialed back (its attempt row
+/// goes, it is due at once); if Postgres cannot take that now, the journal
+/// keeps it — replayed, it also undoes the `lost_with_node` the reaper may
+/// have written meanwhile, so the contact is called, not closed.
+async fn release_undialed(shared: &Shared, claim: &ClaimedAttempt, reason: &'static str) {
+    match shared.store.defer_claim(&shared.node_id, claim, Utc::now(), reason).await {
+        Ok(_) => {}
+        Err(error) => {
+            warn!(%error, "giving the contact back failed: journaling it");
+            let entry = crate::journal::Entry::Release {
+                node: shared.node_id.clone(),
+                claim: Box::new(claim.clone()),
+                reason: reason.to_owned(),
+            };
+            journal(shared, entry).await;
+        }
+    }
+}
+
 async fn place_call(
     shared: &Shared,
     rules: &CampaignRules,
@@ -357,7 +395,7 @@ async fn place_call(
     script: Option<ScriptCall>,
     waiting: crate::gate::Waiting,
     cancel: &CancellationToken,
-) -> AttemptRecord {
+) -> Placed {
     let plan = &rules.plan;
     let mut record = AttemptRecord::for_claim(claim, Outcome::Failed);
     record.caller_id = Some(caller.clone());
@@ -372,7 +410,7 @@ async fn place_call(
             Err(error) => {
                 warn!(%error, "cannot dial");
                 record.sip_reason = Some(error.to_string());
-                return record;
+                return Placed::Dialed(record);
             }
         },
         None => (plan.trunk_id.into_iter().collect::<Vec<_>>(), false),
@@ -387,12 +425,14 @@ async fn place_call(
         Err(error) => {
             warn!(%error, "cannot dial");
             record.sip_reason = Some(error.to_string());
-            return record;
+            return Placed::Dialed(record);
         }
     };
     let mut waiting = Some(waiting);
     let mut failovers: Vec<String> = Vec::new();
     let mut tried = 0;
+    // Whether any INVITE of this attempt went out (a group tries trunks in turn).
+    let mut dialed_any = false;
     for (index, trunk_id) in candidates.iter().enumerate() {
         let trunk = match Box::pin(trunk_for(shared, Some(*trunk_id))).await {
             Ok(trunk) => trunk,
@@ -430,9 +470,10 @@ async fn place_call(
         let admission = match Box::pin(shared.gates.admit(rules.gate.as_deref(), &gate, claim.attempt_id, cancel)).await
         {
             Ok(admission) => admission,
+            Err(aborted) if !dialed_any => return Placed::StoppedBeforeInvite(aborted.reason()),
             Err(aborted) => {
                 record.sip_reason = Some(aborted.reason().to_owned());
-                return record;
+                return Placed::Dialed(record);
             }
         };
         if let Some(cap) = admission.waited
@@ -443,6 +484,7 @@ async fn place_call(
         drop(waiting.take());
         shared.metrics.invites_sent.inc();
         shared.live.call_started(trunk.id, claim.campaign_id);
+        dialed_any = true;
         let report = dial(&shared.sip, &shared.media, shared.config.media_ip, request, cancel).await;
         shared.live.call_ended(trunk.id, claim.campaign_id);
         // The lines go back (in a batch with other calls').
@@ -474,7 +516,7 @@ async fn place_call(
         let reason = record.sip_reason.take().unwrap_or_default();
         record.sip_reason = Some(format!("{reason} (after failing over from {})", failovers.join(", ")));
     }
-    record
+    Placed::Dialed(record)
 }
 
 /// Copies what the call showed onto the attempt's record.

@@ -13,6 +13,11 @@
 //! an entry replayed twice (a crash between replay and truncation) is
 //! written once.
 //!
+//! A claimed contact whose call was stopped before its INVITE (its lease
+//! unconfirmed) is journaled too, to be given back: replayed, it also
+//! undoes a `lost_with_node` the reaper wrote meanwhile, so the contact is
+//! called later instead of closed uncalled.
+//!
 //! Each process writes its own file (`<node>.<pid>.<start>.journal`) and
 //! holds an exclusive lock on it. A node started on the same directory
 //! adopts every file no live process holds — what a killed or restarted
@@ -25,7 +30,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use herald_store::{AttemptRecord, ContactNext, FinishResult, Store};
+use herald_store::{AttemptRecord, ClaimedAttempt, ContactNext, FinishResult, Store};
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
@@ -37,6 +42,8 @@ pub(crate) enum Entry {
     Record { node: String, record: Box<AttemptRecord>, next: ContactNext },
     /// A number to put on the global opt-out list.
     OptOut { phone: String, reason: String },
+    /// A claimed contact that was never dialed, to give back (due at once).
+    Release { node: String, claim: Box<ClaimedAttempt>, reason: String },
 }
 
 /// How an entry's replay went.
@@ -253,6 +260,12 @@ async fn replay_one(store: &Store, entry: &Entry) -> herald_store::Result<Replay
         Entry::OptOut { phone, reason } => {
             store.opt_out(phone, reason, &herald_store::Actor::system("talker")).await?;
             Ok(Replayed::Written)
+        }
+        Entry::Release { node, claim, reason } => {
+            match store.defer_claim(node, claim, chrono::Utc::now(), reason).await? {
+                true => Ok(Replayed::Written),
+                false => Ok(Replayed::Refused),
+            }
         }
     }
 }

@@ -198,6 +198,7 @@ impl Talker {
         let hang_up_all = CancellationToken::new();
         let renewal = tokio::spawn(renew_leases(Arc::clone(&shared), hang_up_all.clone()));
         let guard = tokio::spawn(guard_leases(Arc::clone(&shared), hang_up_all.clone()));
+        let line_renewal = tokio::spawn(renew_line_leases(Arc::clone(&shared), hang_up_all.clone()));
         let stop_replay = CancellationToken::new();
         let replay =
             tokio::spawn(journal::replay_until(Arc::clone(&shared.journal), shared.store.clone(), stop_replay.clone()));
@@ -242,6 +243,7 @@ impl Talker {
         hang_up_all.cancel();
         let _ = renewal.await;
         let _ = guard.await;
+        let _ = line_renewal.await;
         let _ = line_watch.await;
         let _ = breaker_watch.await;
         let _ = trunk_refresh.await;
@@ -398,7 +400,6 @@ async fn renew_leases(shared: Arc<Shared>, stop: CancellationToken) {
             _ = ticker.tick() => {}
             () = stop.cancelled() => return,
         }
-        shared.gates.renew_lines().await;
         let ids: Vec<i64> = shared.active.contact_ids();
         if ids.is_empty() {
             continue;
@@ -414,6 +415,24 @@ async fn renew_leases(shared: Arc<Shared>, stop: CancellationToken) {
             }
             Ok(Err(error)) => warn!(%error, "renewing leases failed"),
             Err(_) => warn!("renewing leases got no answer in a third of a lease"),
+        }
+    }
+}
+
+/// Renews this node's line leases in Redis every third of a Postgres lease,
+/// in a task of its own: Redis being slow or away must never delay the
+/// Postgres renewal (the lease guard would hang the calls up).
+async fn renew_line_leases(shared: Arc<Shared>, stop: CancellationToken) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(shared.config.lease_secs) / 3);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        tokio::select! {
+            () = shared.gates.renew_lines() => {}
+            () = stop.cancelled() => return,
         }
     }
 }
