@@ -13,10 +13,15 @@ for each series over the steady part (after the first --warmup minutes), the
 least-squares slope per hour and the means of its first and last ten
 minutes. Prints a summary and writes JSON (loadtest/results/soak.json).
 Everything stays on loopback, bounded by --minutes.
+
+The report is written even when the calls part fails (its exit status is
+in it). `--from-log FILE` rebuilds the report from the sample lines a
+previous run printed (for a run whose report was lost).
 """
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
@@ -55,6 +60,22 @@ def redis_clients(env):
     return None
 
 
+SAMPLE_LINE = re.compile(r"t=\s*([\d.]+) s\s+rss ([\d.]+|None) MiB\s+fds (\d+|None)\s+pg (\d+|None)\s+redis (\d+|None)")
+
+
+def samples_from_log(path):
+    """The sample lines a run printed, as samples."""
+    def number(text, kind):
+        return None if text == "None" else kind(text)
+    samples = []
+    for line in Path(path).read_text().splitlines():
+        match = SAMPLE_LINE.search(line)
+        if match:
+            t, rss, fds, pg, redis = match.groups()
+            samples.append((float(t), number(rss, float), number(fds, int), number(pg, int), number(redis, int)))
+    return samples
+
+
 def slope_per_hour(points):
     """Least-squares slope of (seconds, value) points, per hour."""
     points = [(t, v) for t, v in points if v is not None]
@@ -81,37 +102,47 @@ def main():
     parser.add_argument("--call-secs", type=float, default=60)
     parser.add_argument("--warmup", type=float, default=3, help="minutes left out of the steady part")
     parser.add_argument("--json", type=Path, default=ROOT / "loadtest/results/soak.json")
+    parser.add_argument("--from-log", type=Path, default=None, help="rebuild the report from a run's printed samples")
     args = parser.parse_args()
 
-    env = infra_env()
     cps = args.concurrent / args.call_secs
+    herald = Path("(from log)")
+    bench_status = None
     bench_json = ROOT / ".infra/soak-bench.json"
-    command = [sys.executable, str(ROOT / "loadtest/talker-bench.py"), "cps", "--cps", f"{cps:.3f}",
-               "--seconds", str(int(args.minutes * 60)), "--call-secs", str(args.call_secs),
-               "--media-priority", "high", "--json", str(bench_json)]
-    print(f"soak: {' '.join(command)}", file=sys.stderr)
-    bench = subprocess.Popen(command, cwd=ROOT, env=env)
+    if args.from_log:
+        samples = samples_from_log(args.from_log)
+    else:
+        env = infra_env()
+        command = [sys.executable, str(ROOT / "loadtest/talker-bench.py"), "cps", "--cps", f"{cps:.3f}",
+                   "--seconds", str(int(args.minutes * 60)), "--call-secs", str(args.call_secs),
+                   "--media-priority", "high", "--json", str(bench_json)]
+        print(f"soak: {' '.join(command)}", file=sys.stderr)
+        bench = subprocess.Popen(command, cwd=ROOT, env=env)
+        samples = []  # (seconds since the talker appeared, rss MiB, fds, pg connections, redis clients)
+        started = None
+        herald = Path(env.get("CARGO_TARGET_DIR", ROOT / "target")) / "release/herald"
+        while bench.poll() is None:
+            time.sleep(30 if started else 2)
+            talker = find_pid([str(herald), "talker"])
+            if talker is None:
+                continue
+            if started is None:
+                started = time.time()
+            rss = rss_bytes(talker)
+            sample = (round(time.time() - started, 1), round(rss / 2**20, 1) if rss else None, open_fds(talker),
+                      postgres_connections(env, "herald_bench"), redis_clients(env))
+            samples.append(sample)
+            print(f"  t={sample[0]:6.0f} s  rss {sample[1]} MiB  fds {sample[2]}  pg {sample[3]}  redis {sample[4]}",
+                  file=sys.stderr)
+        bench_status = bench.returncode
+        if bench_status != 0:
+            print(f"soak: talker-bench failed ({bench_status}); the samples are reported anyway", file=sys.stderr)
+    # The Talker's calls ramp up for one call length and drain for one at
+    # the end: the steady part is between.
+    end = samples[-1][0] - args.call_secs if samples else 0
+    samples_steady_until = end
 
-    samples = []  # (seconds since the talker appeared, rss MiB, fds, pg connections, redis clients)
-    started = None
-    herald = Path(env.get("CARGO_TARGET_DIR", ROOT / "target")) / "release/herald"
-    while bench.poll() is None:
-        time.sleep(30 if started else 2)
-        talker = find_pid([str(herald), "talker"])
-        if talker is None:
-            continue
-        if started is None:
-            started = time.time()
-        rss = rss_bytes(talker)
-        sample = (round(time.time() - started, 1), round(rss / 2**20, 1) if rss else None, open_fds(talker),
-                  postgres_connections(env, "herald_bench"), redis_clients(env))
-        samples.append(sample)
-        print(f"  t={sample[0]:6.0f} s  rss {sample[1]} MiB  fds {sample[2]}  pg {sample[3]}  redis {sample[4]}",
-              file=sys.stderr)
-    if bench.returncode != 0:
-        raise SystemExit(f"soak: talker-bench failed ({bench.returncode})")
-
-    steady = [s for s in samples if s[0] >= args.warmup * 60]
+    steady = [s for s in samples if args.warmup * 60 <= s[0] <= samples_steady_until]
     names = ["rss_mib", "open_fds", "postgres_connections", "redis_clients"]
     series = {}
     for index, name in enumerate(names, start=1):
@@ -125,10 +156,12 @@ def main():
             "min": min((v for _, v in points if v is not None), default=None),
             "max": max((v for _, v in points if v is not None), default=None),
         }
-    bench_report = json.loads(bench_json.read_text()) if bench_json.exists() else {}
+    bench_report = json.loads(bench_json.read_text()) if bench_json.exists() and not args.from_log else {}
     report = {
         "settings": {"minutes": args.minutes, "concurrent": args.concurrent, "call_secs": args.call_secs,
-                     "cps": round(cps, 3), "warmup_minutes": args.warmup, "herald": str(herald)},
+                     "cps": round(cps, 3), "warmup_minutes": args.warmup, "herald": str(herald),
+                     "from_log": str(args.from_log) if args.from_log else None},
+        "talker_bench_exit_status": bench_status,
         "series": series,
         "samples": [dict(zip(["t_secs"] + names, s)) for s in samples],
         "calls": {"achieved_cps": bench_report.get("achieved_cps"), "outcomes": bench_report.get("outcomes"),

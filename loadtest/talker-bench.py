@@ -170,7 +170,7 @@ def main():
         demo = subprocess.Popen(
             [str(herald), "demo", "--contacts", str(contacts), "--cps", str(cps), "--carrier", "127.0.0.1:5080",
              "--prompt", str(prompt), "--carrier-script", "answer", "--max-lines", str(max_lines),
-             "--ring-timeout", "10", "--timeout", str(int(contacts / cps + prompt_secs + 120)), "--json"],
+             "--ring-timeout", "10", "--timeout", str(int(contacts / cps * 1.1 + prompt_secs + 120)), "--json"],
             cwd=ROOT, env=env, stdout=open(demo_out, "w"), stderr=open(run_dir / "demo.log", "w"))
         print(f"talker-bench: {args.mode}: {contacts} calls at {cps} CPS, {prompt_secs} s each "
               f"(logs in {run_dir})", file=sys.stderr)
