@@ -13,13 +13,20 @@ use tracing::debug;
 use super::arithmetic::BREAKER_COOL_DOWN;
 
 /// After its connection to the Redis master was replaced (a Sentinel
-/// failover, an outage), a node takes no new line for this long. The new
-/// master may lack the last line leases the old one granted (replication
-/// is asynchronous); every node re-registers its own as soon as it
+/// failover, an outage), a node takes no new line and books its INVITE
+/// slots from its local share for this long. The new master may lack the
+/// last line leases and limiter state the old one had (replication is
+/// asynchronous); every node re-registers its leases as soon as it
 /// reconnects (`Gates::renew_lines`), and until the slowest has, a line
-/// that looks free may not be. Measured without it: one or two calls over a
+/// that looks free may not be, nor a slot. Measured without it: one or two calls over a
 /// line cap about 2 s after the master was killed (loadtest/README.md).
 const RECONNECT_SETTLE: Duration = Duration::from_millis(1500);
+
+/// Whether this node's Redis connection was replaced less than
+/// [`RECONNECT_SETTLE`] ago.
+fn settling(coord: &Coord) -> bool {
+    coord.since_reconnect().is_some_and(|since| since < RECONNECT_SETTLE)
+}
 
 pub(crate) struct SharedCaps {
     /// `None`: no Redis configured; every cap applies to this node alone.
@@ -55,6 +62,12 @@ impl SharedCaps {
         count: usize,
     ) -> Option<(SlotReservation, f64)> {
         let coord = self.coord.as_ref()?;
+        // Just after a failover the new master's limiter may lack the last
+        // slots the old one gave (and other nodes may still be on their
+        // local shares): keep to this node's share until it settles.
+        if settling(coord) {
+            return None;
+        }
         match coord.reserve_invite_slots(scope, cps, horizon, count).await {
             Ok((reservation, factor)) => Some((reservation, factor.0)),
             Err(error) => {
@@ -69,7 +82,7 @@ impl SharedCaps {
     /// see [`RECONNECT_SETTLE`].
     pub(super) async fn acquire_line(&self, scope: CapScope, attempt_id: i64, max_lines: u32) -> Option<bool> {
         let coord = self.coord.as_ref()?;
-        if coord.since_reconnect().is_some_and(|since| since < RECONNECT_SETTLE) {
+        if settling(coord) {
             return Some(false);
         }
         match coord.acquire_line(scope, &self.lease_id(attempt_id), max_lines, self.line_ttl).await {
