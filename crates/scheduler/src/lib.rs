@@ -111,7 +111,11 @@ impl Scheduler {
         let lease = Duration::from_secs(self.config.leader_lease_secs);
         let grace = Duration::from_secs(self.config.reap_grace_secs);
         let sent = Instant::now();
-        match self.store.hold_leadership(&self.holder, lease).await {
+        // Bounded by a third of the lease, so that a leader cut off notices
+        // (below) well before a standby may take over.
+        let renewal = tokio::time::timeout(lease / 3, self.store.hold_leadership(&self.holder, lease)).await;
+        let renewal = renewal.unwrap_or(Err(herald_store::Error::Deadline(lease / 3)));
+        match renewal {
             Ok(Some(fence)) => {
                 let came_back = !*reached;
                 *reached = true;

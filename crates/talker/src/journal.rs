@@ -78,8 +78,7 @@ impl Journal {
         let node: String =
             node_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
         let path = dir.join(format!("{node}.{}.{started:x}.journal", std::process::id()));
-        let file = OpenOptions::new().create(true).append(true).read(true).open(&path)?;
-        file.try_lock().map_err(|error| std::io::Error::other(format!("{}: {error}", path.display())))?;
+        let file = create_locked(&path, &[])?;
         sync_dir(dir)?;
         let journal = Journal {
             dir: dir.to_owned(),
@@ -168,20 +167,13 @@ impl Journal {
             own.file.sync_data()?;
             return Ok(());
         }
-        let fresh_path = own.path.with_extension("journal-new");
-        let mut fresh = OpenOptions::new().create(true).truncate(true).write(true).read(true).open(&fresh_path)?;
+        let mut content = Vec::new();
         for entry in &own.pending {
-            let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
-            line.push(b'\n');
-            fresh.write_all(&line)?;
+            content.extend(serde_json::to_vec(entry).map_err(std::io::Error::other)?);
+            content.push(b'\n');
         }
-        fresh.sync_data()?;
-        drop(fresh);
-        std::fs::rename(&fresh_path, &own.path)?;
+        own.file = create_locked(&own.path, &content)?;
         sync_dir(&self.dir)?;
-        let file = OpenOptions::new().append(true).read(true).open(&own.path)?;
-        file.try_lock().map_err(|error| std::io::Error::other(error.to_string()))?;
-        own.file = file;
         Ok(())
     }
 
@@ -288,6 +280,23 @@ fn read_entries(file: &File, path: &Path) -> std::io::Result<Vec<Entry>> {
     Ok(entries)
 }
 
+/// Writes `content` (fsync'd) under a name no other process adopts
+/// (`.journal-new`), locks it, and only then renames it to `path`: a file
+/// with the `.journal` name is always complete and locked by its writer
+/// while it lives (otherwise a Talker looking for files left behind could
+/// adopt, and delete, one that was just being made). Replaces what was at
+/// `path` atomically; returns the file, open for appending.
+fn create_locked(path: &Path, content: &[u8]) -> std::io::Result<File> {
+    let fresh_path = path.with_extension("journal-new");
+    let _ = std::fs::remove_file(&fresh_path);
+    let mut file = OpenOptions::new().create_new(true).append(true).read(true).open(&fresh_path)?;
+    file.try_lock().map_err(|error| std::io::Error::other(format!("{}: {error}", fresh_path.display())))?;
+    file.write_all(content)?;
+    file.sync_data()?;
+    std::fs::rename(&fresh_path, path)?;
+    Ok(file)
+}
+
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
@@ -319,5 +328,62 @@ pub(crate) async fn replay_until(journal: Arc<Journal>, store: Store, stop: toki
         if left > 0 {
             warn!(left, "stopping with journaled records not yet in postgres: the next node on this disk replays them");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("herald-journal-unit-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn opt_out(index: u32) -> Entry {
+        Entry::OptOut { phone: format!("+1202555{index:04}"), reason: "test".into() }
+    }
+
+    fn locked_by_someone(path: &Path) -> bool {
+        let file = File::open(path).unwrap();
+        file.try_lock().is_err()
+    }
+
+    /// A journal file under its adoptable name is always complete and
+    /// locked by its writer: when made, and when rewritten after a replay
+    /// (otherwise another Talker could adopt — and delete — it).
+    #[tokio::test]
+    async fn a_journal_file_is_locked_from_its_first_moment_and_rewritten_whole() {
+        let dir = scratch("locked");
+        let journal = Arc::new(Journal::open(&dir, "talker/1").unwrap());
+        let path = journal.own.lock().unwrap().path.clone();
+        assert!(path.file_name().unwrap().to_str().unwrap().starts_with("talker_1."));
+        assert!(locked_by_someone(&path), "locked as soon as it exists");
+        for index in 0..3 {
+            journal.append(opt_out(index)).await.unwrap();
+        }
+        assert_eq!(read_entries(&File::open(&path).unwrap(), &path).unwrap().len(), 3);
+        journal.forget_replayed(1).unwrap();
+        assert!(locked_by_someone(&path), "still locked after the rewrite");
+        let left = read_entries(&File::open(&path).unwrap(), &path).unwrap();
+        assert_eq!(left, vec![opt_out(1), opt_out(2)], "the rest, in order");
+        journal.append(opt_out(3)).await.unwrap();
+        let left = read_entries(&File::open(&path).unwrap(), &path).unwrap();
+        assert_eq!(left, vec![opt_out(1), opt_out(2), opt_out(3)], "appends go to the rewritten file");
+        let stray: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|entry| entry.ok())
+            .filter(|entry| entry.path().extension().is_some_and(|extension| extension == "journal-new"))
+            .collect();
+        assert!(stray.is_empty(), "no half-made file is left: {stray:?}");
+        // Another Talker on the directory sees the file but cannot take it.
+        let other = Journal::open(&dir, "talker-2").unwrap();
+        assert_eq!(other.orphans(), vec![path.clone()]);
+        assert!(locked_by_someone(&path));
+        journal.forget_replayed(3).unwrap();
+        assert_eq!(journal.pending(), 0);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
