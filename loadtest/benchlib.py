@@ -16,6 +16,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# cluster-run.py's and chaos.py's two SIPp carriers and the caps Herald keeps
+# them to (each carrier's own campaign and trunk).
+CARRIERS = [
+    {"name": "A", "port": 5091, "media_port": 16100, "cps": 20, "lines": 30},
+    {"name": "B", "port": 5092, "media_port": 16200, "cps": 50, "lines": 100},
+]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 

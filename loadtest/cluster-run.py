@@ -34,14 +34,8 @@ import sys
 import time
 from pathlib import Path
 
-from benchlib import (ROOT, Processes, carrier_figures, fresh_database, infra_env, master_port, parse_trace,
+from benchlib import (CARRIERS, ROOT, Processes, carrier_figures, fresh_database, infra_env, master_port, parse_trace,
                       psql, redis_pid, sh, write_prompt)
-
-CARRIERS = [
-    {"name": "A", "port": 5091, "media_port": 16100, "cps": 20, "lines": 30},
-    {"name": "B", "port": 5092, "media_port": 16200, "cps": 50, "lines": 100},
-]
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
