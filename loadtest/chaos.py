@@ -56,11 +56,13 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 from benchlib import (CARRIERS, ROOT, Processes, carrier_calls, carrier_figures, fresh_database, infra_env,
@@ -329,19 +331,29 @@ def kill_talker(name):
     return act
 
 
-def scheduler_leader(run_dir):
-    """The scheduler whose log says last "became scheduler leader"."""
-    latest = None
+def leadership(run_dir):
+    """[(unix time, scheduler, "became leader" | "lost the leader session")] from the schedulers' logs."""
+    seen = []
     for name in SCHEDULERS:
         path = run_dir / f"{name}.log"
         if not path.exists():
             continue
         for line in strip_ansi(path.read_text(errors="replace")).splitlines():
-            if "became scheduler leader" in line:
-                stamp = line.split()[0]
-                if latest is None or stamp >= latest[0]:
-                    latest = (stamp, name)
-    return latest[1] if latest else None
+            for phrase, what in (("became scheduler leader", "became leader"),
+                                 ("lost the leader session", "lost the leader session")):
+                if phrase in line:
+                    try:
+                        at = datetime.fromisoformat(line.split()[0].replace("Z", "+00:00")).timestamp()
+                    except ValueError:
+                        continue
+                    seen.append((at, name, what))
+    return sorted(seen)
+
+
+def scheduler_leader(run_dir):
+    """The scheduler whose log says last "became scheduler leader"."""
+    became = [name for _, name, what in leadership(run_dir) if what == "became leader"]
+    return became[-1] if became else None
 
 
 def isolate_leader(ctx):
@@ -417,12 +429,16 @@ def log_summary(path):
         match = re.match(r"(\S+)\s+(WARN|ERROR)\s+(.*)", line)
         if not match:
             continue
+        if "two calls' media from one address" in line:
+            # Expected: a SIPp carrier's calls share its one media port.
+            counts["shared_media_address"] += 1
+            continue
         counts[match.group(2)] += 1
         # The message without the fields' values: "re-queued contacts whose lease expired reaped=12" → key.
         message = re.sub(r"=(\"[^\"]*\"|\S+)", "=…", match.group(3))
         messages[message] += 1
         first.setdefault(message, f"{match.group(1)} {match.group(3)}"[:400])
-    return {"warn": counts["WARN"], "error": counts["ERROR"],
+    return {"warn": counts["WARN"], "error": counts["ERROR"], "shared_media_address": counts["shared_media_address"],
             "top": [{"count": count, "message": message, "first": first[message]}
                     for message, count in messages.most_common(8)]}
 
@@ -456,6 +472,9 @@ def judge(db_url, run_dir, carriers_by_address):
           ON b.contact_id = a.contact_id AND b.id <> a.id AND b.created_at >= a.answered_at
          WHERE a.outcome = 'answered'""")[0][0])
     outcomes = {k: int(v) for k, v in q("SELECT coalesce(outcome, 'open'), count(*) FROM attempts GROUP BY 1")}
+    by_node = {}
+    for node, outcome, count in q("SELECT node_id, coalesce(outcome, 'open'), count(*) FROM attempts GROUP BY 1, 2"):
+        by_node.setdefault(node, {})[outcome] = int(count)
     by_call_id = {}
     for call_id, count, outcome in q("SELECT sip_call_id, count(*), min(outcome) FROM attempts "
                                      "WHERE sip_call_id IS NOT NULL GROUP BY 1"):
@@ -467,6 +486,12 @@ def judge(db_url, run_dir, carriers_by_address):
             "SELECT campaign_id, phone, coalesce(outcome, 'open'), extract(epoch FROM created_at), "
             "extract(epoch FROM coalesce(ended_at, now())) FROM attempts WHERE sip_call_id IS NULL"):
         unnamed.setdefault((int(campaign), digits(phone)), []).append((float(start), float(end), outcome))
+    # Contacts closed as lost_with_node without any other outcome: were they called at all?
+    closed_lost = {}
+    for campaign, phone in q("SELECT c.campaign_id, c.phone FROM contacts c WHERE c.state = 'done' "
+                             "AND c.last_outcome = 'lost_with_node' AND NOT EXISTS (SELECT 1 FROM attempts a "
+                             "WHERE a.contact_id = c.id AND a.outcome IS NOT NULL AND a.outcome <> 'lost_with_node')"):
+        closed_lost.setdefault(int(campaign), []).append(digits(phone))
     campaign_of = {}
     for campaign, host, port in q("SELECT c.id, t.host, t.port FROM campaigns c JOIN trunks t ON t.id = c.trunk_id"):
         campaign_of[f"{host}:{port}"] = int(campaign)
@@ -504,9 +529,12 @@ def judge(db_url, run_dir, carriers_by_address):
             callee_calls.sort(key=lambda call: call["invite_at"])
             if any(call["answered_at"] is not None for call in callee_calls[:-1]):
                 again += 1
+        callees = {digits(call["callee"]) for call in calls.values()}
+        uncalled = sum(1 for phone in closed_lost.get(campaign, []) if phone not in callees)
         carriers[carrier["name"]] = {
             "address": address, "campaign_id": campaign, "cps_cap": carrier["cps"], "line_cap": carrier["lines"],
-            **figures, "called_again_after_answer": again, "records": dict(records)}
+            **figures, "called_again_after_answer": again, "records": dict(records),
+            "contacts_closed_lost_never_called": uncalled}
 
     def carrier_sum(key):
         return sum(figures[key] for figures in carriers.values())
@@ -520,6 +548,7 @@ def judge(db_url, run_dir, carriers_by_address):
         "carrier_calls_without_one_record": sum(figures["records"].get("none", 0)
                                                 + figures["records"].get("more_than_one", 0)
                                                 for figures in carriers.values()),
+        "contacts_closed_lost_never_called": carrier_sum("contacts_closed_lost_never_called"),
         "windows_over_cps_cap": carrier_sum("windows_over_cps_cap"),
         "line_cap_overshoot": max((figures["line_cap_overshoot"] for figures in carriers.values()), default=0),
     }
@@ -537,12 +566,20 @@ def judge(db_url, run_dir, carriers_by_address):
         "contacts_with_several_final_outcomes": int(finals[2]),
         "contacts_without_final_outcome": int(finals[3]),
         "contacts_done_as_lost_with_node": int(finals[4]),
-        "attempt_outcomes": outcomes,
+        "attempt_outcomes": outcomes, "attempt_outcomes_by_node": by_node,
     }
     return checks, info, postgres, carriers
 
 
 # ---------------------------------------------------------------- one scenario
+
+
+def has_journal(herald, known={}):
+    """Whether this build has `talker.journal_dir` (an unknown key is refused)."""
+    if herald not in known:
+        with open(herald, "rb") as binary:
+            known[herald] = b"journal_dir" in binary.read()
+    return known[herald]
 
 
 class NamedProcesses(Processes):
@@ -572,9 +609,8 @@ def campaign_progress(db_url):
 def run_scenario(number, args, base_env, infra, net, herald, call_secs, split):
     title, plan = SCENARIOS[number]
     run_dir = args.run_dir / f"scenario-{number}"
-    for old in run_dir.glob("*"):
-        old.unlink()
-    run_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
     env = dict(base_env)
     db_url = fresh_database(env, "herald_chaos")
     env["HERALD__REDIS__KEY_PREFIX"] = f"chaos{number}x{int(time.time())}"
@@ -612,7 +648,11 @@ def run_scenario(number, args, base_env, infra, net, herald, call_secs, split):
             time.sleep(1)  # scheduler-1 leads at first
         for index, name in enumerate(TALKERS):
             address = NODES[name][1]
+            # Each Talker is a host of its own: its own record journal (if this
+            # build has one), kept in the run's directory.
+            journal = {"HERALD__TALKER__JOURNAL_DIR": str(run_dir / f"journal-{name}")} if has_journal(herald) else {}
             processes.start_in(name, [herald, "talker"], env={
+                **journal,
                 **env,
                 "HERALD__NODE__ID": name,
                 "HERALD__NODE__OPS_LISTEN": f"{address}:9464",
@@ -691,7 +731,8 @@ def run_scenario(number, args, base_env, infra, net, herald, call_secs, split):
                     log(f"  t={elapsed:5.1f} s  (Postgres does not answer)")
             time.sleep(0.5)
         time.sleep(5)  # the last BYEs and their 200s reach the traces
-        result["scheduler_leader_at_end"] = scheduler_leader(run_dir)
+        result["leadership"] = [{"at": round(at - t0, 1), "scheduler": name, "event": what}
+                                for at, name, what in leadership(run_dir)]
     finally:
         net.heal()
         for demo in demos:
@@ -796,6 +837,7 @@ COLUMNS = [  # (check, header)
     ("callees_in_two_calls_at_once", "2 calls"),
     ("called_again_after_answer_carrier", "again(sip)"),
     ("carrier_calls_without_one_record", "no record"),
+    ("contacts_closed_lost_never_called", "uncalled"),
     ("windows_over_cps_cap", "CPS over"),
     ("line_cap_overshoot", "line over"),
 ]
@@ -813,6 +855,23 @@ def table(results):
         row += f"{result['info']['answers_recorded_lost']:>11}"
         row += "  " + ("PASS" if result["passed"] else "FAIL")
         lines.append(row)
+    for result in results:
+        if "checks" not in result:
+            continue
+        events = "; ".join(f"{event['at']} s {event['event']}" if "at" in event else event["event"]
+                           for event in result["events"])
+        leaders = ", ".join(f"{entry['at']} s {entry['scheduler']} {entry['event']}"
+                            for entry in result.get("leadership", []))
+        carriers = "; ".join(
+            f"{name}: {figures['invites']} INVITEs, most {figures['most_invites_in_one_second']}/s "
+            f"(cap {figures['cps_cap']}), most {figures['most_concurrent_calls']} up (cap {figures['line_cap']}, "
+            f"{figures['seconds_over_line_cap']} s over), records {figures['records']}"
+            for name, figures in result["carriers"].items())
+        lines.append(f"\nscenario {result['scenario']}: campaign {result.get('campaign_seconds')} s "
+                     f"(calls of {result['call_secs']} s); outcomes {result['postgres']['attempt_outcomes']}")
+        lines.append(f"  events: {events or 'none'}")
+        lines.append(f"  scheduler leadership: {leaders or 'none logged'}")
+        lines.append(f"  carriers: {carriers}")
     return "\n".join(lines)
 
 
@@ -890,7 +949,9 @@ def main():
 
     # Always leave the machine as found: on exit, Ctrl-C, SIGTERM or an exception.
     atexit.register(net.down)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    def on_sigterm(*_):
+        raise KeyboardInterrupt  # like Ctrl-C: every finally runs
+    signal.signal(signal.SIGTERM, on_sigterm)
     results = []
     try:
         log(f"network: bridge {BRIDGE} {HOST_IP}/24, namespaces {', '.join(n for n, _ in NODES.values())}; "
@@ -902,7 +963,7 @@ def main():
                 results.append(run_scenario(number, args, env, infra, net, herald, call_secs, split))
             except KeyboardInterrupt:
                 raise
-            except Exception as error:
+            except (Exception, SystemExit) as error:  # Processes.check_alive exits
                 log(f"scenario {number} failed to run: {error!r}")
                 results.append({"scenario": number, "title": SCENARIOS[number][0], "error": repr(error)})
             if "checks" in results[-1]:
