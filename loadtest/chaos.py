@@ -695,6 +695,7 @@ def run_scenario(number, args, base_env, infra, net, herald, call_secs, split):
             elapsed = time.time() - t0
             while steps and elapsed >= steps[0][0]:
                 at, what, action = steps.pop(0)
+                began = time.time() - t0
                 description = what
                 try:
                     if action[0] == "act":
@@ -710,8 +711,8 @@ def run_scenario(number, args, base_env, infra, net, herald, call_secs, split):
                             undo()
                 except Exception as error:  # a fault that failed is reported, the run goes on
                     description = f"{what}: FAILED: {error}"
-                ctx.events.append({"at": round(time.time() - t0, 1), "event": description})
-                log(f"  t={time.time() - t0:5.1f} s  {description}")
+                ctx.events.append({"at": round(began, 1), "event": description})
+                log(f"  t={began:5.1f} s  {description}")
             progress = campaign_progress(db_url)
             completed = progress is not None and progress[2] == len(CARRIERS)
             if completed and not steps:
@@ -953,6 +954,7 @@ def main():
         raise KeyboardInterrupt  # like Ctrl-C: every finally runs
     signal.signal(signal.SIGTERM, on_sigterm)
     results = []
+    interrupted = False
     try:
         log(f"network: bridge {BRIDGE} {HOST_IP}/24, namespaces {', '.join(n for n, _ in NODES.values())}; "
             f"infrastructure ports {net.infra_ports} reachable as 127.0.0.1 inside them")
@@ -961,13 +963,14 @@ def main():
         for number in numbers:
             try:
                 results.append(run_scenario(number, args, env, infra, net, herald, call_secs, split))
-            except KeyboardInterrupt:
-                raise
             except (Exception, SystemExit) as error:  # Processes.check_alive exits
                 log(f"scenario {number} failed to run: {error!r}")
                 results.append({"scenario": number, "title": SCENARIOS[number][0], "error": repr(error)})
             if "checks" in results[-1]:
                 log(f"scenario {number}: {'PASS' if results[-1]['passed'] else 'FAIL'} {results[-1]['checks']}")
+    except KeyboardInterrupt:
+        interrupted = True
+        log("interrupted: cleaning up; the scenarios that finished are reported")
     finally:
         net.down()
     print(table(results))
@@ -983,6 +986,8 @@ def main():
     args.json.write_text(json.dumps({"scenarios": dict(sorted(stored.items(), key=lambda kv: int(kv[0])))},
                                     indent=2) + "\n")
     print(f"JSON: {args.json}")
+    if interrupted:
+        sys.exit(130)
 
 
 if __name__ == "__main__":
