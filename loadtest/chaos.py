@@ -332,27 +332,29 @@ def kill_talker(name):
 
 
 def leadership(run_dir):
-    """[(unix time, scheduler, "became leader" | "lost the leader session")] from the schedulers' logs."""
+    """[(unix time, scheduler, message)] of the schedulers' log lines about
+    leadership ("became scheduler leader", losing or standing down)."""
     seen = []
     for name in SCHEDULERS:
         path = run_dir / f"{name}.log"
         if not path.exists():
             continue
         for line in strip_ansi(path.read_text(errors="replace")).splitlines():
-            for phrase, what in (("became scheduler leader", "became leader"),
-                                 ("lost the leader session", "lost the leader session")):
-                if phrase in line:
-                    try:
-                        at = datetime.fromisoformat(line.split()[0].replace("Z", "+00:00")).timestamp()
-                    except ValueError:
-                        continue
-                    seen.append((at, name, what))
+            if "leader" not in line:
+                continue
+            fields = line.split(None, 2)
+            try:
+                at = datetime.fromisoformat(fields[0].replace("Z", "+00:00")).timestamp()
+            except (ValueError, IndexError):
+                continue
+            message = fields[2].split(": ", 1)[-1] if len(fields) > 2 else line
+            seen.append((at, name, message[:160]))
     return sorted(seen)
 
 
 def scheduler_leader(run_dir):
     """The scheduler whose log says last "became scheduler leader"."""
-    became = [name for _, name, what in leadership(run_dir) if what == "became leader"]
+    became = [name for _, name, what in leadership(run_dir) if what.startswith("became scheduler leader")]
     return became[-1] if became else None
 
 
@@ -486,12 +488,22 @@ def judge(db_url, run_dir, carriers_by_address):
             "SELECT campaign_id, phone, coalesce(outcome, 'open'), extract(epoch FROM created_at), "
             "extract(epoch FROM coalesce(ended_at, now())) FROM attempts WHERE sip_call_id IS NULL"):
         unnamed.setdefault((int(campaign), digits(phone)), []).append((float(start), float(end), outcome))
-    # Contacts closed as lost_with_node without any other outcome: were they called at all?
-    closed_lost = {}
-    for campaign, phone in q("SELECT c.campaign_id, c.phone FROM contacts c WHERE c.state = 'done' "
-                             "AND c.last_outcome = 'lost_with_node' AND NOT EXISTS (SELECT 1 FROM attempts a "
-                             "WHERE a.contact_id = c.id AND a.outcome IS NOT NULL AND a.outcome <> 'lost_with_node')"):
-        closed_lost.setdefault(int(campaign), []).append(digits(phone))
+    # Contacts closed although no INVITE of theirs ever left a Talker (no
+    # attempt has an invite time or a call id): were they called at all?
+    # (The carriers' traces decide: an attempt recorded lost_with_node has
+    # neither, even if its INVITE went out.)
+    closed_uncalled = {}
+    for campaign, phone in q("SELECT c.campaign_id, c.phone FROM contacts c WHERE c.state = 'done' AND NOT EXISTS "
+                             "(SELECT 1 FROM attempts a WHERE a.contact_id = c.id "
+                             "AND (a.invite_at IS NOT NULL OR a.sip_call_id IS NOT NULL))"):
+        closed_uncalled.setdefault(int(campaign), []).append(digits(phone))
+    # Why attempts did not end answered, by node.
+    not_answered = [{"node": node, "outcome": outcome, "sip_code": code, "sip_reason": reason,
+                     "invite_sent": sent == "t", "attempts": int(count)}
+                    for node, outcome, code, reason, sent, count in q(
+                        "SELECT node_id, coalesce(outcome, 'open'), coalesce(sip_code::text, ''), "
+                        "coalesce(sip_reason, ''), invite_at IS NOT NULL, count(*) FROM attempts "
+                        "WHERE outcome IS DISTINCT FROM 'answered' GROUP BY 1, 2, 3, 4, 5 ORDER BY 6 DESC LIMIT 20")]
     campaign_of = {}
     for campaign, host, port in q("SELECT c.id, t.host, t.port FROM campaigns c JOIN trunks t ON t.id = c.trunk_id"):
         campaign_of[f"{host}:{port}"] = int(campaign)
@@ -530,11 +542,11 @@ def judge(db_url, run_dir, carriers_by_address):
             if any(call["answered_at"] is not None for call in callee_calls[:-1]):
                 again += 1
         callees = {digits(call["callee"]) for call in calls.values()}
-        uncalled = sum(1 for phone in closed_lost.get(campaign, []) if phone not in callees)
+        uncalled = sum(1 for phone in closed_uncalled.get(campaign, []) if phone not in callees)
         carriers[carrier["name"]] = {
             "address": address, "campaign_id": campaign, "cps_cap": carrier["cps"], "line_cap": carrier["lines"],
             **figures, "called_again_after_answer": again, "records": dict(records),
-            "contacts_closed_lost_never_called": uncalled}
+            "contacts_closed_without_a_call": uncalled}
 
     def carrier_sum(key):
         return sum(figures[key] for figures in carriers.values())
@@ -548,7 +560,7 @@ def judge(db_url, run_dir, carriers_by_address):
         "carrier_calls_without_one_record": sum(figures["records"].get("none", 0)
                                                 + figures["records"].get("more_than_one", 0)
                                                 for figures in carriers.values()),
-        "contacts_closed_lost_never_called": carrier_sum("contacts_closed_lost_never_called"),
+        "contacts_closed_without_a_call": carrier_sum("contacts_closed_without_a_call"),
         "windows_over_cps_cap": carrier_sum("windows_over_cps_cap"),
         "line_cap_overshoot": max((figures["line_cap_overshoot"] for figures in carriers.values()), default=0),
     }
@@ -566,7 +578,7 @@ def judge(db_url, run_dir, carriers_by_address):
         "contacts_with_several_final_outcomes": int(finals[2]),
         "contacts_without_final_outcome": int(finals[3]),
         "contacts_done_as_lost_with_node": int(finals[4]),
-        "attempt_outcomes": outcomes, "attempt_outcomes_by_node": by_node,
+        "attempt_outcomes": outcomes, "attempt_outcomes_by_node": by_node, "not_answered": not_answered,
     }
     return checks, info, postgres, carriers
 
@@ -732,7 +744,7 @@ def run_scenario(number, args, base_env, infra, net, herald, call_secs, split):
                     log(f"  t={elapsed:5.1f} s  (Postgres does not answer)")
             time.sleep(0.5)
         time.sleep(5)  # the last BYEs and their 200s reach the traces
-        result["leadership"] = [{"at": round(at - t0, 1), "scheduler": name, "event": what}
+        result["leadership"] = [{"at": round(at - t0, 1), "scheduler": name, "message": what}
                                 for at, name, what in leadership(run_dir)]
     finally:
         net.heal()
@@ -838,7 +850,7 @@ COLUMNS = [  # (check, header)
     ("callees_in_two_calls_at_once", "2 calls"),
     ("called_again_after_answer_carrier", "again(sip)"),
     ("carrier_calls_without_one_record", "no record"),
-    ("contacts_closed_lost_never_called", "uncalled"),
+    ("contacts_closed_without_a_call", "uncalled"),
     ("windows_over_cps_cap", "CPS over"),
     ("line_cap_overshoot", "line over"),
 ]
@@ -861,7 +873,7 @@ def table(results):
             continue
         events = "; ".join(f"{event['at']} s {event['event']}" if "at" in event else event["event"]
                            for event in result["events"])
-        leaders = ", ".join(f"{entry['at']} s {entry['scheduler']} {entry['event']}"
+        leaders = "; ".join(f"{entry['at']} s {entry['scheduler']}: {entry['message']}"
                             for entry in result.get("leadership", []))
         carriers = "; ".join(
             f"{name}: {figures['invites']} INVITEs, most {figures['most_invites_in_one_second']}/s "
