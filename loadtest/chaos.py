@@ -700,6 +700,7 @@ def run_scenario(number, args, base_env, infra, net, herald, call_secs, split):
         expected = args.contacts / sum(carrier_rates(call_secs))
         deadline = t0 + max(expected * 1.5, scenario_needs(number)) + args.grace
         steps = sorted(plan, key=lambda step: step[0])
+        result["t0_unix"] = round(t0, 3)
         result["expected_campaign_seconds"] = round(expected, 1)
         result["deadline_seconds"] = round(deadline - t0, 1)
         next_report = 0
