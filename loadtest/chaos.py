@@ -33,7 +33,9 @@ fresh processes, times counted from the moment both campaigns run):
   2  Postgres blackholed from talker-2 for 30 s (30-60 s), then 90 s (90-180 s)
   3  the Redis master killed with SIGKILL at 30 s (Sentinel fails over)
   4  Redis (servers and Sentinels) blackholed from talker-2 for 60 s (30-90 s)
-  5  5 % loss and 50 ms ± 20 ms delay each way on carrier B's link (30-90 s)
+  5  5 % loss and 50 ms ± 20 ms delay each way on carrier B's link (30-90 s):
+     tc netem, or, on a kernel without netem, iptables `statistic` drops and
+     this script's NFQUEUE delayer (`--delayer`) on carrier B's SIP
   6  carrier A stops answering for 30 s (30-60 s): everything to it dropped
   7  the Scheduler leader's namespace cut off for 60 s (30-90 s)
   8  talker-2 killed with SIGKILL at 30 s
