@@ -23,7 +23,8 @@ fn main() -> ExitCode {
             return ExitCode::from(herald_config::EXIT_INVALID_CONFIG as u8);
         }
     };
-    telemetry::init(&config.log, cli.command.is_tool());
+    // Held to the end: the log lines still queued are written out.
+    let _logs = telemetry::init(&config.log, cli.command.is_tool());
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {

@@ -109,11 +109,11 @@ pub(crate) async fn run_attempt(
             (Ok(script), Ok(Some(caller))) => {
                 let record = match Box::pin(place_call(shared, rules, &claim, caller, script, waiting, &cancel)).await {
                     Placed::Dialed(record) => record,
-                    Placed::StoppedBeforeInvite(reason) => {
+                    Placed::StoppedBeforeInvite(why) => {
                         // No INVITE went out: nobody was called, nothing to
                         // count. The contact goes back, due at once.
-                        info!(reason, "stopped before the INVITE: the contact is given back");
-                        Box::pin(release_undialed(shared, &claim, reason)).await;
+                        info!(why, "stopped before the INVITE: the contact is given back");
+                        Box::pin(release_undialed(shared, &claim, HUNG_UP_BEFORE_DIALING)).await;
                         return;
                     }
                 };
@@ -342,6 +342,12 @@ async fn record_outcome(shared: &Shared, claim: &ClaimedAttempt, record: &Attemp
                 info!(outcome = %record.outcome, sip_code = record.sip_code, talk_ms = record.talk_ms, "attempt recorded");
                 return;
             }
+            Ok(FinishResult::AlreadyFinal) if retry => {
+                // Written while the reaper was closing the lease, the record
+                // saw the contact neither leased nor lost yet; once the
+                // reaper's write is in, it replaces the lost attempt.
+                tokio::time::sleep(RETRY_ONCE_AFTER).await;
+            }
             Ok(FinishResult::AlreadyFinal) => {
                 shared.metrics.stale_records.inc();
                 warn!(outcome = %record.outcome, "attempt already final (lease moved on): result dropped");
@@ -357,6 +363,10 @@ async fn record_outcome(shared: &Shared, claim: &ClaimedAttempt, record: &Attemp
     let entry = crate::journal::Entry::Record { node: shared.node_id.clone(), record: Box::new(record.clone()), next };
     journal(shared, entry).await;
 }
+
+/// The decision log's reason for a contact given back because its call was
+/// stopped (lease unconfirmed, node draining) before its INVITE.
+const HUNG_UP_BEFORE_DIALING: &str = "hung_up_before_dialing";
 
 /// What became of a call placed through the gate. (Returned once per call
 /// and taken apart at once: not worth an allocation per call to shrink.)
@@ -375,7 +385,13 @@ enum Placed {
 /// keeps it — replayed, it also undoes the `lost_with_node` the reaper may
 /// have written meanwhile, so the contact is called, not closed.
 async fn release_undialed(shared: &Shared, claim: &ClaimedAttempt, reason: &'static str) {
-    match shared.store.defer_claim(&shared.node_id, claim, Utc::now(), reason).await {
+    let mut released = shared.store.defer_claim(&shared.node_id, claim, Utc::now(), reason).await;
+    if matches!(released, Ok(false)) {
+        // Perhaps racing the reaper (see `record_outcome`): once more.
+        tokio::time::sleep(RETRY_ONCE_AFTER).await;
+        released = shared.store.defer_claim(&shared.node_id, claim, Utc::now(), reason).await;
+    }
+    match released {
         Ok(_) => {}
         Err(error) => {
             warn!(%error, "giving the contact back failed: journaling it");
