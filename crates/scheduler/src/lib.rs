@@ -90,7 +90,8 @@ impl Scheduler {
                 }
                 Err(error) => {
                     warn!(%error, "scheduler tick failed");
-                    if matches!(error, herald_store::Error::Deadline(_) | herald_store::Error::Database(_)) {
+                    // Postgres away (or busy): reaping waits its grace once back.
+                    if error.is_transient() {
                         reached = false;
                     }
                 }
