@@ -16,36 +16,12 @@ use herald_store::Store;
 use sqlx::PgPool;
 use support::{
     CampaignSpec, HeraldProcess, ScratchDir, SippCarrier, TestPrompt, assert_every_contact_done_once, carrier_dialogs,
-    database_url, running_campaign,
+    database_url, herald_environment, running_campaign,
 };
 
 const CONTACTS: usize = 40;
 /// Calls the first Talker holds at once: it dies holding all of them.
 const TALKER_A_CALLS: i64 = 10;
-
-fn herald_environment(database_url: &str, node_id: &str, max_calls: i64) -> Vec<(&'static str, String)> {
-    // Each test database gets its own Redis keys: trunk and attempt ids
-    // repeat across test databases.
-    let database = database_url.split('?').next().unwrap_or(database_url).rsplit('/').next().unwrap_or("db");
-    let key_prefix = format!("herald-test-{database}");
-    vec![
-        ("HERALD__REDIS__KEY_PREFIX", key_prefix),
-        ("HERALD__DATABASE__URL", database_url.to_owned()),
-        ("HERALD__DATABASE__MAX_CONNECTIONS", "4".to_owned()),
-        ("HERALD__NODE__ID", node_id.to_owned()),
-        ("HERALD__NODE__OPS_LISTEN", "127.0.0.1:0".to_owned()),
-        ("HERALD__TALKER__SIP_LISTEN", "127.0.0.1:0".to_owned()),
-        ("HERALD__TALKER__RTP_PORT_MIN", "20000".to_owned()),
-        ("HERALD__TALKER__RTP_PORT_MAX", "29999".to_owned()),
-        ("HERALD__TALKER__MAX_CALLS", max_calls.to_string()),
-        ("HERALD__TALKER__LEASE_SECS", "3".to_owned()),
-        ("HERALD__TALKER__CLAIM_INTERVAL_MS", "100".to_owned()),
-        ("HERALD__TALKER__DRAIN_GRACE_SECS", "5".to_owned()),
-        ("HERALD__SCHEDULER__TICK_MS", "200".to_owned()),
-        ("HERALD__SCHEDULER__REAP_GRACE_SECS", "1".to_owned()),
-        ("HERALD__LOG__LEVEL", "info".to_owned()),
-    ]
-}
 
 /// Waits until the carrier has answered `count` calls (200 OK to INVITE).
 async fn wait_for_answered_calls(carrier: &SippCarrier, count: usize) {
@@ -99,7 +75,7 @@ async fn a_killed_talkers_contacts_are_called_again_and_never_twice_at_once(pool
     let mut talker_a = HeraldProcess::spawn(
         "talker-a",
         &["talker"],
-        &herald_environment(&database_url, "talker-a", TALKER_A_CALLS),
+        &herald_environment(&database_url, "talker-a", TALKER_A_CALLS, 3),
         scratch.path(),
     );
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -115,13 +91,13 @@ async fn a_killed_talkers_contacts_are_called_again_and_never_twice_at_once(pool
     let mut scheduler = HeraldProcess::spawn(
         "scheduler",
         &["scheduler"],
-        &herald_environment(&database_url, "scheduler", 1),
+        &herald_environment(&database_url, "scheduler", 1, 3),
         scratch.path(),
     );
     let mut talker_b = HeraldProcess::spawn(
         "talker-b",
         &["talker"],
-        &herald_environment(&database_url, "talker-b", CONTACTS as i64),
+        &herald_environment(&database_url, "talker-b", CONTACTS as i64, 3),
         scratch.path(),
     );
     wait_for_answered_calls(&carrier, TALKER_A_CALLS as usize + 5).await;
@@ -259,7 +235,7 @@ async fn terminate_mid_call(pool: PgPool, prompt: &TestPrompt, grace_secs: u64) 
     let mut carrier = SippCarrier::start("uas_answer.xml", &[]);
     let campaign = running_campaign(&store, &CampaignSpec::new(carrier.sip_addr(), 4, prompt)).await;
 
-    let mut environment = herald_environment(&database_url, "talker", 10);
+    let mut environment = herald_environment(&database_url, "talker", 10, 3);
     environment.retain(|(key, _)| *key != "HERALD__TALKER__DRAIN_GRACE_SECS");
     environment.push(("HERALD__TALKER__DRAIN_GRACE_SECS", grace_secs.to_string()));
     let mut talker = HeraldProcess::spawn("talker", &["talker"], &environment, scratch.path());

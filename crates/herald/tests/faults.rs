@@ -22,28 +22,16 @@ use sqlx::PgPool;
 use support::proxy::FreezableProxy;
 use support::{CampaignSpec, HeraldProcess, ScratchDir, SippCarrier, TestPrompt, carrier_dialogs, running_campaign};
 
+/// A test process's environment, with Postgres deadlines and a leader
+/// lease short enough for a frozen connection to show within seconds.
 fn environment(database_url: &str, node_id: &str, lease_secs: u64) -> Vec<(&'static str, String)> {
-    let database = database_url.rsplit('/').next().unwrap_or("db");
-    vec![
-        ("HERALD__REDIS__KEY_PREFIX", format!("herald-test-{database}")),
-        ("HERALD__DATABASE__URL", database_url.to_owned()),
-        ("HERALD__DATABASE__MAX_CONNECTIONS", "4".to_owned()),
+    let mut environment = support::herald_environment(database_url, node_id, 10, lease_secs);
+    environment.extend([
         ("HERALD__DATABASE__CONNECT_TIMEOUT_SECS", "2".to_owned()),
         ("HERALD__DATABASE__DEADLINE_MS", "1000".to_owned()),
-        ("HERALD__NODE__ID", node_id.to_owned()),
-        ("HERALD__NODE__OPS_LISTEN", "127.0.0.1:0".to_owned()),
-        ("HERALD__TALKER__SIP_LISTEN", "127.0.0.1:0".to_owned()),
-        ("HERALD__TALKER__RTP_PORT_MIN", "20000".to_owned()),
-        ("HERALD__TALKER__RTP_PORT_MAX", "29999".to_owned()),
-        ("HERALD__TALKER__MAX_CALLS", "10".to_owned()),
-        ("HERALD__TALKER__LEASE_SECS", lease_secs.to_string()),
-        ("HERALD__TALKER__CLAIM_INTERVAL_MS", "100".to_owned()),
-        ("HERALD__TALKER__DRAIN_GRACE_SECS", "5".to_owned()),
-        ("HERALD__SCHEDULER__TICK_MS", "200".to_owned()),
         ("HERALD__SCHEDULER__LEADER_LEASE_SECS", "3".to_owned()),
-        ("HERALD__SCHEDULER__REAP_GRACE_SECS", lease_secs.div_ceil(3).to_string()),
-        ("HERALD__LOG__LEVEL", "info".to_owned()),
-    ]
+    ]);
+    environment
 }
 
 /// The test database's URL, and its server's address (for the proxy).

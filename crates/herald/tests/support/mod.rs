@@ -1024,6 +1024,35 @@ pub(crate) async fn assert_every_contact_done_once(pool: &PgPool, campaign_id: i
     attempts
 }
 
+/// The environment of a `herald` process in a test: the test's database
+/// (and Redis keys of its own: trunk and attempt ids repeat across test
+/// databases), ports the kernel picks, short leases and ticks.
+pub(crate) fn herald_environment(
+    database_url: &str,
+    node_id: &str,
+    max_calls: i64,
+    lease_secs: u64,
+) -> Vec<(&'static str, String)> {
+    let database = database_url.split('?').next().unwrap_or(database_url).rsplit('/').next().unwrap_or("db");
+    vec![
+        ("HERALD__REDIS__KEY_PREFIX", format!("herald-test-{database}")),
+        ("HERALD__DATABASE__URL", database_url.to_owned()),
+        ("HERALD__DATABASE__MAX_CONNECTIONS", "4".to_owned()),
+        ("HERALD__NODE__ID", node_id.to_owned()),
+        ("HERALD__NODE__OPS_LISTEN", "127.0.0.1:0".to_owned()),
+        ("HERALD__TALKER__SIP_LISTEN", "127.0.0.1:0".to_owned()),
+        ("HERALD__TALKER__RTP_PORT_MIN", "20000".to_owned()),
+        ("HERALD__TALKER__RTP_PORT_MAX", "29999".to_owned()),
+        ("HERALD__TALKER__MAX_CALLS", max_calls.to_string()),
+        ("HERALD__TALKER__LEASE_SECS", lease_secs.to_string()),
+        ("HERALD__TALKER__CLAIM_INTERVAL_MS", "100".to_owned()),
+        ("HERALD__TALKER__DRAIN_GRACE_SECS", "5".to_owned()),
+        ("HERALD__SCHEDULER__TICK_MS", "200".to_owned()),
+        ("HERALD__SCHEDULER__REAP_GRACE_SECS", lease_secs.div_ceil(3).to_string()),
+        ("HERALD__LOG__LEVEL", "info".to_owned()),
+    ]
+}
+
 /// The database URL of the pool's (per-test) database, for `herald`
 /// processes: `DATABASE_URL` with its database name replaced.
 pub(crate) async fn database_url(pool: &PgPool) -> String {
