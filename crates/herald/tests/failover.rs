@@ -8,7 +8,7 @@
 
 mod support;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -27,13 +27,7 @@ const TALKER_A_CALLS: i64 = 10;
 async fn wait_for_answered_calls(carrier: &SippCarrier, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let answered = carrier
-            .messages()
-            .iter()
-            .filter(|message| message.status() == Some(200) && message.cseq_method() == Some("INVITE"))
-            .filter_map(|message| message.call_id().map(str::to_owned))
-            .collect::<BTreeSet<_>>()
-            .len();
+        let answered = carrier.answered_calls();
         if answered >= count {
             return;
         }

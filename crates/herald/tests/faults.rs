@@ -11,7 +11,6 @@
 
 mod support;
 
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -47,13 +46,7 @@ async fn database(pool: &PgPool) -> (String, SocketAddr) {
 async fn wait_for_answered_calls(carrier: &SippCarrier, process: &mut HeraldProcess, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let answered = carrier
-            .messages()
-            .iter()
-            .filter(|message| message.status() == Some(200) && message.cseq_method() == Some("INVITE"))
-            .filter_map(|message| message.call_id().map(str::to_owned))
-            .collect::<BTreeSet<_>>()
-            .len();
+        let answered = carrier.answered_calls();
         if answered >= count {
             return;
         }

@@ -322,6 +322,17 @@ impl SippCarrier {
         fs::read_to_string(self.scratch.path().join("messages.log")).unwrap_or_default()
     }
 
+    /// Calls the carrier has answered so far (distinct Call-IDs of its 200
+    /// OKs to INVITE).
+    pub(crate) fn answered_calls(&self) -> usize {
+        self.messages()
+            .iter()
+            .filter(|message| message.status() == Some(200) && message.cseq_method() == Some("INVITE"))
+            .filter_map(|message| message.call_id().map(str::to_owned))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    }
+
     pub(crate) fn messages(&self) -> Vec<SipMessage> {
         parse_message_log(&self.message_log())
     }
